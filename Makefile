@@ -1,0 +1,65 @@
+# stickboot: one Makefile at the root, output under build/. Fragments in mk/ add the parts
+# (firmware configurations, stickimg, stickemu, tests); each fragment appends to the lists below.
+#   make            bootloader (BOARD=f4discovery), example app, host tools
+#   make test       install missing Debian packages, build, run every test
+#   make demo       the end-to-end update in the emulator
+#   make size       size and headroom of every build configuration
+#   make bench      measured sizes and modeled times -> docs/performance.md
+#   make fuzz       long fuzzing runs (FUZZ_SECONDS=...)
+#   make flash      OpenOCD + ST-LINK; make flash-stlink: st-flash
+
+BOARD ?= f4discovery
+APP_BASE ?= 0x08004000
+PROBE_MS ?= 300
+LOG ?= 0
+RAW_IMAGES ?= 1
+SREC_CRC_ADDR ?=
+SECURE ?= 0
+KEY ?= keys/dev-key.pem
+
+BUILD := build
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Filled in by the fragments.
+ALL_TARGETS :=
+TEST_DEPS :=
+CLEAN_EXTRA :=
+
+.PHONY: all test demo bench size fuzz clean flash flash-stlink deps reliability
+all: all-targets
+
+HOST_INC := -Ifirmware -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests
+
+# $(call host_test,NAME,SOURCES[,EXTRA FLAGS]): build/tests/NAME.t, a unit-test program built
+# with ASan + UBSan that tests/run.sh runs.
+define host_test
+$(BUILD)/tests/$(1).t: $(2) $(wildcard tests/*.h hostlib/*.h firmware/*/*.h)
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) $$(HOST_INC) $(3) $(2) -o $$@
+TEST_DEPS += $(BUILD)/tests/$(1).t
+endef
+
+include mk/firmware.mk
+include $(sort $(filter-out mk/firmware.mk,$(wildcard mk/*.mk)))
+
+all-targets: $(ALL_TARGETS)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	@tests/run.sh
+
+test-build: $(ALL_TARGETS) $(TEST_DEPS)
+
+clean:
+	rm -rf $(BUILD) $(CLEAN_EXTRA)
+
+flash: $(BUILD)/stickboot.elf
+	openocd -f board/stm32f4discovery.cfg -c "program $< verify reset exit"
+
+flash-stlink: $(BUILD)/stickboot.bin
+	st-flash --reset write $< 0x08000000

@@ -1,0 +1,20 @@
+/* Flash as seen by core/: a sector map plus erase/program. stm32f4/flash.c on target,
+ * a RAM-backed fake in tests/. Addresses are absolute (0x08000000-based on target). */
+#ifndef CORE_FLASH_H
+#define CORE_FLASH_H
+
+#include <stdint.h>
+
+/* Sector index holding addr, or -1. */
+int flash_sector_of(uint32_t addr);
+uint32_t flash_sector_start(unsigned sector);
+uint32_t flash_sector_size(unsigned sector);
+unsigned flash_sector_count(void);
+
+void flash_unlock(void);
+void flash_lock(void);
+/* Each returns 0 on success, nonzero on a flash error flag or timeout. */
+int flash_erase_sector(unsigned sector);
+int flash_program_word(uint32_t addr, uint32_t word);
+
+#endif

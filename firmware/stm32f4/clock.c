@@ -1,0 +1,64 @@
+/* Clock tree bring-up. Every ready-bit wait is bounded with the cycle counter, which runs
+ * from reset at the HSI frequency, so the bounds hold before the PLL is up. */
+#include "clock.h"
+
+#include "board.h"
+#include "regs.h"
+
+#define HSI_HZ 16000000u
+#define HSE_STARTUP_CYCLES (HSI_HZ / 10u) /* 100 ms at HSI */
+#define PLL_LOCK_CYCLES (HSI_HZ / 100u)   /* 10 ms; datasheet lock time is ~100 us */
+#define SWITCH_CYCLES (HSI_HZ / 1000u)
+
+uint32_t sysclk_hz = HSI_HZ;
+
+static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t cycles)
+{
+    uint32_t start = DWT_CYCCNT;
+    while ((*reg & mask) != want) {
+        if (DWT_CYCCNT - start > cycles)
+            return -1;
+    }
+    return 0;
+}
+
+int clock_init(void)
+{
+    DEMCR |= DEMCR_TRCENA;
+    DWT_CYCCNT = 0;
+    DWT_CTRL |= 1u; /* CYCCNTENA */
+
+    RCC_APB1ENR |= RCC_APB1ENR_PWREN;
+    PWR_CR |= PWR_CR_VOS; /* scale 1: required for 168 MHz */
+
+    int result = 0;
+    uint32_t pll_source = RCC_PLLCFGR_SRC_HSE;
+    uint32_t pll_m = BOARD_PLL_M;
+    if (BOARD_HSE_BYPASS)
+        RCC_CR |= RCC_CR_HSEBYP; /* must precede HSEON */
+    RCC_CR |= RCC_CR_HSEON;
+    if (wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, HSE_STARTUP_CYCLES) != 0) {
+        /* No crystal: feed the PLL from HSI with the same 1 MHz-class input. */
+        RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
+        pll_source = 0;
+        pll_m = BOARD_PLL_M * (HSI_HZ / BOARD_HSE_HZ);
+        result = 1;
+    }
+
+    RCC_PLLCFGR = pll_m | (BOARD_PLL_N << 6) | (((BOARD_PLL_P >> 1) - 1u) << 16) | pll_source |
+                  (BOARD_PLL_Q << 24);
+    RCC_CR |= RCC_CR_PLLON;
+    if (wait_bits(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, PLL_LOCK_CYCLES) != 0)
+        return -1;
+
+    /* Wait states before the faster clock, then check they took. */
+    FLASH_ACR = BOARD_FLASH_WAIT_STATES | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN;
+    if ((FLASH_ACR & 0xFu) != BOARD_FLASH_WAIT_STATES)
+        return -1;
+
+    RCC_CFGR = RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2 | RCC_CFGR_SW_PLL;
+    if (wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL, SWITCH_CYCLES) != 0)
+        return -1;
+    sysclk_hz = BOARD_SYSCLK_HZ;
+    return result;
+}

@@ -1,0 +1,30 @@
+/* The few C library functions the compiler may emit calls to. Byte loops: size over speed;
+ * bulk data never goes through them. */
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+void *memset(void *dst, int value, size_t n)
+{
+    unsigned char *d = dst;
+    while (n--)
+        *d++ = (unsigned char)value;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (; n; n--, x++, y++) {
+        if (*x != *y)
+            return *x - *y;
+    }
+    return 0;
+}

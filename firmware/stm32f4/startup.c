@@ -1,0 +1,32 @@
+/* Vector table and reset handler. The bootloader takes no interrupts, so the table holds
+ * only the fault vectors; any fault resets the chip. */
+#include <stdint.h>
+
+#include "regs.h"
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+int main(void);
+void Reset_Handler(void);
+
+static void fault_handler(void)
+{
+    SCB_AIRCR = SCB_AIRCR_RESET;
+    for (;;) {
+    }
+}
+
+__attribute__((section(".isr_vector"), used)) static const void *const vector_table[] = {
+    &_estack,      Reset_Handler, fault_handler, fault_handler,
+    fault_handler, fault_handler, fault_handler,
+};
+
+void Reset_Handler(void)
+{
+    uint32_t *src = &_sidata;
+    for (uint32_t *dst = &_sdata; dst < &_edata;)
+        *dst++ = *src++;
+    for (uint32_t *dst = &_sbss; dst < &_ebss;)
+        *dst++ = 0;
+    main();
+    fault_handler();
+}

@@ -1,0 +1,83 @@
+# Firmware: the bootloader for one configuration, and the example app.
+# A configuration is BOARD plus options; the default one goes to build/, the others to
+# build/<board>-<config>/ (see FW_CONFIGS and fw_outdir).
+
+ARM_CC := arm-none-eabi-gcc
+ARM_OBJCOPY := arm-none-eabi-objcopy
+ARM_SIZE := arm-none-eabi-size
+ARM_CFLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -std=c11 -Os -g -Wall -Wextra -Werror \
+	-ffreestanding -ffunction-sections -fdata-sections -fno-common -fno-builtin-printf
+ARM_LDFLAGS := -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--print-memory-usage
+
+FW_DIRS := firmware/core firmware/usb firmware/fs firmware/stm32f4
+FW_SRCS = $(foreach d,$(FW_DIRS),$(wildcard $(d)/*.c)) $(if $(filter 1,$(SECURE)),$(wildcard firmware/crypto/*.c))
+FW_HDRS = $(wildcard firmware/*/*.h)
+
+# Directory of the current configuration.
+fw_config = $(strip $(if $(filter-out 0x08004000,$(APP_BASE)),app$(subst 0x0800,,$(APP_BASE)))\
+	$(if $(filter-out 300,$(PROBE_MS)),probe$(PROBE_MS)) $(if $(filter 1,$(LOG)),log)\
+	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure))
+FW_CONFIG := $(subst $(eval) ,-,$(fw_config))
+FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default)),$(BUILD),$(BUILD)/$(BOARD)-$(or $(FW_CONFIG),default))
+
+FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
+	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) \
+	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) $(FW_EXTRA_DEFS)
+FW_INC := -Ifirmware -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
+
+# Changing options rebuilds: the flags are recorded per output directory.
+$(FW_OUT)/fw.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' | cmp -s - $@ || echo '$(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' > $@
+FORCE:
+
+# Objects keep the source path, so map-file sections name their module.
+FW_OBJS = $(patsubst %.c,$(FW_OUT)/obj/%.o,$(FW_SRCS))
+$(FW_OUT)/obj/%.o: %.c $(FW_HDRS) $(FW_OUT)/fw.flags $(FW_EXTRA_DEPS)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) -c $< -o $@
+
+$(FW_OUT)/stickboot.elf: $(FW_OBJS) firmware/stm32f4/stickboot.ld
+	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T firmware/stm32f4/stickboot.ld \
+		-Wl,-Map=$(FW_OUT)/stickboot.map $(FW_OBJS) -lgcc -o $@ > $(FW_OUT)/link.log || { cat $(FW_OUT)/link.log; exit 1; }
+$(FW_OUT)/stickboot.bin: $(FW_OUT)/stickboot.elf
+	$(ARM_OBJCOPY) -O binary $< $@
+$(FW_OUT)/stickboot.hex: $(FW_OUT)/stickboot.elf
+	$(ARM_OBJCOPY) -O ihex $< $@
+
+firmware: $(FW_OUT)/stickboot.elf $(FW_OUT)/stickboot.bin $(FW_OUT)/stickboot.hex
+.PHONY: firmware FORCE
+
+# Example app: build/blink.{elf,bin} for the default board and APP_BASE.
+APP_OUT := $(if $(filter $(BUILD),$(FW_OUT)),$(BUILD),$(FW_OUT))
+FLASH_END_f4discovery := 0x08100000
+FLASH_END_nucleo-f446ze := 0x08080000
+$(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
+	@mkdir -p $(@D)
+	$(ARM_CC) -E -P -x c -DAPP_BASE=$(APP_BASE) -DFLASH_END=$(FLASH_END_$(BOARD)) $< -o $@
+$(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
+	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/stm32f4 -DBOARD_HEADER='"boards/$(BOARD).h"' \
+		-T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
+		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
+$(APP_OUT)/blink.bin: $(APP_OUT)/blink.elf
+	$(ARM_OBJCOPY) -O binary $< $@
+app: $(APP_OUT)/blink.elf $(APP_OUT)/blink.bin
+.PHONY: app
+
+ALL_TARGETS += firmware app
+
+# Every configuration that `make size` and `make bench` report: "label|make variables".
+FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
+	"app8000|APP_BASE=0x08008000" $(FW_CONFIGS_EXTRA)
+
+size:
+	@scripts/size-report.sh $(FW_CONFIGS)
+.PHONY: size
+
+print-fw-out:
+	@echo $(FW_OUT)
+.PHONY: print-fw-out
+
+print-fw-configs:
+	@echo '$(FW_CONFIGS)'
+.PHONY: print-fw-configs
