@@ -7,7 +7,7 @@ packages=(
     make gcc libc6-dev binutils-arm-none-eabi gcc-arm-none-eabi
     libunicorn-dev libelf-dev libssl-dev openssl pkg-config
     clang libclang-rt-14-dev
-    srecord dosfstools mtools exfatprogs fdisk
+    srecord dosfstools mtools exfatprogs fdisk python3
     gnuplot-nox
 )
 
