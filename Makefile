@@ -30,7 +30,7 @@ CLEAN_EXTRA :=
 .PHONY: all test demo bench size fuzz clean flash flash-stlink deps reliability
 all: all-targets
 
-HOST_INC := -Ifirmware -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests
+HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests
 
 # $(call host_test,NAME,SOURCES[,EXTRA FLAGS]): build/tests/NAME.t, a unit-test program built
 # with ASan + UBSan that tests/run.sh runs.

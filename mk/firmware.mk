@@ -23,7 +23,7 @@ FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default))
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
 	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) \
 	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) $(FW_EXTRA_DEFS)
-FW_INC := -Ifirmware -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
+FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
 
 # Changing options rebuilds: the flags are recorded per output directory.
 $(FW_OUT)/fw.flags: FORCE
@@ -56,7 +56,7 @@ $(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
 	@mkdir -p $(@D)
 	$(ARM_CC) -E -P -x c -DAPP_BASE=$(APP_BASE) -DFLASH_END=$(FLASH_END_$(BOARD)) $< -o $@
 $(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
-	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/stm32f4 -DBOARD_HEADER='"boards/$(BOARD).h"' \
+	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards -DBOARD_HEADER='"boards/$(BOARD).h"' \
 		-T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
 		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
 $(APP_OUT)/blink.bin: $(APP_OUT)/blink.elf

@@ -11,6 +11,9 @@ uint32_t flash_sector_start(unsigned sector);
 uint32_t flash_sector_size(unsigned sector);
 unsigned flash_sector_count(void);
 
+/* Flash contents at addr, readable as words (memory-mapped on target, a RAM copy on host). */
+const uint32_t *flash_words(uint32_t addr);
+
 void flash_unlock(void);
 void flash_lock(void);
 /* Each returns 0 on success, nonzero on a flash error flag or timeout. */

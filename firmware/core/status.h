@@ -16,6 +16,8 @@ enum sb_status {
     SB_ERR_IMAGE = 9,         /* trailer / CRC / vector table / board id rejected */
     SB_ERR_SIGNATURE = 10,    /* secure build: signature or rollback rejected */
     SB_ERR_FLASH = 11,        /* erase/program/verify failed */
+    SB_ERR_CHANGED = 12,      /* the stick returned different data in pass 2 */
+    SB_UP_TO_DATE = 32,       /* not an error: the file equals the installed image */
 };
 
 #endif

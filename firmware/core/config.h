@@ -1,0 +1,55 @@
+/* Build configuration: the board header plus -D options from the Makefile, with defaults. */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "board.h"
+
+#ifndef APP_BASE
+#define APP_BASE 0x08004000u
+#endif
+#ifndef PROBE_MS
+#define PROBE_MS 300u
+#endif
+#ifndef LOG
+#define LOG 0
+#endif
+#ifndef RAW_IMAGES
+#define RAW_IMAGES 1
+#endif
+#ifndef SECURE
+#define SECURE 0
+#endif
+/* Secure builds refuse an image whose version is below the installed one. */
+#ifndef ANTI_ROLLBACK
+#define ANTI_ROLLBACK 1
+#endif
+#ifndef IMAGE_NAME
+#define IMAGE_NAME "IMAGE.BIN"
+#endif
+/* With a valid app, a forced update (button, app request) waits this long for a stick. */
+#ifndef FORCED_WAIT_MS
+#define FORCED_WAIT_MS 30000u
+#endif
+
+#define CHIP_FLASH_BASE 0x08000000u
+#define CHIP_SRAM_START 0x20000000u
+#define CHIP_SRAM_END 0x20020000u
+
+/* The application region ends at the end of flash, or before the whole-flash CRC word. */
+#ifdef SREC_CRC_ADDR
+#define APP_REGION_END (SREC_CRC_ADDR)
+#else
+#define APP_REGION_END (CHIP_FLASH_BASE + BOARD_FLASH_SIZE)
+#endif
+#define APP_REGION_SIZE (APP_REGION_END - APP_BASE)
+
+#if (APP_BASE & 0x1FFu) != 0
+#error "APP_BASE must be 512-byte aligned for VTOR"
+#endif
+
+/* Slot shared with the application in the last 16 bytes of SRAM (app/stickboot_app.h). */
+#define SLOT_ADDR 0x2001FFF0u
+#define SLOT_HANDOVER_MAGIC 0x5B0A7A11u /* bootloader -> early reset path: start the app */
+#define SLOT_REQUEST_MAGIC 0x5B0055B7u  /* app -> bootloader: enter update mode */
+
+#endif

@@ -1,0 +1,315 @@
+/* Update pipeline. See update.h and docs/image-format.md.
+ * Safety argument: the old image is valid only while word 7, its trailer and its CRC are
+ * intact. The first erase destroys word 7 (the region's first sector is erased first), and the
+ * new trailer is programmed only after the programmed bytes have been verified, so a power cut
+ * at any instant leaves the old image (cut before the first erase) or no valid image. */
+#include "update.h"
+
+#include "config.h"
+#include "crc.h"
+#include "flash.h"
+#include "platform.h"
+#include "status.h"
+
+#if SECURE
+#include "p256.h"
+#include "sha256.h"
+#include "signing_key.h" /* generated from the PEM given at build time */
+#endif
+
+#define CHUNK_BYTES (32u * 1024u) /* one READ(10) of 64 x 512-byte blocks */
+#define VECTOR_WORDS 8u           /* words 0..7: SP, reset, faults, word 7 = L */
+
+const struct image_limits update_limits = {
+    APP_BASE, APP_REGION_SIZE, CHIP_SRAM_START, CHIP_SRAM_END, BOARD_ID,
+};
+
+static uint32_t chunk[CHUNK_BYTES / 4];
+
+/* What pass 1 learned about the file; pass 2 relies on it. */
+static struct {
+    uint32_t app_length; /* L */
+    uint32_t trailer_size;
+    int raw;
+    uint32_t vectors[2];
+    uint8_t tail[IMAGE_TRAILER_SIZE_SIGNED]; /* the file's trailer bytes (packed images) */
+    struct image_trailer trailer;
+#if SECURE
+    struct sha256 sha;
+    uint8_t digest[32];
+#endif
+} plan;
+
+int installed_image(struct image_trailer *t)
+{
+    const uint32_t *app = flash_words(APP_BASE);
+    uint32_t length = app[7];
+    if (length % 4u || length < VECTOR_WORDS * 4u ||
+        length > APP_REGION_SIZE - IMAGE_TRAILER_SIZE)
+        return 0;
+    const uint8_t *trailer = (const uint8_t *)flash_words(APP_BASE + length);
+    uint32_t size = trailer[6] | (uint32_t)trailer[7] << 8;
+    if (size > APP_REGION_SIZE - length || image_trailer_decode(trailer, size, t) != IMAGE_OK ||
+        t->app_length != length || image_trailer_check(t, &update_limits) != IMAGE_OK ||
+        image_vectors_check(app, length, &update_limits) != IMAGE_OK)
+        return 0;
+    crc_reset();
+    crc_feed_words(app, length / 4u);
+    return crc_value() == t->app_crc;
+}
+
+static int image_error(enum image_result r)
+{
+    if (r == IMAGE_TOO_BIG)
+        return SB_ERR_TOO_BIG;
+    if (r >= IMAGE_UNSIGNED)
+        return SB_ERR_SIGNATURE;
+    return r == IMAGE_OK ? SB_OK : SB_ERR_IMAGE;
+}
+
+/* Decides from the first chunk whether the file is a packed image (word 7 = L, trailer after
+ * L) or a raw binary (word 7 is 0 or erased). */
+static int classify(uint32_t file_size)
+{
+    uint32_t word7 = chunk[7];
+    plan.raw = word7 == 0 || word7 == 0xFFFFFFFFu;
+    if (plan.raw) {
+        if (!RAW_IMAGES || SECURE)
+            return SB_ERR_SIGNATURE;
+        plan.app_length = (file_size + 3u) & ~3u;
+        plan.trailer_size = IMAGE_TRAILER_SIZE;
+    } else {
+        plan.app_length = word7;
+        plan.trailer_size = file_size - word7; /* wraps to huge when word7 > size */
+        if (word7 % 4u || (plan.trailer_size != IMAGE_TRAILER_SIZE &&
+                           plan.trailer_size != IMAGE_TRAILER_SIZE_SIGNED))
+            return SB_ERR_IMAGE;
+    }
+    plan.vectors[0] = chunk[0];
+    plan.vectors[1] = chunk[1];
+    return SB_OK;
+}
+
+/* Reads the next chunk at file offset pos and prepares it as it goes to flash: raw images get
+ * word 7 = L and 0xFF padding to a whole word. Returns a status; *app_words is the number of
+ * chunk words inside [0, L), *got the file bytes read. */
+static int next_chunk(const struct image_source *src, uint32_t pos, uint32_t *got,
+                      uint32_t *app_words)
+{
+    *app_words = 0;
+    int r = src->read(src->ctx, chunk, CHUNK_BYTES, got);
+    if (r != SB_OK)
+        return r;
+    uint32_t n = *got;
+    /* Only the last chunk may be short of a whole word; nothing may run past the file. */
+    if (n > CHUNK_BYTES || n > src->size - pos || (n % 4u && pos + n != src->size) ||
+        (pos == 0 && n != 0 && n < VECTOR_WORDS * 4u))
+        return SB_ERR_FS_CORRUPT;
+    if (n == 0)
+        return SB_OK;
+    if (pos == 0 && plan.app_length == 0) {
+        r = classify(src->size);
+        if (r != SB_OK)
+            return r;
+    }
+    if (pos == 0 && plan.raw)
+        chunk[7] = plan.app_length;
+    for (uint8_t *bytes = (uint8_t *)chunk; n % 4u; n++)
+        bytes[n] = 0xFF;
+    uint32_t app_bytes = pos >= plan.app_length ? 0 : plan.app_length - pos;
+    *app_words = (n < app_bytes ? n : app_bytes) / 4u;
+    return SB_OK;
+}
+
+static unsigned percent(uint32_t done, uint32_t total)
+{
+    return (unsigned)(done * 100u / total); /* total <= 1 MB: no overflow */
+}
+
+/* Pass 1: stream the whole file, check everything, change nothing. */
+static int check_file(const struct image_source *src)
+{
+    uint32_t size = src->size;
+    if (size < VECTOR_WORDS * 4u)
+        return SB_ERR_IMAGE;
+    plan.app_length = 0;
+    src->rewind(src->ctx);
+    crc_reset();
+#if SECURE
+    sha256_init(&plan.sha);
+#endif
+    uint32_t pos = 0, got, app_words;
+    for (;;) {
+        int r = next_chunk(src, pos, &got, &app_words);
+        if (r != SB_OK)
+            return r;
+        if (got == 0)
+            break;
+        crc_feed_words(chunk, app_words);
+#if SECURE
+        sha256_update(&plan.sha, chunk, app_words * 4u);
+#endif
+        /* Keep the bytes behind L: the trailer of a packed image. */
+        for (uint32_t i = app_words * 4u; i < got; i++)
+            plan.tail[pos + i - plan.app_length] = ((const uint8_t *)chunk)[i];
+        pos += got;
+        plat_watchdog_kick();
+        plat_show(PHASE_READING, percent(pos, size));
+    }
+    if (pos != size)
+        return SB_ERR_FS_CORRUPT;
+
+    uint32_t crc = crc_value();
+    enum image_result check;
+    if (plan.raw) {
+        struct image_trailer *t = &plan.trailer;
+        t->magic = IMAGE_MAGIC;
+        t->format = IMAGE_FORMAT;
+        t->size = IMAGE_TRAILER_SIZE;
+        t->app_length = plan.app_length;
+        t->load_address = APP_BASE;
+        t->app_crc = crc;
+        t->app_version = 0;
+        t->board_id = BOARD_ID;
+        t->flags = IMAGE_FLAG_RAW;
+    } else {
+        check = image_trailer_decode(plan.tail, plan.trailer_size, &plan.trailer);
+        if (check != IMAGE_OK)
+            return image_error(check);
+        if (plan.trailer.app_length != plan.app_length)
+            return SB_ERR_IMAGE;
+        if (plan.trailer.app_crc != crc)
+            return SB_ERR_IMAGE;
+    }
+    check = image_trailer_check(&plan.trailer, &update_limits);
+    if (check == IMAGE_OK)
+        check = image_vectors_check(plan.vectors, plan.app_length, &update_limits);
+#if SECURE
+    if (check == IMAGE_OK) {
+        sha256_update(&plan.sha, plan.tail, IMAGE_SIGNATURE_OFFSET);
+        sha256_final(&plan.sha, plan.digest);
+        if (!(plan.trailer.flags & IMAGE_FLAG_SIGNED) ||
+            plan.trailer_size != IMAGE_TRAILER_SIZE_SIGNED)
+            check = IMAGE_UNSIGNED;
+        else if (!p256_ecdsa_verify(signing_key, plan.digest, plan.trailer.signature))
+            check = IMAGE_BAD_SIGNATURE;
+    }
+#endif
+    return image_error(check);
+}
+
+static int sector_is_blank(unsigned sector)
+{
+    const uint32_t *word = flash_words(flash_sector_start(sector));
+    for (uint32_t n = flash_sector_size(sector) / 4u; n; n--) {
+        if (*word++ != 0xFFFFFFFFu)
+            return 0;
+    }
+    return 1;
+}
+
+/* Every non-blank sector of the application region: the ones the image needs, and leftovers
+ * of a longer old image behind it. Ascending, so the first erase destroys the old word 7. */
+static int erase_region(void)
+{
+    unsigned last = (unsigned)flash_sector_of(APP_REGION_END - 1u);
+    for (unsigned s = (unsigned)flash_sector_of(APP_BASE); s <= last; s++) {
+        plat_watchdog_kick();
+        if (!sector_is_blank(s) && flash_erase_sector(s) != 0)
+            return SB_ERR_FLASH;
+    }
+    return SB_OK;
+}
+
+static int program_words(uint32_t addr, const uint32_t *words, uint32_t count)
+{
+    for (; count; count--, addr += 4u, words++) {
+        if (*words != 0xFFFFFFFFu && flash_program_word(addr, *words) != 0)
+            return SB_ERR_FLASH;
+    }
+    return SB_OK;
+}
+
+#ifdef SREC_CRC_ADDR
+/* Optional whole-flash CRC word, as srec_cat -STM32 computes it over [flash start, addr)
+ * with erased bytes as 0xFF. */
+int seal_whole_flash(void)
+{
+    crc_reset();
+    crc_feed_words(flash_words(CHIP_FLASH_BASE), (SREC_CRC_ADDR - CHIP_FLASH_BASE) / 4u);
+    return flash_program_word(SREC_CRC_ADDR, crc_value()) ? SB_ERR_FLASH : SB_OK;
+}
+#endif
+
+/* Pass 2: erase, program while streaming the file again, verify, then seal. */
+static int write_image(const struct image_source *src)
+{
+    uint32_t size = src->size, pos = 0, got, app_words;
+    flash_unlock();
+    int r = erase_region();
+    src->rewind(src->ctx);
+    crc_reset();
+    while (r == SB_OK) {
+        r = next_chunk(src, pos, &got, &app_words);
+        if (r != SB_OK || got == 0)
+            break;
+        crc_feed_words(chunk, app_words);
+        r = program_words(APP_BASE + pos, chunk, app_words);
+        pos += got;
+        plat_watchdog_kick();
+        plat_show(PHASE_WRITING, percent(pos, size));
+    }
+    /* The stick must have sent the bytes pass 1 checked, and flash must hold them. */
+    if (r == SB_OK && (pos != size || crc_value() != plan.trailer.app_crc))
+        r = SB_ERR_CHANGED;
+    if (r == SB_OK) {
+        crc_reset();
+        crc_feed_words(flash_words(APP_BASE), plan.app_length / 4u);
+        if (crc_value() != plan.trailer.app_crc)
+            r = SB_ERR_FLASH;
+    }
+    uint32_t trailer[IMAGE_TRAILER_SIZE_SIGNED / 4u];
+    uint32_t trailer_bytes = image_trailer_encode(&plan.trailer, (uint8_t *)trailer);
+#if SECURE
+    if (r == SB_OK) {
+        uint8_t digest[32];
+        sha256_init(&plan.sha);
+        sha256_update(&plan.sha, flash_words(APP_BASE), plan.app_length);
+        sha256_update(&plan.sha, trailer, IMAGE_SIGNATURE_OFFSET);
+        sha256_final(&plan.sha, digest);
+        for (unsigned i = 0; i < sizeof digest; i++) {
+            if (digest[i] != plan.digest[i])
+                r = SB_ERR_FLASH;
+        }
+    }
+#endif
+    if (r == SB_OK)
+        r = program_words(APP_BASE + plan.app_length, trailer, trailer_bytes / 4u);
+#ifdef SREC_CRC_ADDR
+    if (r == SB_OK)
+        r = seal_whole_flash();
+#endif
+    flash_lock();
+    return r;
+}
+
+int update_install(const struct image_source *src)
+{
+    int r = check_file(src);
+    if (r != SB_OK)
+        return r;
+    struct image_trailer old;
+    if (installed_image(&old)) {
+        if (old.app_length == plan.app_length && old.app_crc == plan.trailer.app_crc &&
+            old.app_version == plan.trailer.app_version)
+            return SB_UP_TO_DATE;
+#if SECURE && ANTI_ROLLBACK
+        if (plan.trailer.app_version < old.app_version)
+            return SB_ERR_SIGNATURE;
+#endif
+    }
+    r = write_image(src);
+    if (r == SB_OK && !installed_image(&old))
+        r = SB_ERR_FLASH;
+    return r;
+}

@@ -1,0 +1,67 @@
+/* Flash programming per RM0090 section 3.6: x32 parallelism (2.7-3.6 V), one word at a time. */
+#include "flash.h"
+
+#include "board.h"
+#include "platform.h"
+#include "regs.h"
+
+/* Worst cases from the datasheet at x32: 128 KB erase 2 s, word program 100 us. */
+#define ERASE_TIMEOUT_MS 4000u
+#define PROGRAM_TIMEOUT_MS 2u
+
+const uint32_t *flash_words(uint32_t addr)
+{
+    return (const uint32_t *)(uintptr_t)addr;
+}
+
+void flash_unlock(void)
+{
+    if (FLASH_CR & FLASH_CR_LOCK) {
+        FLASH_KEYR = FLASH_KEY1;
+        FLASH_KEYR = FLASH_KEY2;
+    }
+}
+
+void flash_lock(void)
+{
+    FLASH_CR = FLASH_CR_LOCK;
+    /* Erased lines may sit in the ART caches: flush them (caches off while resetting). */
+    uint32_t acr = FLASH_ACR;
+    FLASH_ACR = acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    FLASH_ACR = (acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN)) | FLASH_ACR_ICRST | FLASH_ACR_DCRST;
+    FLASH_ACR = acr;
+}
+
+/* Waits for BSY to clear, then reports and clears the error flags. */
+static int flash_wait(uint32_t timeout_ms)
+{
+    uint32_t start = plat_ms();
+    while (FLASH_SR & FLASH_SR_BSY) {
+        if (plat_ms() - start > timeout_ms)
+            return -1;
+    }
+    uint32_t errors = FLASH_SR & FLASH_SR_ERRORS;
+    FLASH_SR = errors | FLASH_SR_EOP;
+    FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER);
+    return errors ? -1 : 0;
+}
+
+int flash_erase_sector(unsigned sector)
+{
+    if (flash_wait(ERASE_TIMEOUT_MS) != 0)
+        return -1;
+    FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (sector << FLASH_CR_SNB_SHIFT);
+    FLASH_CR |= FLASH_CR_STRT;
+    return flash_wait(ERASE_TIMEOUT_MS);
+}
+
+int flash_program_word(uint32_t addr, uint32_t word)
+{
+    if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
+        return -1;
+    FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_PG;
+    *(volatile uint32_t *)(uintptr_t)addr = word;
+    if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
+        return -1;
+    return *(volatile uint32_t *)(uintptr_t)addr == word ? 0 : -1;
+}
