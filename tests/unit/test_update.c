@@ -1,0 +1,299 @@
+/* Update pipeline (core/update.c) on a RAM flash with files served from memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#define HARNESS_SUITE "update"
+#include "harness.h"
+
+#include "config.h"
+#include "crc.h"
+#include "crc_soft.h"
+#include "fake_platform.h"
+#include "flash.h"
+#include "flash_ram.h"
+#include "status.h"
+#include "update.h"
+
+/* A file in memory, served in chunks of chunk_limit bytes (a multiple of 512). */
+struct memfile {
+    uint8_t *data;
+    uint32_t size, pos, chunk_limit;
+    unsigned reads, rewinds;
+    int corrupt_on_rewind; /* flip a byte when pass 2 starts */
+};
+
+static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
+{
+    struct memfile *f = ctx;
+    uint32_t n = f->size - f->pos;
+    if (n > buf_size)
+        n = buf_size;
+    if (n > f->chunk_limit)
+        n = f->chunk_limit;
+    memcpy(buf, f->data + f->pos, n);
+    f->pos += n;
+    f->reads++;
+    *got = n;
+    return SB_OK;
+}
+
+static void memfile_rewind(void *ctx)
+{
+    struct memfile *f = ctx;
+    f->pos = 0;
+    if (++f->rewinds == 2 && f->corrupt_on_rewind)
+        f->data[f->size / 2] ^= 0x40;
+}
+
+static struct memfile file;
+static struct image_source source = {0, memfile_read, memfile_rewind, &file};
+static uint8_t buffer[1024 * 1024];
+
+static uint32_t get32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+/* A raw application binary of size bytes: sane vectors, word 7 = 0, pseudo-random body. */
+static uint32_t make_raw(uint32_t size, unsigned seed)
+{
+    srand(seed);
+    for (uint32_t i = 0; i < size; i++)
+        buffer[i] = (uint8_t)rand();
+    put32(buffer, CHIP_SRAM_END);
+    put32(buffer + 4, APP_BASE + 0x201);
+    put32(buffer + 28, 0);
+    return size;
+}
+
+static uint32_t crc_of(const uint8_t *p, uint32_t len)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < len; i += 4)
+        crc = crc_step(crc, get32(p + i));
+    return crc;
+}
+
+/* Packs buffer[0, size) like stickimg: word 7 = L, 0xFF padding, trailer. */
+static uint32_t pack(uint32_t size, uint32_t version)
+{
+    uint32_t length = (size + 3) & ~3u;
+    memset(buffer + size, 0xFF, length - size);
+    put32(buffer + 28, length);
+    struct image_trailer t = {
+        .magic = IMAGE_MAGIC,
+        .format = IMAGE_FORMAT,
+        .size = IMAGE_TRAILER_SIZE,
+        .app_length = length,
+        .load_address = APP_BASE,
+        .app_crc = crc_of(buffer, length),
+        .app_version = version,
+        .board_id = BOARD_ID,
+    };
+    return length + image_trailer_encode(&t, buffer + length);
+}
+
+static int install(uint32_t size)
+{
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 0};
+    source.size = size;
+    return update_install(&source);
+}
+
+static unsigned flash_ops(void)
+{
+    return flash_ram_stats.erases + flash_ram_stats.programs;
+}
+
+static void test_raw_binary_is_sealed_by_the_bootloader(void)
+{
+    flash_ram_reset();
+    uint32_t size = make_raw(40001, 1);
+    CHECK_EQ(install(size), SB_OK);
+    struct image_trailer t;
+    CHECK(installed_image(&t));
+    CHECK_EQ(t.app_length, 40004);
+    CHECK(t.flags & IMAGE_FLAG_RAW);
+    /* Independent CRC: the file with word 7 = L and 0xFF padding. */
+    put32(buffer + 28, 40004);
+    memset(buffer + size, 0xFF, 3);
+    CHECK_EQ(t.app_crc, crc_of(buffer, 40004));
+    CHECK(memcmp(flash_ram_at(APP_BASE), buffer, 40004) == 0);
+    CHECK_EQ(get32(flash_ram_at(APP_BASE + 28)), 40004);
+    /* Sectors 1 and 2 hold it; they were blank, so nothing was erased. */
+    CHECK_EQ(flash_ram_stats.erases, 0);
+}
+
+static void test_same_image_twice_touches_nothing(void)
+{
+    flash_ram_reset();
+    uint32_t size = pack(make_raw(70000, 2), 0x01000000);
+    CHECK_EQ(install(size), SB_OK);
+    unsigned before = flash_ops();
+    CHECK_EQ(install(size), SB_UP_TO_DATE);
+    CHECK_EQ(flash_ops(), before);
+}
+
+static void test_new_version_erases_only_what_it_must(void)
+{
+    flash_ram_reset();
+    CHECK_EQ(install(pack(make_raw(300000, 3), 0x01000000)), SB_OK); /* sectors 1..6 */
+    flash_ram_stats.erased_sectors = 0;
+    flash_ram_stats.erases = 0;
+    CHECK_EQ(install(pack(make_raw(20000, 4), 0x01010000)), SB_OK); /* needs sectors 1-2 */
+    /* Sectors 1..6 were non-blank: all erased; 7..11 blank: untouched. */
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0x7Eu);
+    struct image_trailer t;
+    CHECK(installed_image(&t));
+    CHECK_EQ(t.app_version, 0x01010000);
+}
+
+static void test_programming_skips_erased_words(void)
+{
+    flash_ram_reset();
+    uint32_t size = make_raw(8192, 5);
+    memset(buffer + 4096, 0xFF, 4096);
+    CHECK_EQ(install(pack(size, 1)), SB_OK);
+    /* 1024 data words programmed + the trailer's words (none of them 0xFFFFFFFF here). */
+    CHECK(flash_ram_stats.programs <= 1024 + IMAGE_TRAILER_SIZE / 4);
+}
+
+/* Each bad file: rejected with the right status, no flash operation, old app still valid. */
+static void expect_rejected(uint32_t size, int status)
+{
+    unsigned before = flash_ops();
+    CHECK_EQ(install(size), status);
+    CHECK_EQ(flash_ops(), before);
+    struct image_trailer t;
+    CHECK(installed_image(&t));
+    CHECK_EQ(t.app_version, 0x07000000);
+}
+
+static void setup_old_app(void)
+{
+    flash_ram_reset();
+    CHECK_EQ(install(pack(make_raw(50000, 9), 0x07000000)), SB_OK);
+}
+
+static void test_bad_files_change_nothing(void)
+{
+    setup_old_app();
+    uint32_t size = pack(make_raw(30000, 10), 0x08000000);
+    expect_rejected(size - 1, SB_ERR_IMAGE); /* truncated */
+
+    buffer[100] ^= 1; /* wrong CRC */
+    expect_rejected(size, SB_ERR_IMAGE);
+
+    size = make_raw(30000, 11);
+    put32(buffer, 0x30000000); /* SP outside SRAM */
+    expect_rejected(pack(size, 0x08000000), SB_ERR_IMAGE);
+
+    size = make_raw(30000, 12);
+    put32(buffer + 4, APP_BASE + 40001); /* reset vector behind the image */
+    expect_rejected(pack(size, 0x08000000), SB_ERR_IMAGE);
+
+    size = make_raw(30000, 13);
+    put32(buffer + 4, APP_BASE + 0x200); /* reset vector without the Thumb bit */
+    expect_rejected(pack(size, 0x08000000), SB_ERR_IMAGE);
+
+    expect_rejected(0, SB_ERR_IMAGE); /* empty */
+    expect_rejected(20, SB_ERR_IMAGE); /* shorter than a vector table */
+}
+
+/* Re-encode the trailer with one field changed (trailer CRC kept valid). */
+static uint32_t pack_with(uint32_t size, void (*change)(struct image_trailer *))
+{
+    uint32_t total = pack(size, 0x08000000);
+    uint32_t length = (size + 3) & ~3u;
+    struct image_trailer t;
+    CHECK_EQ(image_trailer_decode(buffer + length, IMAGE_TRAILER_SIZE, &t), IMAGE_OK);
+    change(&t);
+    image_trailer_encode(&t, buffer + length);
+    return total;
+}
+
+static void wrong_board(struct image_trailer *t)
+{
+    t->board_id ^= 1;
+}
+static void wrong_load_address(struct image_trailer *t)
+{
+    t->load_address = 0x08008000;
+}
+static void wrong_length(struct image_trailer *t)
+{
+    t->app_length += 4;
+}
+
+static void test_trailer_fields_are_checked(void)
+{
+    setup_old_app();
+    expect_rejected(pack_with(make_raw(30000, 14), wrong_board), SB_ERR_IMAGE);
+    expect_rejected(pack_with(make_raw(30000, 15), wrong_load_address), SB_ERR_IMAGE);
+    expect_rejected(pack_with(make_raw(30000, 16), wrong_length), SB_ERR_IMAGE);
+}
+
+static void test_too_big_for_the_region(void)
+{
+    setup_old_app();
+    uint32_t size = make_raw(APP_REGION_SIZE - IMAGE_TRAILER_SIZE + 4, 17);
+    expect_rejected(size, SB_ERR_TOO_BIG);
+    size = make_raw(APP_REGION_SIZE - IMAGE_TRAILER_SIZE, 18);
+    flash_ram_reset();
+    CHECK_EQ(install(size), SB_OK); /* exactly fits */
+}
+
+static void test_stick_changing_data_between_passes_is_caught(void)
+{
+    flash_ram_reset();
+    uint32_t size = pack(make_raw(60000, 19), 1);
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 1};
+    source.size = size;
+    CHECK_EQ(update_install(&source), SB_ERR_CHANGED);
+    struct image_trailer t;
+    CHECK(!installed_image(&t));
+}
+
+static void test_flash_failure_leaves_no_valid_app(void)
+{
+    for (unsigned op = 1; op < 40; op += 7) {
+        setup_old_app();
+        flash_ram_stats = (struct flash_ram_stats){0};
+        flash_ram_fail_at_op = op;
+        CHECK_EQ(install(pack(make_raw(40000, 20), 0x09000000)), SB_ERR_FLASH);
+        /* Never the new image half-written: the old one (nothing erased yet) or none. */
+        struct image_trailer t;
+        if (installed_image(&t))
+            CHECK_EQ(t.app_version, 0x07000000);
+        else
+            CHECK(op > 1);
+    }
+}
+
+static void test_watchdog_is_kicked_while_working(void)
+{
+    flash_ram_reset();
+    fake_watchdog_kicks = 0;
+    CHECK_EQ(install(pack(make_raw(200000, 21), 1)), SB_OK);
+    CHECK(fake_watchdog_kicks >= 2 * (200000 / (32 * 1024)));
+}
+
+int main(void)
+{
+    RUN_TEST(test_raw_binary_is_sealed_by_the_bootloader);
+    RUN_TEST(test_same_image_twice_touches_nothing);
+    RUN_TEST(test_new_version_erases_only_what_it_must);
+    RUN_TEST(test_programming_skips_erased_words);
+    RUN_TEST(test_bad_files_change_nothing);
+    RUN_TEST(test_trailer_fields_are_checked);
+    RUN_TEST(test_too_big_for_the_region);
+    RUN_TEST(test_stick_changing_data_between_passes_is_caught);
+    RUN_TEST(test_flash_failure_leaves_no_valid_app);
+    RUN_TEST(test_watchdog_is_kicked_while_working);
+    return HARNESS_EXIT();
+}
