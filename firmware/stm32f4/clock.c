@@ -22,27 +22,37 @@ static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint3
     return 0;
 }
 
-int clock_init(void)
+int clock_init(int use_hse)
 {
     DEMCR |= DEMCR_TRCENA;
-    DWT_CYCCNT = 0;
     DWT_CTRL |= 1u; /* CYCCNTENA */
+
+    /* Back to HSI with the PLL off, so the PLL can be (re)configured. */
+    RCC_CFGR = 0;
+    if (wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, 0, SWITCH_CYCLES) != 0)
+        return -1;
+    sysclk_hz = HSI_HZ;
+    RCC_CR &= ~RCC_CR_PLLON;
+    if (wait_bits(&RCC_CR, RCC_CR_PLLRDY, 0, PLL_LOCK_CYCLES) != 0)
+        return -1;
 
     RCC_APB1ENR |= RCC_APB1ENR_PWREN;
     PWR_CR |= PWR_CR_VOS; /* scale 1: required for 168 MHz */
 
     int result = 0;
-    uint32_t pll_source = RCC_PLLCFGR_SRC_HSE;
-    uint32_t pll_m = BOARD_PLL_M;
-    if (BOARD_HSE_BYPASS)
-        RCC_CR |= RCC_CR_HSEBYP; /* must precede HSEON */
-    RCC_CR |= RCC_CR_HSEON;
-    if (wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, HSE_STARTUP_CYCLES) != 0) {
-        /* No crystal: feed the PLL from HSI with the same 1 MHz-class input. */
-        RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
-        pll_source = 0;
-        pll_m = BOARD_PLL_M * (HSI_HZ / BOARD_HSE_HZ);
-        result = 1;
+    uint32_t pll_source = 0;
+    uint32_t pll_m = BOARD_PLL_M * (HSI_HZ / BOARD_HSE_HZ); /* same PLL input from HSI */
+    if (use_hse) {
+        if (BOARD_HSE_BYPASS)
+            RCC_CR |= RCC_CR_HSEBYP; /* must precede HSEON */
+        RCC_CR |= RCC_CR_HSEON;
+        if (wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, HSE_STARTUP_CYCLES) == 0) {
+            pll_source = RCC_PLLCFGR_SRC_HSE;
+            pll_m = BOARD_PLL_M;
+        } else {
+            RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP); /* no crystal: stay on HSI */
+            result = 1;
+        }
     }
 
     RCC_PLLCFGR = pll_m | (BOARD_PLL_N << 6) | (((BOARD_PLL_P >> 1) - 1u) << 16) | pll_source |

@@ -6,9 +6,11 @@
 /* SYSCLK in Hz: 16 MHz (HSI) until clock_init() succeeds, then the board's PLL clock. */
 extern uint32_t sysclk_hz;
 
-/* Starts the cycle counter, HSE (falling back to HSI if the crystal never starts) and the
- * PLL, then switches SYSCLK. 0 on success; 1 = running from the HSI-fed PLL (USB timing out
- * of spec); -1 = PLL did not lock, still on HSI. Every wait is bounded. */
-int clock_init(void);
+/* Starts the cycle counter and runs SYSCLK from the PLL at the board's frequency. use_hse=0
+ * feeds the PLL from HSI (no crystal wait: the fast boot path, where USB is not used);
+ * use_hse=1 starts the crystal and falls back to HSI if it never starts. Can be called again
+ * to switch source. 0 on success; 1 = on the HSI-fed PLL although HSE was asked for (USB
+ * timing out of spec); -1 = PLL did not lock, still on HSI. Every wait is bounded. */
+int clock_init(int use_hse);
 
 #endif

@@ -7,7 +7,7 @@
 
 int main(void)
 {
-    int clock = clock_init();
+    int clock = clock_init(1);
     led_init();
     led_show(clock == 0 ? (1u << BOARD_LED_BLUE) : (1u << BOARD_LED_RED));
 #ifdef STICKBOOT_TEST_OVERSIZE

@@ -2,6 +2,7 @@
  * only the fault vectors; any fault resets the chip. */
 #include <stdint.h>
 
+#include "config.h"
 #include "regs.h"
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
@@ -22,6 +23,15 @@ __attribute__((section(".isr_vector"), used)) static const void *const vector_ta
 
 void Reset_Handler(void)
 {
+    /* Handover: the bootloader verified the image, set the flag and reset the chip. Start the
+     * application now, before anything is initialised: it gets a chip in reset state. */
+    volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
+    if (slot[0] == SLOT_HANDOVER_MAGIC && slot[1] == ~SLOT_HANDOVER_MAGIC) {
+        slot[0] = 0;
+        const volatile uint32_t *app = (const volatile uint32_t *)APP_BASE;
+        SCB_VTOR = APP_BASE;
+        __asm volatile("msr msp, %0\n\tbx %1" : : "r"(app[0]), "r"(app[1]) : "memory");
+    }
     uint32_t *src = &_sidata;
     for (uint32_t *dst = &_sdata; dst < &_edata;)
         *dst++ = *src++;
