@@ -1,0 +1,262 @@
+/* ECDSA P-256 verification, written for size.
+ *
+ * Numbers are 8 little-endian 32-bit limbs. One Montgomery multiplication (R = 2^256) serves
+ * both moduli, the field prime p and the group order n; field elements stay in Montgomery form.
+ * Points use homogeneous projective coordinates and the complete addition formula for a = -3
+ * (Renes, Costello, Batina 2015, algorithm 4): one formula adds, doubles and handles the point
+ * at infinity (0 : 1 : 0), so there are no special cases. It runs as a list of field steps
+ * interpreted by a small loop, which is smaller than 43 inline calls. u1*G + u2*Q is one
+ * double-and-add loop over both scalars (Shamir's trick without the G+Q table). Inverses are
+ * Fermat exponentiations (a^(m-2)): no extra code beyond the multiplication. */
+#include "p256.h"
+
+#include <string.h>
+
+#define LIMBS 8
+
+struct modulus {
+    uint32_t limb[LIMBS];
+    uint32_t minus_inverse; /* -limb^-1 mod 2^32, for Montgomery reduction */
+};
+
+/* p = 2^256 - 2^224 + 2^192 + 2^96 - 1 */
+static const struct modulus field_p = {
+    {0xffffffff, 0xffffffff, 0xffffffff, 0x00000000, 0x00000000, 0x00000000, 0x00000001,
+     0xffffffff},
+    0x00000001,
+};
+
+static const struct modulus order_n = {
+    {0xfc632551, 0xf3b9cac2, 0xa7179e84, 0xbce6faad, 0xffffffff, 0xffffffff, 0x00000000,
+     0xffffffff},
+    0xee00bc4f,
+};
+
+static const uint32_t curve_b[LIMBS] = {
+    0x27d2604b, 0x3bce3c3e, 0xcc53b0f6, 0x651d06b0, 0x769886bc, 0xb3ebbd55, 0xaa3a93e7, 0x5ac635d8,
+};
+
+static const uint32_t base_point[2][LIMBS] = {
+    {0xd898c296, 0xf4a13945, 0x2deb33a0, 0x77037d81, 0x63a440f2, 0xf8bce6e5, 0xe12c4247,
+     0x6b17d1f2},
+    {0x37bf51f5, 0xcbb64068, 0x6b315ece, 0x2bce3357, 0x7c0f9e16, 0x8ee7eb4a, 0xfe1a7f9b,
+     0x4fe342e2},
+};
+
+static void load_be(uint32_t out[LIMBS], const uint8_t *in)
+{
+    for (int i = 0; i < 32; i++)
+        out[7 - i / 4] = out[7 - i / 4] << 8 | in[i];
+}
+
+static int is_zero(const uint32_t *a)
+{
+    uint32_t any = 0;
+    for (int i = 0; i < LIMBS; i++)
+        any |= a[i];
+    return any == 0;
+}
+
+static uint32_t add_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
+{
+    uint64_t carry = 0;
+    for (int i = 0; i < LIMBS; i++) {
+        carry += (uint64_t)a[i] + b[i];
+        r[i] = (uint32_t)carry;
+        carry >>= 32;
+    }
+    return (uint32_t)carry;
+}
+
+/* r = a - b; returns the borrow (1 when a < b). */
+static uint32_t sub_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
+{
+    uint32_t borrow = 0;
+    for (int i = 0; i < LIMBS; i++) {
+        uint64_t d = (uint64_t)a[i] - b[i] - borrow;
+        r[i] = (uint32_t)d;
+        borrow = (uint32_t)(d >> 63);
+    }
+    return borrow;
+}
+
+/* a < m */
+static int is_below(const uint32_t *a, const uint32_t *m)
+{
+    uint32_t scratch[LIMBS];
+    return sub_limbs(scratch, a, m);
+}
+
+/* r = t mod m for t = carry * 2^256 + t[0..7] < 2m. */
+static void reduce_once(uint32_t *r, const uint32_t *t, uint32_t carry, const struct modulus *m)
+{
+    uint32_t diff[LIMBS];
+    uint32_t borrow = sub_limbs(diff, t, m->limb);
+    memmove(r, carry || !borrow ? diff : t, sizeof(diff));
+}
+
+/* The three field steps share one signature so a table can dispatch them. Each takes inputs
+ * below m (mont_mul: one of them may be any 256-bit value) and returns r < m; r may alias. */
+typedef void field_step(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m);
+
+static void mod_add(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
+{
+    uint32_t sum[LIMBS];
+    uint32_t carry = add_limbs(sum, a, b);
+    reduce_once(r, sum, carry, m);
+}
+
+static void mod_sub(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
+{
+    if (sub_limbs(r, a, b))
+        add_limbs(r, r, m->limb);
+}
+
+/* r = a * b / 2^256 mod m (operand scanning with interleaved reduction). The running total t
+ * stays below 2m, so it needs one word more than m. */
+static void mont_mul(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
+{
+    uint32_t t[LIMBS + 1] = {0};
+    for (int i = 0; i < LIMBS; i++) {
+        /* q makes t + a * b[i] + q * m divisible by 2^32. */
+        uint32_t q = (t[0] + a[0] * b[i]) * m->minus_inverse;
+        uint64_t product = 0, reduced = 0;
+        for (int j = 0; j < LIMBS; j++) {
+            product += (uint64_t)a[j] * b[i] + t[j];
+            reduced += (uint64_t)q * m->limb[j] + (uint32_t)product;
+            product >>= 32;
+            if (j > 0)
+                t[j - 1] = (uint32_t)reduced;
+            reduced >>= 32;
+        }
+        product += reduced + t[LIMBS];
+        t[LIMBS - 1] = (uint32_t)product;
+        t[LIMBS] = (uint32_t)(product >> 32);
+    }
+    reduce_once(r, t, t[LIMBS], m);
+}
+
+/* a * 2^256 mod m by 256 doublings, a < m: cheaper in code than a table of 2^512 mod m. */
+static void to_montgomery(uint32_t *a, const struct modulus *m)
+{
+    for (int i = 0; i < 256; i++)
+        mod_add(a, a, a, m);
+}
+
+/* r = a^(m-2) in Montgomery form = a^-1 for prime m. The top bit of m-2 is set, so the result
+ * starts at a; m's low limb is above 2, so m-2 differs from m only there. */
+static void mod_inverse(uint32_t *r, const uint32_t *a, const struct modulus *m)
+{
+    uint32_t x[LIMBS];
+    memcpy(x, a, sizeof(x));
+    for (int i = 254; i >= 0; i--) {
+        uint32_t exponent_limb = m->limb[i / 32] - (i < 32 ? 2 : 0);
+        mont_mul(x, x, x, m);
+        if (exponent_limb >> (i % 32) & 1)
+            mont_mul(x, x, a, m);
+    }
+    memcpy(r, x, sizeof(x));
+}
+
+/* Registers of the field-step programs: three points, five temporaries, b. */
+enum { X1, Y1, Z1, X2, Y2, Z2, X3, Y3, Z3, T0, T1, T2, T3, T4, B, REGISTERS };
+enum { MUL, ADD, SUB };
+#define STEP(op, r, a, b) (uint16_t)((op) << 12 | (r) << 8 | (a) << 4 | (b))
+
+static field_step *const step_functions[] = {mont_mul, mod_add, mod_sub};
+
+/* (X3 : Y3 : Z3) = (X1 : Y1 : Z1) + (X2 : Y2 : Z2), complete for every pair of points. */
+static const uint16_t point_add[] = {
+    STEP(MUL, T0, X1, X2), STEP(MUL, T1, Y1, Y2), STEP(MUL, T2, Z1, Z2), STEP(ADD, T3, X1, Y1),
+    STEP(ADD, T4, X2, Y2), STEP(MUL, T3, T3, T4), STEP(ADD, T4, T0, T1), STEP(SUB, T3, T3, T4),
+    STEP(ADD, T4, Y1, Z1), STEP(ADD, X3, Y2, Z2), STEP(MUL, T4, T4, X3), STEP(ADD, X3, T1, T2),
+    STEP(SUB, T4, T4, X3), STEP(ADD, X3, X1, Z1), STEP(ADD, Y3, X2, Z2), STEP(MUL, X3, X3, Y3),
+    STEP(ADD, Y3, T0, T2), STEP(SUB, Y3, X3, Y3), STEP(MUL, Z3, B, T2),  STEP(SUB, X3, Y3, Z3),
+    STEP(ADD, Z3, X3, X3), STEP(ADD, X3, X3, Z3), STEP(SUB, Z3, T1, X3), STEP(ADD, X3, T1, X3),
+    STEP(MUL, Y3, B, Y3),  STEP(ADD, T1, T2, T2), STEP(ADD, T2, T1, T2), STEP(SUB, Y3, Y3, T2),
+    STEP(SUB, Y3, Y3, T0), STEP(ADD, T1, Y3, Y3), STEP(ADD, Y3, T1, Y3), STEP(ADD, T1, T0, T0),
+    STEP(ADD, T0, T1, T0), STEP(SUB, T0, T0, T2), STEP(MUL, T1, T4, Y3), STEP(MUL, T2, T0, Y3),
+    STEP(MUL, Y3, X3, Z3), STEP(ADD, Y3, Y3, T2), STEP(MUL, X3, T3, X3), STEP(SUB, X3, X3, T1),
+    STEP(MUL, Z3, T4, Z3), STEP(MUL, T1, T3, T0), STEP(ADD, Z3, Z3, T1),
+};
+
+/* T0 = X1^3 - 3 X1 + b and T1 = Y1^2: equal when (X1, Y1) is on the curve. */
+static const uint16_t curve_equation[] = {
+    STEP(MUL, T0, X1, X1), STEP(MUL, T0, T0, X1), STEP(SUB, T0, T0, X1), STEP(SUB, T0, T0, X1),
+    STEP(SUB, T0, T0, X1), STEP(ADD, T0, T0, B),  STEP(MUL, T1, Y1, Y1),
+};
+
+/* Runs a program; then point 3 becomes point 1, the accumulator of the scalar loop. */
+static void run(uint32_t reg[REGISTERS][LIMBS], const uint16_t *steps, int count)
+{
+    for (int i = 0; i < count; i++) {
+        unsigned s = steps[i];
+        step_functions[s >> 12](reg[s >> 8 & 15], reg[s >> 4 & 15], reg[s & 15], &field_p);
+    }
+    memcpy(reg[X1], reg[X3], 3 * sizeof(reg[0]));
+}
+
+int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64])
+{
+    uint32_t reg[REGISTERS][LIMBS];
+    uint32_t points[2][3][LIMBS]; /* G and Q, Montgomery form, Z = 1 */
+    uint32_t r[LIMBS], s[LIMBS], e[LIMBS], u[2][LIMBS];
+
+    load_be(r, sig);
+    load_be(s, sig + 32);
+    if (is_zero(r) || is_zero(s) || !is_below(r, order_n.limb) || !is_below(s, order_n.limb))
+        return 0;
+
+    memcpy(points[0], base_point, sizeof(base_point));
+    load_be(points[1][0], pub);
+    load_be(points[1][1], pub + 32);
+    if (!is_below(points[1][0], field_p.limb) || !is_below(points[1][1], field_p.limb))
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        memset(points[k][2], 0, sizeof(points[k][2]));
+        points[k][2][0] = 1;
+        for (int c = 0; c < 3; c++)
+            to_montgomery(points[k][c], &field_p);
+    }
+    memcpy(reg[B], curve_b, sizeof(curve_b));
+    to_montgomery(reg[B], &field_p);
+
+    /* Q on the curve; (0, 0), the usual encoding of infinity, is not (b != 0). */
+    memcpy(reg[X1], points[1], 2 * sizeof(reg[0]));
+    run(reg, curve_equation, sizeof(curve_equation) / sizeof(curve_equation[0]));
+    if (memcmp(reg[T0], reg[T1], sizeof(reg[0])) != 0)
+        return 0;
+
+    /* w = s^-1 (Montgomery form); then u1 = e w, u2 = r w come out plain and reduced, also
+     * when e >= n. */
+    to_montgomery(s, &order_n);
+    mod_inverse(s, s, &order_n);
+    load_be(e, hash);
+    mont_mul(u[0], e, s, &order_n);
+    mont_mul(u[1], r, s, &order_n);
+
+    /* (X1 : Y1 : Z1) = u1 G + u2 Q, starting from infinity (0 : 1 : 0) */
+    memset(reg, 0, 3 * sizeof(reg[0]));
+    reg[Y1][0] = 1;
+    for (int i = 255; i >= 0; i--) {
+        memcpy(reg[X2], reg[X1], 3 * sizeof(reg[0]));
+        run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
+        for (int k = 0; k < 2; k++) {
+            if (u[k][i / 32] >> (i % 32) & 1) {
+                memcpy(reg[X2], points[k], sizeof(points[k]));
+                run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
+            }
+        }
+    }
+    if (is_zero(reg[Z1]))
+        return 0;
+
+    /* x = X / Z, out of Montgomery form (times 1), then mod n: x < p < 2n. */
+    mod_inverse(reg[Z1], reg[Z1], &field_p);
+    mont_mul(reg[X1], reg[X1], reg[Z1], &field_p);
+    memset(reg[T0], 0, sizeof(reg[0]));
+    reg[T0][0] = 1;
+    mont_mul(reg[X1], reg[X1], reg[T0], &field_p);
+    reduce_once(reg[X1], reg[X1], 0, &order_n);
+    return memcmp(reg[X1], r, sizeof(r)) == 0;
+}

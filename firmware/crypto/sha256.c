@@ -1,0 +1,93 @@
+/* SHA-256 per FIPS 180-4. Size over speed: one byte-at-a-time buffer, the round state in an
+ * array that shifts by one word per round. */
+#include "sha256.h"
+
+#include <string.h>
+
+static const uint32_t initial_state[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+static const uint32_t round_constants[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t rotate_right(uint32_t x, unsigned n)
+{
+    return x >> n | x << (32 - n);
+}
+
+static void store_be32(uint8_t *out, uint32_t x)
+{
+    for (int i = 3; i >= 0; i--, x >>= 8)
+        out[i] = (uint8_t)x;
+}
+
+static void compress(uint32_t state[8], const uint8_t block[64])
+{
+    uint32_t w[64], v[8];
+
+    for (int i = 0; i < 64; i++) {
+        if (i < 16) {
+            const uint8_t *p = block + 4 * i;
+            w[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        } else {
+            uint32_t s0 = rotate_right(w[i - 15], 7) ^ rotate_right(w[i - 15], 18) ^ w[i - 15] >> 3;
+            uint32_t s1 = rotate_right(w[i - 2], 17) ^ rotate_right(w[i - 2], 19) ^ w[i - 2] >> 10;
+            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+        }
+    }
+    memcpy(v, state, sizeof(v));
+    for (int i = 0; i < 64; i++) {
+        /* v = a b c d e f g h */
+        uint32_t t1 = v[7] +
+                      (rotate_right(v[4], 6) ^ rotate_right(v[4], 11) ^ rotate_right(v[4], 25)) +
+                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + round_constants[i] + w[i];
+        uint32_t t2 = (rotate_right(v[0], 2) ^ rotate_right(v[0], 13) ^ rotate_right(v[0], 22)) +
+                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        for (int j = 7; j > 0; j--)
+            v[j] = v[j - 1];
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        state[i] += v[i];
+}
+
+void sha256_init(struct sha256 *ctx)
+{
+    memcpy(ctx->state, initial_state, sizeof(ctx->state));
+    ctx->length = 0;
+}
+
+void sha256_update(struct sha256 *ctx, const void *data, uint32_t len)
+{
+    const uint8_t *bytes = data;
+    while (len--) {
+        ctx->block[ctx->length++ % 64] = *bytes++;
+        if (ctx->length % 64 == 0)
+            compress(ctx->state, ctx->block);
+    }
+}
+
+void sha256_final(struct sha256 *ctx, uint8_t digest[32])
+{
+    uint8_t bit_length[8];
+    store_be32(bit_length, ctx->length >> 29);
+    store_be32(bit_length + 4, ctx->length << 3);
+    uint8_t pad = 0x80;
+    do {
+        sha256_update(ctx, &pad, 1);
+        pad = 0;
+    } while (ctx->length % 64 != 56);
+    sha256_update(ctx, bit_length, 8);
+    for (int i = 0; i < 8; i++)
+        store_be32(digest + 4 * i, ctx->state[i]);
+}
