@@ -68,7 +68,7 @@ ALL_TARGETS += firmware app
 
 # Every configuration that `make size` and `make bench` report: "label|make variables".
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
-	"app8000|APP_BASE=0x08008000" $(FW_CONFIGS_EXTRA)
+	"app8000|APP_BASE=0x08008000" "nucleo-f446ze|BOARD=nucleo-f446ze" $(FW_CONFIGS_EXTRA)
 
 size:
 	@scripts/size-report.sh $(FW_CONFIGS)

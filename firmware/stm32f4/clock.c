@@ -55,8 +55,9 @@ int clock_init(int use_hse)
         }
     }
 
+    /* Bits 31:28 keep their reset value (reserved on F407, PLLR = 2 on F446). */
     RCC_PLLCFGR = pll_m | (BOARD_PLL_N << 6) | (((BOARD_PLL_P >> 1) - 1u) << 16) | pll_source |
-                  (BOARD_PLL_Q << 24);
+                  (BOARD_PLL_Q << 24) | (2u << 28);
     RCC_CR |= RCC_CR_PLLON;
     if (wait_bits(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, PLL_LOCK_CYCLES) != 0)
         return -1;
