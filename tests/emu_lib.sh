@@ -1,0 +1,28 @@
+# Helpers for emulator scenarios (tests/suites/*emu*.sh). Source after tests/lib.sh.
+EMU=build/stickemu
+STICKIMG=build/stickimg
+SCEN_DIR=${SCEN_DIR:-build/scenarios/$(basename "$0" .sh)}
+mkdir -p "$SCEN_DIR"
+
+# make_fat_stick IMG SIZE_MB FATBITS FILE [NAME]: a stick image (no partition table) holding
+# FILE as NAME (default IMAGE.BIN). FILE may be empty ("") for a stick without the file.
+make_fat_stick() {
+    local img=$1 size_mb=$2 fat=$3 file=$4 name=${5:-IMAGE.BIN}
+    rm -f "$img"
+    truncate -s "${size_mb}M" "$img"
+    mkfs.fat -F "$fat" "$img" >/dev/null
+    if [ -n "$file" ]; then
+        MTOOLS_SKIP_CHECK=1 mcopy -i "$img" "$file" "::$name"
+    fi
+}
+
+# fresh_flash FLASH [BOOTLOADER_BIN]: erased flash holding only the bootloader.
+fresh_flash() {
+    rm -f "$1"
+    "$EMU" --flash "$1" --load 0x08000000 "${2:-build/stickboot.bin}" --run-ms 0 >/dev/null 2>&1
+}
+
+# result_key OUTPUT KEY: the value of KEY on the result line.
+result_key() {
+    grep '^result:' <<<"$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
