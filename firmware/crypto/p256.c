@@ -92,7 +92,9 @@ static void reduce_once(uint32_t *r, const uint32_t *t, uint32_t carry, const st
 {
     uint32_t diff[LIMBS];
     uint32_t borrow = sub_limbs(diff, t, m->limb);
-    memmove(r, carry || !borrow ? diff : t, sizeof(diff));
+    const uint32_t *result = carry || !borrow ? diff : t;
+    for (int i = 0; i < LIMBS; i++) /* r may be t */
+        r[i] = result[i];
 }
 
 /* The three field steps share one signature so a table can dispatch them. Each takes inputs
