@@ -1,0 +1,126 @@
+/* stickimg info: an image's trailer fields and the result of every check, as text or JSON. */
+#include "stickimg.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "Usage: stickimg info IMAGE [--json]\n"
+    "\n"
+    "Shows the trailer of a packed image (IMAGE.BIN) and checks it against itself and the\n"
+    "board named in its trailer: trailer CRC, length (word 7), application CRC and vector\n"
+    "table. Exit status 0 when every check passes, 1 otherwise (the fields are still shown).\n"
+    "\n"
+    "Options:\n"
+    "  -j, --json   one JSON object on stdout, for scripts\n"
+    "  -h, --help   this text\n";
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static char prog[] = "stickimg info";
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, c;
+    argv[0] = prog;
+    while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'h') {
+            fputs(help, stdout);
+            return EXIT_OK;
+        } else
+            return usage_error("info", "bad option");
+    }
+    if (optind != argc - 1)
+        return usage_error("info", optind >= argc ? "missing IMAGE" : "one IMAGE only");
+    const char *path = argv[optind];
+    uint8_t *data;
+    size_t size;
+    if (read_file(path, &data, &size))
+        return report_failure(NULL);
+
+    /* First the image on its own, then against the board and address its trailer names. */
+    struct packed_report rep;
+    packed_check(data, size, NULL, 0, &rep);
+    const struct image_trailer *t = &rep.trailer;
+    const struct board *board = rep.trailer_decoded ? board_by_id(t->board_id) : NULL;
+    struct image_limits lim;
+    if (rep.result == IMAGE_OK) {
+        if (!board)
+            snprintf(rep.detail, sizeof rep.detail, "unknown board id 0x%08X", t->board_id),
+                rep.result = IMAGE_BAD_BOARD;
+        else if (board_limits(board, t->load_address, 0, &lim)) {
+            snprintf(rep.detail, sizeof rep.detail, "%s", last_error());
+            rep.result = IMAGE_BAD_LOAD_ADDRESS;
+        } else
+            packed_check(data, size, &lim, 0, &rep);
+    }
+    char version[24] = "";
+    if (rep.trailer_decoded)
+        format_version(t->app_version, version);
+    const char *result = image_result_name(rep.result);
+
+    if (json) {
+        printf("{\"file\": ");
+        json_string(path);
+        printf(", \"size\": %zu, \"ok\": %s, \"result\": \"%s\", \"detail\": ", size,
+               rep.result == IMAGE_OK ? "true" : "false", result);
+        json_string(rep.detail);
+        printf(", \"app_length\": %u, \"initial_sp\": %u, \"reset_vector\": %u", rep.app_length,
+               rep.vectors[0], rep.vectors[1]);
+        if (rep.trailer_decoded) {
+            printf(", \"trailer_size\": %u, \"format\": %u, \"load_address\": %u, "
+                   "\"app_crc\": %u, \"computed_crc\": %u, \"version\": \"%s\", "
+                   "\"version_code\": %u, \"board_id\": %u, \"board\": ",
+                   t->size, t->format, t->load_address, t->app_crc, rep.computed_crc, version,
+                   t->app_version, t->board_id);
+            if (board)
+                json_string(board->name);
+            else
+                printf("null");
+            printf(", \"flags\": %u, \"signed\": %s, \"raw\": %s, \"trailer_crc\": %u", t->flags,
+                   t->flags & IMAGE_FLAG_SIGNED ? "true" : "false",
+                   t->flags & IMAGE_FLAG_RAW ? "true" : "false", t->trailer_crc);
+        }
+        printf("}\n");
+    } else {
+        printf("file          %s (%zu bytes)\n", path, size);
+        printf("vectors       SP 0x%08X, reset 0x%08X\n", rep.vectors[0], rep.vectors[1]);
+        printf("app_length    %u (0x%X), word 7\n", rep.app_length, rep.app_length);
+        if (rep.trailer_decoded) {
+            printf("trailer       %u bytes, format %u, crc 0x%08X\n", t->size, t->format,
+                   t->trailer_crc);
+            printf("load_address  0x%08X\n", t->load_address);
+            printf("app_crc       0x%08X (computed 0x%08X)\n", t->app_crc, rep.computed_crc);
+            printf("version       %s\n", version);
+            printf("board         0x%08X (%s)\n", t->board_id, board ? board->name : "unknown");
+            printf("flags         0x%X (%s%s)\n", t->flags,
+                   t->flags & IMAGE_FLAG_SIGNED ? "signed" : "unsigned",
+                   t->flags & IMAGE_FLAG_RAW ? ", raw" : "");
+        }
+        if (rep.result == IMAGE_OK)
+            printf("check         ok\n");
+        else
+            printf("check         %s: %s\n", result, rep.detail);
+    }
+    free(data);
+    return rep.result == IMAGE_OK ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,93 @@
+/* stickimg verify: the bootloader's pass-1 checks for one board and build configuration. */
+#include "stickimg.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+
+static const char help[] =
+    "Usage: stickimg verify IMAGE [options]\n"
+    "\n"
+    "Checks a packed image the way the bootloader does before it erases anything (the same\n"
+    "code, firmware/core/image.c): trailer magic, format and CRC, length (word 7), load\n"
+    "address, board, fit, application CRC, vector table. Prints one line; exit status 0 when\n"
+    "the bootloader would accept the image, 1 when it would refuse it.\n"
+    "\n"
+    "Options:\n"
+    "  -b, --board NAME          the board; default f4discovery\n"
+    "  -a, --app-base ADDR       the bootloader's APP_BASE; default 0x08004000\n"
+    "      --srec-crc-addr ADDR  the bootloader was built with SREC_CRC_ADDR\n"
+    "      --require-signed      a SECURE=1 bootloader: unsigned images are refused\n"
+    "                            (the signature itself is not checked yet)\n"
+    "  -q, --quiet               print nothing on success\n"
+    "  -h, --help                this text\n";
+
+int cmd_verify(int argc, char **argv)
+{
+    static char prog[] = "stickimg verify";
+    static const struct option options[] = {
+        {"board", required_argument, NULL, 'b'},
+        {"app-base", required_argument, NULL, 'a'},
+        {"srec-crc-addr", required_argument, NULL, 's'},
+        {"require-signed", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *board_name = "f4discovery";
+    uint32_t app_base = DEFAULT_APP_BASE, region_end = 0;
+    int require_signed = 0, quiet = 0, c;
+    argv[0] = prog;
+    while ((c = getopt_long(argc, argv, "b:a:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            board_name = optarg;
+            break;
+        case 'a':
+            if (parse_u32(optarg, "--app-base", &app_base))
+                return usage_error("verify", "%s", last_error());
+            break;
+        case 's':
+            if (parse_u32(optarg, "--srec-crc-addr", &region_end))
+                return usage_error("verify", "%s", last_error());
+            break;
+        case 'S':
+            require_signed = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            return usage_error("verify", "bad option");
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("verify", optind >= argc ? "missing IMAGE" : "one IMAGE only");
+    const char *path = argv[optind];
+    const struct board *board = board_by_name(board_name);
+    if (!board)
+        return usage_error("verify", "%s", last_error());
+    struct image_limits lim;
+    if (board_limits(board, app_base, region_end, &lim))
+        return report_failure(NULL);
+    uint8_t *data;
+    size_t size;
+    if (read_file(path, &data, &size))
+        return report_failure(NULL);
+    struct packed_report rep;
+    enum image_result r = packed_check(data, size, &lim, require_signed, &rep);
+    free(data);
+    if (r != IMAGE_OK) {
+        fprintf(stderr, "stickimg: %s: %s: %s\n", path, image_result_name(r), rep.detail);
+        return EXIT_FAILED;
+    }
+    if (!quiet) {
+        char version[24];
+        format_version(rep.trailer.app_version, version);
+        printf("%s: ok (%s, version %s, %u bytes at 0x%08X, crc 0x%08X)\n", path, board->name,
+               version, rep.app_length, lim.app_base, rep.trailer.app_crc);
+    }
+    return EXIT_OK;
+}
