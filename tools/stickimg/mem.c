@@ -131,7 +131,8 @@ int mem_crop(struct memimage *m, uint64_t low, uint64_t high)
 {
     struct memimage out;
     mem_init(&out);
-    out.has_start = m->has_start;
+    /* srec_cat's -crop drops an execution start address outside the range too. */
+    out.has_start = m->has_start && m->start >= low && m->start < high;
     out.start = m->start;
     for (size_t i = 0; i < m->count; i++) {
         const struct segment *s = &m->seg[i];
