@@ -32,11 +32,10 @@ static const struct modulus order_n = {
     0xee00bc4f,
 };
 
-static const uint32_t curve_b[LIMBS] = {
-    0x27d2604b, 0x3bce3c3e, 0xcc53b0f6, 0x651d06b0, 0x769886bc, 0xb3ebbd55, 0xaa3a93e7, 0x5ac635d8,
-};
-
-static const uint32_t base_point[2][LIMBS] = {
+/* b, then the base point G = (x, y): in the order of registers B, GX, GY below. */
+static const uint32_t curve_constants[3][LIMBS] = {
+    {0x27d2604b, 0x3bce3c3e, 0xcc53b0f6, 0x651d06b0, 0x769886bc, 0xb3ebbd55, 0xaa3a93e7,
+     0x5ac635d8},
     {0xd898c296, 0xf4a13945, 0x2deb33a0, 0x77037d81, 0x63a440f2, 0xf8bce6e5, 0xe12c4247,
      0x6b17d1f2},
     {0x37bf51f5, 0xcbb64068, 0x6b315ece, 0x2bce3357, 0x7c0f9e16, 0x8ee7eb4a, 0xfe1a7f9b,
@@ -45,7 +44,7 @@ static const uint32_t base_point[2][LIMBS] = {
 
 static void load_be(uint32_t out[LIMBS], const uint8_t *in)
 {
-    for (int i = 0; i < 32; i++)
+    for (unsigned i = 0; i < 32; i++)
         out[7 - i / 4] = out[7 - i / 4] << 8 | in[i];
 }
 
@@ -160,8 +159,32 @@ static void mod_inverse(uint32_t *r, const uint32_t *a, const struct modulus *m)
     memcpy(r, x, sizeof(x));
 }
 
-/* Registers of the field-step programs: three points, five temporaries, b. */
-enum { X1, Y1, Z1, X2, Y2, Z2, X3, Y3, Z3, T0, T1, T2, T3, T4, B, REGISTERS };
+/* Registers: those of the field-step programs (three points, five temporaries, b; 4-bit
+ * numbers), then G and Q. Everything from B on is in Montgomery form once set up. */
+enum {
+    X1,
+    Y1,
+    Z1,
+    X2,
+    Y2,
+    Z2,
+    X3,
+    Y3,
+    Z3,
+    T0,
+    T1,
+    T2,
+    T3,
+    T4,
+    B,
+    GX,
+    GY,
+    GZ,
+    QX,
+    QY,
+    QZ,
+    REGISTERS
+};
 enum { MUL, ADD, SUB };
 #define STEP(op, r, a, b) (uint16_t)((op) << 12 | (r) << 8 | (a) << 4 | (b))
 
@@ -200,31 +223,24 @@ static void run(uint32_t reg[REGISTERS][LIMBS], const uint16_t *steps, int count
 
 int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64])
 {
-    uint32_t reg[REGISTERS][LIMBS];
-    uint32_t points[2][3][LIMBS]; /* G and Q, Montgomery form, Z = 1 */
+    uint32_t reg[REGISTERS][LIMBS] = {{0}};
     uint32_t r[LIMBS], s[LIMBS], e[LIMBS], u[2][LIMBS];
 
     load_be(r, sig);
     load_be(s, sig + 32);
     if (is_zero(r) || is_zero(s) || !is_below(r, order_n.limb) || !is_below(s, order_n.limb))
         return 0;
-
-    memcpy(points[0], base_point, sizeof(base_point));
-    load_be(points[1][0], pub);
-    load_be(points[1][1], pub + 32);
-    if (!is_below(points[1][0], field_p.limb) || !is_below(points[1][1], field_p.limb))
+    load_be(reg[QX], pub);
+    load_be(reg[QY], pub + 32);
+    if (!is_below(reg[QX], field_p.limb) || !is_below(reg[QY], field_p.limb))
         return 0;
-    for (int k = 0; k < 2; k++) {
-        memset(points[k][2], 0, sizeof(points[k][2]));
-        points[k][2][0] = 1;
-        for (int c = 0; c < 3; c++)
-            to_montgomery(points[k][c], &field_p);
-    }
-    memcpy(reg[B], curve_b, sizeof(curve_b));
-    to_montgomery(reg[B], &field_p);
+    memcpy(reg[B], curve_constants, sizeof(curve_constants));
+    reg[GZ][0] = reg[QZ][0] = 1;
+    for (int i = B; i < REGISTERS; i++)
+        to_montgomery(reg[i], &field_p);
 
     /* Q on the curve; (0, 0), the usual encoding of infinity, is not (b != 0). */
-    memcpy(reg[X1], points[1], 2 * sizeof(reg[0]));
+    memcpy(reg[X1], reg[QX], 2 * sizeof(reg[0]));
     run(reg, curve_equation, sizeof(curve_equation) / sizeof(curve_equation[0]));
     if (memcmp(reg[T0], reg[T1], sizeof(reg[0])) != 0)
         return 0;
@@ -241,11 +257,10 @@ int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8
     memset(reg, 0, 3 * sizeof(reg[0]));
     reg[Y1][0] = 1;
     for (int i = 255; i >= 0; i--) {
-        memcpy(reg[X2], reg[X1], 3 * sizeof(reg[0]));
-        run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
-        for (int k = 0; k < 2; k++) {
-            if (u[k][i / 32] >> (i % 32) & 1) {
-                memcpy(reg[X2], points[k], sizeof(points[k]));
+        /* add the accumulator (double it), then G if bit i of u1 is set, then Q for u2 */
+        for (int k = -1; k < 2; k++) {
+            if (k < 0 || u[k][i / 32] >> (i % 32) & 1) {
+                memcpy(reg[X2], reg[k < 0 ? X1 : GX + 3 * k], 3 * sizeof(reg[0]));
                 run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
             }
         }
