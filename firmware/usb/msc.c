@@ -1,0 +1,235 @@
+/* Bulk-Only Transport and the few SCSI commands a reader needs (usb_msc.h). The robustness
+ * rules come from shared/reference/usb-host.md: decide by bytes received, never the residue;
+ * a ZLP or a STALL where the CSW should be gets one more read; a CSW in the data phase means
+ * the device skipped it; phase errors and garbage lead to Reset Recovery, then re-enumeration. */
+#include "usb_msc.h"
+
+#include "hcd.h"
+#include "platform.h"
+#include "status.h"
+#include "usb_host.h"
+
+#define CBW_SIGNATURE      0x43425355u /* "USBC" */
+#define CSW_SIGNATURE      0x53425355u /* "USBS" */
+#define CBW_SIZE           31
+#define CSW_SIZE           13
+#define COMMAND_TIMEOUT_MS 2000u /* per stage; bounds NAK storms */
+#define READY_TIMEOUT_MS   10000u
+#define READ_ATTEMPTS      4
+
+#define SCSI_TEST_UNIT_READY 0x00
+#define SCSI_REQUEST_SENSE   0x03
+#define SCSI_INQUIRY         0x12
+#define SCSI_READ_CAPACITY   0x25
+#define SCSI_READ10          0x28
+
+/* Outcome of one command. */
+enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
+
+static struct usb_device usb;
+static struct {
+    uint32_t tag;
+    uint32_t block_size;
+    uint32_t chunk; /* READ(10) blocks per command; halves when a large read fails */
+    uint8_t lun;
+} msc;
+static uint8_t cbw[CBW_SIZE + 1];
+static uint8_t csw[CSW_SIZE];
+static uint8_t reply[36];
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
+{
+    int in = ep & 0x80;
+    return hcd_bulk(usb.addr, ep, in ? usb.mps_in : usb.mps_out,
+                    in ? &usb.toggle_in : &usb.toggle_out, buf, len, got, COMMAND_TIMEOUT_MS);
+}
+
+static int csw_valid(const uint8_t *p)
+{
+    return get_le32(p) == CSW_SIGNATURE && get_le32(p + 4) == msc.tag;
+}
+
+/* BOMS reset, then clear both halts (toggles to DATA0); if any of it fails, a port reset and
+ * a fresh enumeration. */
+static void reset_recovery(void)
+{
+    if (usb_control(&usb, 0x21, 0xFF, 0, usb.iface, 0, 0, 0) || usb_clear_halt(&usb, usb.ep_in) ||
+        usb_clear_halt(&usb, usb.ep_out))
+        usb_enumerate(&usb);
+}
+
+/* One SCSI command through Bulk-Only: CBW, optional data IN of length bytes, CSW. CMD_OK
+ * only with a good CSW and every byte asked for. */
+static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
+{
+    uint32_t got = 0, n = 0;
+    for (int i = 4; i < CBW_SIZE; i++)
+        cbw[i] = 0;
+    put_le32(cbw, CBW_SIGNATURE);
+    put_le32(cbw + 4, ++msc.tag);
+    put_le32(cbw + 8, length);
+    cbw[12] = length ? 0x80 : 0;
+    cbw[13] = msc.lun;
+    cbw[15] = op;
+    if (op < 0x20) { /* 6-byte CDB: allocation length in byte 4 */
+        cbw[14] = 6;
+        cbw[19] = (uint8_t)length;
+    } else { /* 10-byte CDB: LBA in bytes 2-5, transfer length in 7-8 */
+        cbw[14] = 10;
+        for (int i = 0; i < 4; i++)
+            cbw[17 + i] = (uint8_t)(lba >> (24 - 8 * i));
+        cbw[22] = (uint8_t)(blocks >> 8);
+        cbw[23] = (uint8_t)blocks;
+    }
+    int r = bulk(usb.ep_out, cbw, CBW_SIZE, &n);
+    if (r)
+        goto recover;
+    if (length) {
+        r = bulk(usb.ep_in, data, length, &got);
+        if (r == HCD_STALL) {
+            got = 0;
+            if (usb_clear_halt(&usb, usb.ep_in))
+                goto recover;
+        } else if (r) {
+            goto recover;
+        } else if (got == CSW_SIZE && length != CSW_SIZE && csw_valid(data)) {
+            /* The device skipped the data phase and sent its CSW instead. */
+            for (int i = 0; i < CSW_SIZE; i++)
+                csw[i] = ((uint8_t *)data)[i];
+            got = 0;
+            goto check;
+        }
+    }
+    for (int retry = 0;; retry = 1) {
+        r = bulk(usb.ep_in, csw, CSW_SIZE, &n);
+        if (retry || (r != HCD_STALL && (r || n)))
+            break;
+        /* A ZLP or a STALL instead of the CSW: one more read (after clearing the halt). */
+        if (r && usb_clear_halt(&usb, usb.ep_in))
+            goto recover;
+    }
+    if (r || n != CSW_SIZE)
+        goto recover;
+check:
+    if (!csw_valid(csw) || csw[12] > 1)
+        goto recover; /* phase error, wrong tag or garbage */
+    return csw[12] || got != length ? CMD_FAILED : CMD_OK;
+recover:
+    reset_recovery();
+    return CMD_TRANSPORT;
+}
+
+static int request_sense(void)
+{
+    for (int i = 0; i < 18; i++)
+        reply[i] = 0;
+    scsi(SCSI_REQUEST_SENSE, 0, 0, reply, 18);
+    return (reply[2] & 0x0F) << 8 | reply[12]; /* sense key, ASC */
+}
+
+static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
+{
+    uint8_t *dst = buf;
+    if (lba >= dev->block_count || count > dev->block_count - lba)
+        return SB_ERR_MEDIUM;
+    while (count) {
+        int attempt = 0;
+        uint32_t n;
+        for (;;) {
+            n = count < msc.chunk ? count : msc.chunk;
+            int r = scsi(SCSI_READ10, lba, n, dst, n * msc.block_size);
+            if (r == CMD_OK)
+                break;
+            if (!hcd_is_connected())
+                return SB_ERR_NO_DEVICE;
+            if (r == CMD_FAILED) {
+                request_sense(); /* also clears a unit attention */
+                if (n > 1) {
+                    /* Some devices refuse long transfers (Linux MAX_SECTORS_64 and worse):
+                     * halve the chunk for good; this does not count as an attempt. */
+                    msc.chunk = n >> 1;
+                    continue;
+                }
+            }
+            if (++attempt == READ_ATTEMPTS)
+                return SB_ERR_MEDIUM;
+        }
+        lba += n;
+        count -= n;
+        dst += n * msc.block_size;
+    }
+    return SB_OK;
+}
+
+/* Brings lun up. SB_OK with dev filled, or why not. */
+static int lun_mount(struct blockdev *dev, uint32_t start)
+{
+    for (int i = 0; i < 36; i++)
+        reply[i] = 0;
+    /* Only a direct-access device (type 0, qualifier 0) will do; an INQUIRY that fails does
+     * not disqualify the LUN. */
+    if (scsi(SCSI_INQUIRY, 0, 0, reply, 36) == CMD_OK && reply[0] != 0)
+        return SB_ERR_NOT_MSC;
+    for (;;) {
+        if (!hcd_is_connected())
+            return SB_ERR_NO_DEVICE;
+        int r = scsi(SCSI_TEST_UNIT_READY, 0, 0, 0, 0);
+        if (r == CMD_OK && scsi(SCSI_READ_CAPACITY, 0, 0, reply, 8) == CMD_OK)
+            break;
+        if (r == CMD_FAILED && request_sense() == 0x23A)
+            return SB_ERR_MEDIUM; /* NOT READY, MEDIUM NOT PRESENT: an empty slot */
+        if (plat_ms() - start >= READY_TIMEOUT_MS)
+            return SB_ERR_MEDIUM;
+        plat_delay_ms(100);
+    }
+    uint32_t last_lba = get_be32(reply);
+    uint32_t size = get_be32(reply + 4);
+    if (size < 512 || size > 4096 || (size & (size - 1)) || last_lba == 0)
+        return SB_ERR_MEDIUM;
+    msc.block_size = size;
+    msc.chunk = USB_MAX_SECTORS;
+    dev->block_size = size;
+    dev->block_count = last_lba; /* LBAs 0..last_lba-1: some devices report the count */
+    dev->max_blocks = USB_MAX_SECTORS;
+    dev->read = msc_read;
+    return SB_OK;
+}
+
+int usb_msc_mount(struct blockdev *dev)
+{
+    int result = usb_enumerate(&usb);
+    if (result)
+        return result;
+    uint32_t start = plat_ms();
+    uint16_t got = 0;
+    uint8_t max_lun = 0;
+    /* GET_MAX_LUN: a STALL, a ZLP, a timeout or nonsense all mean one LUN. */
+    if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&
+        reply[0] <= 15)
+        max_lun = reply[0];
+    result = SB_ERR_NOT_MSC;
+    for (msc.lun = 0; msc.lun <= max_lun; msc.lun++) {
+        int r = lun_mount(dev, start);
+        if (r == SB_OK || r == SB_ERR_NO_DEVICE)
+            return r;
+        if (r == SB_ERR_MEDIUM)
+            result = r;
+    }
+    return result;
+}

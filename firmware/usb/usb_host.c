@@ -1,0 +1,140 @@
+/* Enumeration of the one device on the root port (usb_host.h). Sizes and delays follow
+ * shared/reference/usb-host.md: 8-byte first descriptor read, >= 2 ms after SET_ADDRESS,
+ * three attempts with a port reset each. */
+#include "usb_host.h"
+
+#include "hcd.h"
+#include "platform.h"
+#include "status.h"
+
+#define REQ_CLEAR_FEATURE     1
+#define REQ_SET_ADDRESS       5
+#define REQ_GET_DESCRIPTOR    6
+#define REQ_SET_CONFIGURATION 9
+#define DESC_DEVICE           1
+#define DESC_CONFIG           2
+#define DESC_INTERFACE        4
+#define DESC_ENDPOINT         5
+#define DEVICE_ADDRESS        1
+#define CONFIG_BUF_SIZE       255 /* room for a card reader's configuration; the rest is cut */
+
+int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t value,
+                uint16_t index, void *data, uint16_t length, uint16_t *actual)
+{
+    struct usb_setup setup = {type, request, value, index, length};
+    uint16_t moved;
+    return hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved);
+}
+
+int usb_clear_halt(struct usb_device *dev, uint8_t ep)
+{
+    if (ep & 0x80)
+        dev->toggle_in = 0;
+    else
+        dev->toggle_out = 0;
+    return usb_control(dev, 0x02, REQ_CLEAR_FEATURE, 0, ep, 0, 0, 0);
+}
+
+/* GET_DESCRIPTOR; returns the bytes received, 0 on any failure or a wrong descriptor type. */
+static uint32_t get_descriptor(struct usb_device *dev, uint8_t type, uint8_t *buf, uint16_t len)
+{
+    uint16_t got = 0;
+    if (usb_control(dev, 0x80, REQ_GET_DESCRIPTOR, (uint16_t)(type << 8), 0, buf, len, &got) ||
+        got < 2 || buf[1] != type)
+        return 0;
+    return got;
+}
+
+int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len)
+{
+    if (len < 9 || cfg[1] != DESC_CONFIG)
+        return SB_ERR_USB;
+    uint32_t total = cfg[2] | (uint32_t)cfg[3] << 8;
+    if (total < len)
+        len = total;
+    dev->config = cfg[5];
+    dev->ep_in = dev->ep_out = 0;
+    int in_msc = 0;
+    uint32_t pos = 0;
+    for (uint32_t size; pos < len; pos += size) {
+        const uint8_t *d = cfg + pos;
+        size = d[0];
+        /* A broken length (or a descriptor too short for its type) rejects the descriptor,
+         * unless the interface we need is already complete: junk after it, or a tail cut
+         * off by our buffer, does not matter. */
+        if (size < 2 || size > len - pos || (d[1] == DESC_INTERFACE && size < 9) ||
+            (d[1] == DESC_ENDPOINT && size < 7))
+            break;
+        if (d[1] == DESC_INTERFACE) {
+            if (dev->ep_in && dev->ep_out)
+                return SB_OK; /* the first complete MSC interface wins */
+            dev->ep_in = dev->ep_out = 0;
+            dev->iface = d[2];
+            in_msc = d[3] == 0 && d[5] == 0x08 && d[6] == 0x06 && d[7] == 0x50;
+        } else if (d[1] == DESC_ENDPOINT) {
+            uint32_t mps = (d[4] | (uint32_t)d[5] << 8) & 0x7FF;
+            if (mps > 64)
+                mps = 64; /* a high-speed value at full speed */
+            if (!in_msc || (d[3] & 3) != 2 || !(d[2] & 0x0F) || mps < 8)
+                continue; /* not a usable bulk endpoint of our interface */
+            if (d[2] & 0x80) {
+                if (!dev->ep_in) {
+                    dev->ep_in = d[2];
+                    dev->mps_in = (uint8_t)mps;
+                }
+            } else if (!dev->ep_out) {
+                dev->ep_out = d[2];
+                dev->mps_out = (uint8_t)mps;
+            }
+        }
+    }
+    if (dev->ep_in && dev->ep_out)
+        return SB_OK;
+    return pos < len ? SB_ERR_USB : SB_ERR_NOT_MSC;
+}
+
+static int enumerate_once(struct usb_device *dev)
+{
+    static uint8_t buf[CONFIG_BUF_SIZE];
+    dev->addr = 0;
+    dev->ep0_mps = 8;
+    int result = hcd_port_reset();
+    if (result)
+        return result == HCD_DISCONNECTED ? SB_ERR_NO_DEVICE : SB_ERR_USB;
+    /* The first 8 bytes hold bMaxPacketSize0, whatever the EP0 size is. */
+    if (get_descriptor(dev, DESC_DEVICE, buf, 8) < 8)
+        return SB_ERR_USB;
+    uint8_t mps = buf[7];
+    if (mps != 8 && mps != 16 && mps != 32 && mps != 64)
+        return SB_ERR_USB;
+    dev->ep0_mps = mps;
+    if (usb_control(dev, 0x00, REQ_SET_ADDRESS, DEVICE_ADDRESS, 0, 0, 0, 0))
+        return SB_ERR_USB;
+    plat_delay_ms(10);
+    dev->addr = DEVICE_ADDRESS;
+    if (get_descriptor(dev, DESC_DEVICE, buf, 18) != 18 ||
+        get_descriptor(dev, DESC_CONFIG, buf, 9) != 9)
+        return SB_ERR_USB;
+    uint32_t total = buf[2] | (uint32_t)buf[3] << 8;
+    if (total > CONFIG_BUF_SIZE)
+        total = CONFIG_BUF_SIZE;
+    uint32_t got = get_descriptor(dev, DESC_CONFIG, buf, (uint16_t)total);
+    result = usb_parse_config(dev, buf, got);
+    if (result)
+        return result;
+    if (usb_control(dev, 0x00, REQ_SET_CONFIGURATION, dev->config, 0, 0, 0, 0))
+        return SB_ERR_USB;
+    dev->toggle_in = dev->toggle_out = 0;
+    return SB_OK;
+}
+
+int usb_enumerate(struct usb_device *dev)
+{
+    int result = SB_ERR_NO_DEVICE;
+    for (int attempt = 0; attempt < 3 && hcd_is_connected(); attempt++) {
+        result = enumerate_once(dev);
+        if (result == SB_OK)
+            break;
+    }
+    return hcd_is_connected() ? result : SB_ERR_NO_DEVICE;
+}
