@@ -36,7 +36,6 @@
 #define PCGCCTL     OTG(0xE00)
 #define FIFO0       OTG(0x1000)
 
-#define GUSBCFG_PHYSEL    (1u << 6)
 #define GUSBCFG_FHMOD     (1u << 29)
 #define GRSTCTL_CSRST     (1u << 0)
 #define GRSTCTL_FLUSH_ALL ((1u << 4) | (1u << 5) | (0x10u << 6)) /* RX + all TX FIFOs */
@@ -126,7 +125,6 @@ int hcd_init(void)
     RCC_AHB2ENR |= RCC_AHB2ENR_OTGFSEN;
     (void)RCC_AHB2ENR;
     GAHBCFG = 0;
-    GUSBCFG |= GUSBCFG_PHYSEL;
     if (wait_bits(&GRSTCTL, GRSTCTL_AHBIDL, GRSTCTL_AHBIDL, 10))
         return HCD_TIMEOUT;
     GRSTCTL = GRSTCTL_CSRST;
@@ -198,22 +196,19 @@ static void rx_pop(void)
     xfer.got += count;
     for (uint32_t i = 0; i < count; i += 4) {
         uint32_t word = FIFO0;
-        if (xfer.room >= 4) {
-            memcpy(xfer.dst, &word, 4); /* one unaligned-capable STR */
-            xfer.dst += 4;
-            xfer.room -= 4;
-        } else {
-            for (; xfer.room; xfer.room--, word >>= 8)
-                *xfer.dst++ = (uint8_t)word;
-        }
+        uint32_t n = xfer.room < 4 ? xfer.room : 4;
+        memcpy(xfer.dst, &word, n);
+        xfer.dst += n;
+        xfer.room -= n;
     }
     /* A full packet with more to come: ask for the next one right away. */
     if (count == (xfer.hcchar & 0x7FF) && (HCTSIZ & HCTSIZ_PKTCNT) && !xfer.halting)
         HCCHAR = xfer.hcchar | HCCHAR_CHENA;
 }
 
-/* Disables the channel and waits for CHH, still draining the RX FIFO (IN channels report the
- * halt through it). Bounded: the CHH of a just-enabled channel can go missing. */
+/* Disables the channel if it is still enabled and waits for CHH, draining the RX FIFO (IN
+ * channels report the halt through it). Bounded: the CHH of a just-enabled channel can go
+ * missing. */
 static void channel_halt(void)
 {
     if (HCCHAR & HCCHAR_CHENA) {
@@ -226,108 +221,92 @@ static void channel_halt(void)
         }
         xfer.halting = 0;
     }
-    HCINT = ~0u;
 }
 
-/* Writes one OUT packet into the non-periodic TX FIFO once there is room for it. */
+/* Writes one OUT packet (at most 64 bytes) into the non-periodic TX FIFO. No space check:
+ * one packet at a time, started only after the previous one completed or was halted (which
+ * empties the 96-word FIFO and the request queue). */
 static void tx_packet(const uint8_t *src, uint32_t len)
 {
-    uint32_t start = plat_ms();
-    while (((HNPTXSTS & 0xFFFF) < (len + 3) / 4 || !(HNPTXSTS & 0xFF0000u)) &&
-           plat_ms() - start < 2) {
-    }
     for (uint32_t i = 0; i < len; i += 4) {
         uint32_t word = 0;
-        for (uint32_t k = 0; k < 4 && i + k < len; k++)
-            word |= (uint32_t)src[i + k] << (8 * k);
+        memcpy(&word, src + i, len - i < 4 ? len - i : 4);
         FIFO0 = word;
     }
 }
 
-/* One channel run: an IN transfer of up to IN_PACKETS_PER_RUN packets, or one OUT packet.
- * *pid is the DATA PID to start with and receives the next one. */
-static int channel_run(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len,
-                       uint32_t timeout_ms)
-{
-    uint32_t mps = hcchar & 0x7FF;
-    int in = (hcchar & HCCHAR_EPDIR) != 0;
-    uint32_t packets = len ? (len + mps - 1) / mps : 1;
-    uint32_t tsiz = (in ? packets * mps : len) | (packets << 19) | (*pid << 29);
-    uint32_t start = plat_ms();
-    uint32_t errors = 0, got_at_error = 0;
-    int result;
+/* Software events next to the HCINT bits. */
+#define EVENT_GONE    (1u << 16)
+#define EVENT_TIMEOUT (1u << 17)
 
-    xfer.dst = buf;
-    xfer.room = len;
-    xfer.got = 0;
-    xfer.hcchar = hcchar;
-    HCINT = ~0u;
-    HCTSIZ = tsiz;
-    for (;;) {
-        HCCHAR = hcchar | HCCHAR_CHENA;
-        if (!in)
-            tx_packet(buf, len);
-        uint32_t flags;
-        do {
-            if (GINTSTS & GINTSTS_RXFLVL)
-                rx_pop();
-            flags = HCINT & (HCINT_XFRC | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR |
-                             HCINT_FRMOR | HCINT_DTERR);
-            result = HCD_DISCONNECTED;
-            if (!hcd_is_connected())
-                goto done;
-            result = HCD_TIMEOUT;
-            if (plat_ms() - start > timeout_ms)
-                goto done;
-        } while (!flags);
-        if (flags & HCINT_XFRC) {
-            result = HCD_OK;
-            if (!in)
-                xfer.got = len;
-            else if (xfer.got > len)
-                result = HCD_XACT_ERROR; /* the device sent more than we asked for */
-            goto done;
-        }
-        result = HCD_STALL;
-        if (flags & HCINT_STALL)
-            goto done;
-        /* NAK or a transaction error: halt, then resume. IN continues from what HCTSIZ says
-         * is left; OUT rewrites its packet (the core dropped the FIFO data). */
-        channel_halt();
-        if (xfer.got != got_at_error) {
-            errors = 0; /* progress since the last error: only consecutive errors count */
-            got_at_error = xfer.got;
-        }
-        result = HCD_XACT_ERROR;
-        if ((flags & HCINT_BBERR) || ((flags & ~HCINT_NAK) && ++errors > 3))
-            goto done;
-        if (!in)
-            HCTSIZ = tsiz;
-    }
-done:
-    channel_halt();
-    if (result == HCD_TIMEOUT || result == HCD_DISCONNECTED)
-        flush_fifos(); /* drop whatever a dead transfer left behind */
-    *pid = (HCTSIZ >> 29) & 3;
-    return result;
-}
-
-/* A transfer of any length: IN in runs of up to IN_PACKETS_PER_RUN packets, OUT a packet at a
- * time. A short IN packet ends it. */
+/* A transfer of any length on channel 0, in runs: IN runs of up to IN_PACKETS_PER_RUN
+ * packets (the core re-armed after every full packet), OUT runs of one packet. A NAK or an
+ * error halts the channel; the next run starts from what the device accepted, with the DATA
+ * PID the core reports in HCTSIZ (an OUT packet is simply written again). A short IN packet
+ * ends the transfer. */
 static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, uint32_t *actual,
                     uint32_t timeout_ms)
 {
     uint32_t mps = hcchar & 0x7FF;
-    uint32_t step = (hcchar & HCCHAR_EPDIR) ? IN_PACKETS_PER_RUN * mps : mps;
-    uint32_t done = 0;
+    uint32_t in = hcchar & HCCHAR_EPDIR;
+    uint32_t start = plat_ms();
+    uint32_t done = 0, errors = 0;
     int result;
-    do {
-        uint32_t chunk = len - done < step ? len - done : step;
-        result = channel_run(hcchar, pid, buf + done, chunk, timeout_ms);
-        done += xfer.got < chunk ? xfer.got : chunk;
-        if (result != HCD_OK || xfer.got < chunk)
+    for (;;) {
+        uint32_t run = len - done;
+        uint32_t most = in ? IN_PACKETS_PER_RUN * mps : mps;
+        if (run > most)
+            run = most;
+        uint32_t packets = run ? (run + mps - 1) / mps : 1;
+        xfer.dst = buf + done;
+        xfer.room = run;
+        xfer.got = 0;
+        xfer.hcchar = hcchar;
+        HCINT = ~0u;
+        HCTSIZ = (in ? packets * mps : run) | (packets << 19) | (*pid << 29);
+        HCCHAR = hcchar | HCCHAR_CHENA;
+        if (!in)
+            tx_packet(buf + done, run);
+        uint32_t events;
+        do {
+            if (GINTSTS & GINTSTS_RXFLVL)
+                rx_pop();
+            events = HCINT & (HCINT_XFRC | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR |
+                              HCINT_FRMOR | HCINT_DTERR);
+            if (!hcd_is_connected())
+                events = EVENT_GONE;
+            else if (plat_ms() - start > timeout_ms)
+                events |= EVENT_TIMEOUT;
+        } while (!events);
+        channel_halt();
+        *pid = (HCTSIZ >> 29) & 3;
+        uint32_t got = in ? xfer.got : (events & HCINT_XFRC) ? run : 0;
+        done += got < run ? got : run;
+        if (got)
+            errors = 0; /* only errors without progress in between count */
+        result = HCD_OK;
+        if (events & HCINT_XFRC) {
+            if (got > run)
+                result = HCD_XACT_ERROR; /* the device sent more than we asked for */
+            else if (done < len && got == run)
+                continue;
             break;
-    } while (done < len);
+        }
+        result = HCD_STALL;
+        if (events & HCINT_STALL)
+            break;
+        result = HCD_DISCONNECTED;
+        if (events & EVENT_GONE)
+            break;
+        result = HCD_TIMEOUT;
+        if (events & EVENT_TIMEOUT)
+            break;
+        result = HCD_XACT_ERROR;
+        if ((events & HCINT_BBERR) || ((events & ~HCINT_NAK) && ++errors > 3))
+            break;
+    }
+    if (result == HCD_TIMEOUT || result == HCD_DISCONNECTED)
+        flush_fifos(); /* drop whatever a dead transfer left behind */
     *actual = done;
     return result;
 }

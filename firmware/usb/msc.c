@@ -4,6 +4,8 @@
  * the device skipped it; phase errors and garbage lead to Reset Recovery, then re-enumeration. */
 #include "usb_msc.h"
 
+#include <string.h>
+
 #include "hcd.h"
 #include "platform.h"
 #include "status.h"
@@ -26,31 +28,38 @@
 /* Outcome of one command. */
 enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
 
-static struct usb_device usb;
+/* All state in one place (one base register on the target). Multi-byte CBW/CSW fields are
+ * little endian, as are the target and the test hosts: they are copied, not converted. */
 static struct {
+    struct usb_device usb;
+    uint8_t lun;
+    uint8_t cbw[CBW_SIZE + 1];
+    uint8_t csw[CSW_SIZE];
+    uint8_t reply[36];
     uint32_t tag;
     uint32_t block_size;
-    uint32_t chunk; /* READ(10) blocks per command; halves when a large read fails */
-    uint8_t lun;
+    uint32_t chunk; /* READ(10) blocks per command; halves when a device refuses a read */
 } msc;
-static uint8_t cbw[CBW_SIZE + 1];
-static uint8_t csw[CSW_SIZE];
-static uint8_t reply[36];
+#define usb   msc.usb
+#define cbw   msc.cbw
+#define csw   msc.csw
+#define reply msc.reply
 
 static uint32_t get_le32(const uint8_t *p)
 {
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4); /* inlined even with -ffreestanding */
+    return v;
 }
 
 static uint32_t get_be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return __builtin_bswap32(get_le32(p));
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++, v >>= 8)
-        p[i] = (uint8_t)v;
+    __builtin_memcpy(p, &v, 4);
 }
 
 static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
@@ -79,8 +88,7 @@ static void reset_recovery(void)
 static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
 {
     uint32_t got = 0, n = 0;
-    for (int i = 4; i < CBW_SIZE; i++)
-        cbw[i] = 0;
+    memset(cbw, 0, sizeof cbw);
     put_le32(cbw, CBW_SIGNATURE);
     put_le32(cbw + 4, ++msc.tag);
     put_le32(cbw + 8, length);
@@ -92,8 +100,7 @@ static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t 
         cbw[19] = (uint8_t)length;
     } else { /* 10-byte CDB: LBA in bytes 2-5, transfer length in 7-8 */
         cbw[14] = 10;
-        for (int i = 0; i < 4; i++)
-            cbw[17 + i] = (uint8_t)(lba >> (24 - 8 * i));
+        put_le32(cbw + 17, __builtin_bswap32(lba));
         cbw[22] = (uint8_t)(blocks >> 8);
         cbw[23] = (uint8_t)blocks;
     }
@@ -110,8 +117,7 @@ static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t 
             goto recover;
         } else if (got == CSW_SIZE && length != CSW_SIZE && csw_valid(data)) {
             /* The device skipped the data phase and sent its CSW instead. */
-            for (int i = 0; i < CSW_SIZE; i++)
-                csw[i] = ((uint8_t *)data)[i];
+            memcpy(csw, data, CSW_SIZE);
             got = 0;
             goto check;
         }
@@ -137,8 +143,7 @@ recover:
 
 static int request_sense(void)
 {
-    for (int i = 0; i < 18; i++)
-        reply[i] = 0;
+    memset(reply, 0, 18);
     scsi(SCSI_REQUEST_SENSE, 0, 0, reply, 18);
     return (reply[2] & 0x0F) << 8 | reply[12]; /* sense key, ASC */
 }
@@ -180,8 +185,7 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
 /* Brings lun up. SB_OK with dev filled, or why not. */
 static int lun_mount(struct blockdev *dev, uint32_t start)
 {
-    for (int i = 0; i < 36; i++)
-        reply[i] = 0;
+    memset(reply, 0, sizeof reply);
     /* Only a direct-access device (type 0, qualifier 0) will do; an INQUIRY that fails does
      * not disqualify the LUN. */
     if (scsi(SCSI_INQUIRY, 0, 0, reply, 36) == CMD_OK && reply[0] != 0)
