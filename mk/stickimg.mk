@@ -18,3 +18,6 @@ $(BUILD)/image.bin: $(BUILD)/stickimg $(BUILD)/blink.bin
 ALL_TARGETS += $(BUILD)/stickimg $(BUILD)/image.bin
 
 $(eval $(call host_test,test_image,tests/unit/test_image.c firmware/core/image.c hostlib/crc_soft.c))
+
+STICKIMG_LIB_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c,$(STICKIMG_SRCS))
+$(eval $(call host_test,test_stickimg,tests/unit/test_stickimg.c $(STICKIMG_LIB_SRCS),-Itools/stickimg))
