@@ -35,3 +35,7 @@ $(COST_OUT)/symbols.h: $(COST_OUT)/target.elf
 $(BUILD)/tests/test_crypto_cost.t: $(COST_OUT)/target.bin $(COST_OUT)/symbols.h
 $(eval $(call host_test,test_crypto_cost,tests/unit/test_crypto_cost.c firmware/crypto/sha256.c,\
 	-include $(COST_OUT)/symbols.h -DCOST_IMAGE='"$(COST_OUT)/target.bin"' -Wl$(crypto_comma)--no-as-needed -lunicorn))
+
+# Differential test against OpenSSL's libcrypto.
+$(eval $(call host_test,test_crypto_openssl,tests/unit/test_crypto_openssl.c $(CRYPTO_SRCS),\
+	-Wl$(crypto_comma)--no-as-needed -lcrypto))

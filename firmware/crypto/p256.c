@@ -42,6 +42,7 @@ static const uint32_t curve_constants[3][LIMBS] = {
      0x4fe342e2},
 };
 
+/* Each limb takes four shifts of 8: its old contents are shifted out, so out needs no init. */
 static void load_be(uint32_t out[LIMBS], const uint8_t *in)
 {
     for (unsigned i = 0; i < 32; i++)
