@@ -21,3 +21,27 @@ $(eval $(call host_test,test_image,tests/unit/test_image.c firmware/core/image.c
 
 STICKIMG_LIB_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c,$(STICKIMG_SRCS))
 $(eval $(call host_test,test_stickimg,tests/unit/test_stickimg.c $(STICKIMG_LIB_SRCS),-Itools/stickimg))
+
+# libFuzzer targets for the Intel HEX and ELF readers; `make fuzz` runs each for FUZZ_SECONDS,
+# starting from the example app.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_READER_SRCS := tools/stickimg/mem.c tools/stickimg/ihex.c tools/stickimg/elf.c \
+	tools/stickimg/util.c hostlib/crc_soft.c
+$(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_READER_SRCS) $(STICKIMG_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Itools/stickimg -Ifirmware -Ifirmware/core -Ihostlib $< $(FUZZ_READER_SRCS) -o $@
+TEST_DEPS += $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf
+
+fuzz: fuzz-stickimg
+fuzz-stickimg: $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf $(BUILD)/blink.elf
+	@mkdir -p $(BUILD)/fuzz/hex-corpus $(BUILD)/fuzz/elf-corpus $(BUILD)/fuzz/stickimg-artifacts
+	$(ARM_OBJCOPY) -O ihex $(BUILD)/blink.elf $(BUILD)/fuzz/hex-corpus/blink.hex
+	cp $(BUILD)/blink.elf $(BUILD)/fuzz/elf-corpus/blink.elf
+	$(BUILD)/fuzz/fuzz_hex -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/stickimg-artifacts/ $(BUILD)/fuzz/hex-corpus
+	$(BUILD)/fuzz/fuzz_elf -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/stickimg-artifacts/ $(BUILD)/fuzz/elf-corpus
+.PHONY: fuzz-stickimg
