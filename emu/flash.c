@@ -1,0 +1,603 @@
+/* Embedded flash and its interface (RM0090 section 3): sector map, KEYR/OPTKEYR unlock, CR/SR
+ * semantics, 1->0 programming, BSY timing, option bytes with nWRP, power cuts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "machine.h"
+
+#define KEY1    0x45670123u
+#define KEY2    0xCDEF89ABu
+#define OPTKEY1 0x08192A3Bu
+#define OPTKEY2 0x4C5D6E7Fu
+
+#define CR_PG          (1u << 0)
+#define CR_SER         (1u << 1)
+#define CR_MER         (1u << 2)
+#define CR_SNB_SHIFT   3
+#define CR_SNB_MASK    (0xFu << CR_SNB_SHIFT)
+#define CR_PSIZE_SHIFT 8
+#define CR_PSIZE_MASK  (3u << CR_PSIZE_SHIFT)
+#define CR_STRT        (1u << 16)
+#define CR_EOPIE       (1u << 24)
+#define CR_ERRIE       (1u << 25)
+#define CR_LOCK        (1u << 31)
+#define CR_WRITABLE    (CR_PG | CR_SER | CR_MER | CR_SNB_MASK | CR_PSIZE_MASK | CR_EOPIE | CR_ERRIE)
+
+#define SR_EOP    (1u << 0)
+#define SR_OPERR  (1u << 1)
+#define SR_WRPERR (1u << 4)
+#define SR_PGAERR (1u << 5)
+#define SR_PGPERR (1u << 6)
+#define SR_PGSERR (1u << 7)
+#define SR_BSY    (1u << 16)
+#define SR_ERRORS (SR_WRPERR | SR_PGAERR | SR_PGPERR | SR_PGSERR)
+#define SR_W1C    (SR_EOP | SR_OPERR | SR_ERRORS)
+
+#define OPTCR_OPTLOCK   (1u << 0)
+#define OPTCR_OPTSTRT   (1u << 1)
+#define OPTCR_USER_MASK 0xECu /* BOR_LEV 3:2, WDG_SW 5, nRST_STOP 6, nRST_STDBY 7 */
+#define OPTCR_WDG_SW    (1u << 5)
+
+#define ACR_LATENCY_MASK 0x7u
+#define ACR_ICEN         (1u << 9)
+#define ACR_DCEN         (1u << 10)
+#define ACR_ICRST        (1u << 11)
+#define ACR_DCRST        (1u << 12)
+#define ACR_WRITABLE     (ACR_LATENCY_MASK | (1u << 8) | ACR_ICEN | ACR_DCEN | ACR_ICRST | ACR_DCRST)
+
+#define PROGRAM_NS        (16 * NS_PER_US)
+#define OPTION_PROGRAM_NS (16 * NS_PER_MS) /* not in the datasheet we have: see docs */
+#define MAX_ERROR_LOGS    50
+
+enum { OP_NONE, OP_PROGRAM, OP_SECTOR_ERASE, OP_MASS_ERASE, OP_OPTIONS };
+
+static unsigned error_logs;
+
+int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len)
+{
+    memset(f, 0, sizeof *f);
+    if (size != 1024u * 1024u && size != 512u * 1024u) {
+        snprintf(err, err_len, "flash size must be 1M or 512K");
+        return -1;
+    }
+    f->mem = malloc(size);
+    f->mem_before_mass = malloc(size);
+    if (!f->mem || !f->mem_before_mass) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    memset(f->mem, 0xFF, size);
+    f->size = size;
+    uint32_t off = 0;
+    int n = 0;
+    while (off < size) {
+        f->sector_off[n++] = off;
+        off += n <= 4 ? 16u * 1024u : n == 5 ? 64u * 1024u : 128u * 1024u;
+    }
+    f->sector_off[n] = off;
+    f->nsectors = n;
+    memset(f->otp_page, 0xFF, sizeof f->otp_page);
+    /* U_ID (96 bits) at 0x1FFF7A10 and F_SIZE (KB) at 0x1FFF7A22. */
+    static const uint8_t uid[12] = {0x35, 0x00, 0x3B, 0x00, 0x0B, 0x51,
+                                    0x34, 0x37, 0x32, 0x38, 0x34, 0x39};
+    memcpy(f->otp_page + 0x210, uid, sizeof uid);
+    f->otp_page[0x222] = (uint8_t)((size / 1024u) & 0xFF);
+    f->otp_page[0x223] = (uint8_t)((size / 1024u) >> 8);
+    f->opt_nwrp = 0xFFF;
+    f->opt_user = 0xAA00u | OPTCR_USER_MASK; /* RDP level 0, all USER bits set */
+    f->code_lo = UINT32_MAX;
+    return 0;
+}
+
+void flash_free(struct flash_model *f)
+{
+    free(f->mem);
+    free(f->mem_before_mass);
+    f->mem = NULL;
+    f->mem_before_mass = NULL;
+}
+
+int flash_load_file(struct flash_model *f, const char *path, char *err, size_t err_len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            return 0; /* created erased */
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t got = fread(f->mem, 1, f->size, fp);
+    int extra = fgetc(fp);
+    fclose(fp);
+    if (got != f->size || extra != EOF) {
+        snprintf(err, err_len, "%s: not a %u KB flash file", path, f->size / 1024);
+        memset(f->mem, 0xFF, f->size);
+        return -1;
+    }
+    return 0;
+}
+
+int flash_save_file(struct flash_model *f, const char *path, char *err, size_t err_len)
+{
+    flash_apply_fixups(f);
+    FILE *fp = fopen(path, "wb");
+    if (!fp || fwrite(f->mem, 1, f->size, fp) != f->size) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        if (fp)
+            fclose(fp);
+        return -1;
+    }
+    if (fclose(fp) != 0) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int flash_sector_of(const struct flash_model *f, uint32_t offset)
+{
+    for (int i = 0; i < f->nsectors; i++)
+        if (offset < f->sector_off[i + 1])
+            return i;
+    return -1;
+}
+
+static void mark_code_changed(struct flash_model *f, uint32_t offset, uint32_t len)
+{
+    if (offset < f->code_lo)
+        f->code_lo = offset;
+    if (offset + len > f->code_hi)
+        f->code_hi = offset + len;
+}
+
+void flash_erase_range_raw(struct flash_model *f, uint32_t offset, uint32_t len)
+{
+    memset(f->mem + offset, 0xFF, len);
+    mark_code_changed(f, offset, len);
+}
+
+void flash_reset(struct machine *m, int power_on)
+{
+    struct flash_model *f = &m->flash;
+    (void)power_on;
+    flash_apply_fixups(f);
+    f->acr = 0;
+    f->sr = 0;
+    f->cr = CR_LOCK;
+    f->key_stage = 0;
+    f->optkey_stage = 0;
+    f->locked_until_reset = 0;
+    f->opt_locked_until_reset = 0;
+    f->op.kind = OP_NONE;
+    if (m->iwdg_hw)
+        f->opt_user &= ~OPTCR_WDG_SW;
+    f->optcr = (f->opt_nwrp << 16) | f->opt_user | OPTCR_OPTLOCK;
+}
+
+void flash_apply_fixups(struct flash_model *f)
+{
+    for (int i = 0; i < f->nfix; i++)
+        memcpy(f->fix[i].dst, f->fix[i].bytes, f->fix[i].size);
+    f->nfix = 0;
+}
+
+int flash_busy(const struct flash_model *f)
+{
+    return f->op.kind != OP_NONE;
+}
+
+uint32_t flash_max_hclk(const struct machine *m)
+{
+    /* RM0090 table 10, 2.7-3.6 V: 30 MHz per wait state. */
+    return ((m->flash.acr & ACR_LATENCY_MASK) + 1u) * 30000000u;
+}
+
+static uint64_t rng_next(struct machine *m)
+{
+    uint64_t x = m->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return m->rng = x;
+}
+
+static int psize_bytes(const struct flash_model *f)
+{
+    return 1 << ((f->cr & CR_PSIZE_MASK) >> CR_PSIZE_SHIFT);
+}
+
+static uint64_t erase_ns(const struct flash_model *f, uint32_t sector_len, int mass)
+{
+    /* DS8626 typical times per parallelism x8 / x16 / x32 (x64 treated as x32). */
+    static const uint32_t ms16k[3] = {400, 300, 250}, ms64k[3] = {1200, 700, 550},
+                          ms128k[3] = {2000, 1300, 1000}, msmass[3] = {16000, 11000, 8000};
+    int p = (int)((f->cr & CR_PSIZE_MASK) >> CR_PSIZE_SHIFT);
+    if (p > 2)
+        p = 2;
+    if (mass)
+        return msmass[p] * NS_PER_MS;
+    if (sector_len == 16u * 1024u)
+        return ms16k[p] * NS_PER_MS;
+    if (sector_len == 64u * 1024u)
+        return ms64k[p] * NS_PER_MS;
+    return ms128k[p] * NS_PER_MS;
+}
+
+static void set_error(struct machine *m, uint32_t flags, const char *what, uint32_t addr)
+{
+    struct flash_model *f = &m->flash;
+    f->sr |= flags;
+    if (f->cr & CR_ERRIE)
+        f->sr |= SR_OPERR;
+    if (error_logs < MAX_ERROR_LOGS || (m->trace & TRACE_FLASH)) {
+        error_logs++;
+        emu_log(machine_now_ns(m), "flash: %s%s%s%s (%s) at 0x%08x, nothing written",
+                flags & SR_PGSERR ? "PGSERR " : "", flags & SR_PGPERR ? "PGPERR " : "",
+                flags & SR_PGAERR ? "PGAERR " : "", flags & SR_WRPERR ? "WRPERR " : "", what, addr);
+    }
+}
+
+/* Apply the interrupted operation's undefined result (or restore, for a clean cut). */
+void flash_cut(struct machine *m, int undefined)
+{
+    struct flash_model *f = &m->flash;
+    struct flash_op *op = &f->op;
+    if (op->kind == OP_NONE || op->kind == OP_OPTIONS) {
+        op->kind = OP_NONE;
+        return;
+    }
+    flash_apply_fixups(f);
+    uint8_t *dst = f->mem + op->offset;
+    if (!undefined) {
+        memcpy(dst, op->before, op->len);
+    } else if (op->kind == OP_PROGRAM) {
+        for (uint32_t i = 0; i < op->len; i++)
+            dst[i] = op->before[i] & (uint8_t)rng_next(m);
+    } else {
+        for (uint32_t i = 0; i < op->len; i += 8) {
+            uint64_t r = rng_next(m);
+            for (uint32_t k = 0; k < 8 && i + k < op->len; k++)
+                dst[i + k] = op->before[i + k] | (uint8_t)(r >> (8 * k));
+        }
+    }
+    mark_code_changed(f, op->offset, op->len);
+    op->kind = OP_NONE;
+    f->sr &= ~SR_BSY;
+}
+
+/* Starts an operation: returns 0 when started, -1 when the power was cut at its start. */
+static int start_op(struct machine *m, int kind, uint32_t offset, uint32_t len, uint64_t dur)
+{
+    struct flash_model *f = &m->flash;
+    struct flash_op *op = &f->op;
+    uint64_t now = machine_now_ns(m);
+    op->kind = kind;
+    op->offset = offset;
+    op->len = len;
+    op->start_ns = now;
+    op->end_ns = now + dur;
+    if (kind != OP_OPTIONS) {
+        op->before = f->before_buf;
+        if (len <= sizeof f->before_buf) {
+            memcpy(f->before_buf, f->mem + offset, len);
+        } else {
+            /* Mass erase: keep the undefined result simple, per-sector copies would be big. */
+            op->before = f->mem_before_mass;
+            memcpy(op->before, f->mem + offset, len);
+        }
+        if (m->cut_after_ops >= 0 && f->ops == (uint64_t)m->cut_after_ops) {
+            int undefined = m->cut_mode == CUT_UNDEFINED;
+            flash_cut(m, undefined);
+            char why[96];
+            snprintf(why, sizeof why, "at the start of flash operation %llu (%s)",
+                     (unsigned long long)f->ops + 1, undefined ? "undefined result" : "no effect");
+            machine_cut_power(m, why);
+            return -1;
+        }
+        f->ops++;
+    }
+    f->sr |= SR_BSY;
+    return 0;
+}
+
+void flash_advance(struct machine *m, uint64_t now_ns)
+{
+    struct flash_model *f = &m->flash;
+    if (f->op.kind == OP_NONE || now_ns < f->op.end_ns)
+        return;
+    if (f->op.kind == OP_OPTIONS) {
+        f->opt_nwrp = (f->optcr >> 16) & 0xFFFu;
+        f->opt_user = f->optcr & (0xFF00u | OPTCR_USER_MASK);
+        emu_log(f->op.end_ns, "flash: option bytes programmed (nWRP=0x%03x RDP=0x%02x USER=0x%02x)",
+                f->opt_nwrp, (f->opt_user >> 8) & 0xFFu, f->opt_user & 0xFFu);
+        f->optcr &= ~OPTCR_OPTSTRT;
+    } else if (f->op.kind != OP_PROGRAM && (m->trace & TRACE_FLASH)) {
+        emu_log(f->op.end_ns, "flash: erase done");
+    }
+    f->op.kind = OP_NONE;
+    f->sr &= ~SR_BSY;
+    f->cr &= ~CR_STRT;
+    if (f->cr & CR_EOPIE)
+        f->sr |= SR_EOP;
+}
+
+static void stall_until_idle(struct machine *m)
+{
+    if (flash_busy(&m->flash))
+        machine_advance_to(m, m->flash.op.end_ns);
+}
+
+static int sector_protected(const struct flash_model *f, int sector)
+{
+    return !((f->opt_nwrp >> sector) & 1u);
+}
+
+static void start_erase(struct machine *m)
+{
+    struct flash_model *f = &m->flash;
+    uint64_t now = machine_now_ns(m);
+    if (f->sr & SR_ERRORS) {
+        set_error(m, SR_PGSERR, "erase with error flags still set", FLASH_BASE);
+        return;
+    }
+    if ((f->cr & CR_PG) || ((f->cr & CR_SER) && (f->cr & CR_MER))) {
+        set_error(m, SR_PGSERR, "erase with PG or SER+MER set", FLASH_BASE);
+        return;
+    }
+    if (f->cr & CR_MER) {
+        for (int s = 0; s < f->nsectors; s++) {
+            if (sector_protected(f, s)) {
+                set_error(m, SR_WRPERR, "mass erase with a protected sector", FLASH_BASE);
+                return;
+            }
+        }
+        if ((f->cr & CR_PSIZE_MASK) == CR_PSIZE_MASK)
+            machine_warn(m, "flash erase with PSIZE x64 needs VPP; timed as x32");
+        if (start_op(m, OP_MASS_ERASE, 0, f->size, erase_ns(f, 0, 1)) != 0)
+            return;
+        flash_erase_range_raw(f, 0, f->size);
+        f->erases++;
+        strncat(f->erase_list, f->erase_list[0] ? ",M" : "M",
+                sizeof f->erase_list - strlen(f->erase_list) - 1);
+        emu_log(now, "flash: mass erase (%llu ms)",
+                (unsigned long long)((f->op.end_ns - now) / NS_PER_MS));
+        return;
+    }
+    int snb = (int)((f->cr & CR_SNB_MASK) >> CR_SNB_SHIFT);
+    if (snb >= f->nsectors) {
+        set_error(m, SR_PGSERR, "erase of a sector that does not exist", FLASH_BASE);
+        return;
+    }
+    uint32_t off = f->sector_off[snb], len = f->sector_off[snb + 1] - off;
+    if (sector_protected(f, snb)) {
+        set_error(m, SR_WRPERR, "erase of a write-protected sector", FLASH_BASE + off);
+        return;
+    }
+    if ((f->cr & CR_PSIZE_MASK) == CR_PSIZE_MASK)
+        machine_warn(m, "flash erase with PSIZE x64 needs VPP; timed as x32");
+    if (start_op(m, OP_SECTOR_ERASE, off, len, erase_ns(f, len, 0)) != 0)
+        return;
+    flash_erase_range_raw(f, off, len);
+    f->erases++;
+    char num[8];
+    snprintf(num, sizeof num, "%s%d", f->erase_list[0] ? "," : "", snb);
+    strncat(f->erase_list, num, sizeof f->erase_list - strlen(f->erase_list) - 1);
+    emu_log(now, "flash: erase sector %d (%u KB, x%d, %llu ms)", snb, len / 1024,
+            8 * psize_bytes(f) > 32 ? 64 : 8 * psize_bytes(f),
+            (unsigned long long)((f->op.end_ns - now) / NS_PER_MS));
+}
+
+static void start_option_program(struct machine *m)
+{
+    struct flash_model *f = &m->flash;
+    if (start_op(m, OP_OPTIONS, 0, 0, OPTION_PROGRAM_NS) != 0)
+        return;
+    f->optcr |= OPTCR_OPTSTRT;
+}
+
+uint32_t flash_reg_read(struct machine *m, uint32_t off)
+{
+    struct flash_model *f = &m->flash;
+    switch (off) {
+    case 0x00:
+        return f->acr;
+    case 0x04:
+    case 0x08:
+        return 0; /* write-only key registers */
+    case 0x0C:
+        return f->sr;
+    case 0x10:
+        return f->cr;
+    case 0x14:
+        return f->optcr;
+    default:
+        return 0;
+    }
+}
+
+int flash_reg_write(struct machine *m, uint32_t off, uint32_t value)
+{
+    struct flash_model *f = &m->flash;
+    switch (off) {
+    case 0x00: { /* ACR */
+        uint32_t v = value & ACR_WRITABLE;
+        if ((v & ACR_ICRST) && (f->acr & ACR_ICEN) && (v & ACR_ICEN)) {
+            machine_warn(m, "FLASH_ACR ICRST written with the I-cache enabled: ignored");
+            v &= ~ACR_ICRST;
+        }
+        if ((v & ACR_DCRST) && (f->acr & ACR_DCEN) && (v & ACR_DCEN)) {
+            machine_warn(m, "FLASH_ACR DCRST written with the D-cache enabled: ignored");
+            v &= ~ACR_DCRST;
+        }
+        f->acr = v;
+        if (m->hclk_hz > flash_max_hclk(m))
+            machine_fault(m, m->cur_block, 0, 0,
+                          "flash wait states too low: %u WS for HCLK %u Hz (max %u Hz)",
+                          f->acr & ACR_LATENCY_MASK, m->hclk_hz, flash_max_hclk(m));
+        return 0;
+    }
+    case 0x04: /* KEYR */
+        if (f->locked_until_reset || !(f->cr & CR_LOCK)) {
+            f->locked_until_reset = 1;
+            f->cr |= CR_LOCK;
+            emu_log(machine_now_ns(m), "flash: KEYR write out of sequence: bus error, CR locked "
+                                       "until reset");
+            return -1;
+        }
+        if (f->key_stage == 0 && value == KEY1) {
+            f->key_stage = 1;
+        } else if (f->key_stage == 1 && value == KEY2) {
+            f->key_stage = 0;
+            f->cr &= ~CR_LOCK;
+        } else {
+            f->locked_until_reset = 1;
+            f->key_stage = 0;
+            emu_log(machine_now_ns(m),
+                    "flash: wrong KEYR sequence (0x%08x): bus error, CR "
+                    "locked until reset",
+                    value);
+            return -1;
+        }
+        return 0;
+    case 0x08: /* OPTKEYR */
+        if (f->opt_locked_until_reset || !(f->optcr & OPTCR_OPTLOCK)) {
+            f->opt_locked_until_reset = 1;
+            f->optcr |= OPTCR_OPTLOCK;
+            emu_log(machine_now_ns(m), "flash: OPTKEYR write out of sequence: bus error");
+            return -1;
+        }
+        if (f->optkey_stage == 0 && value == OPTKEY1) {
+            f->optkey_stage = 1;
+        } else if (f->optkey_stage == 1 && value == OPTKEY2) {
+            f->optkey_stage = 0;
+            f->optcr &= ~OPTCR_OPTLOCK;
+        } else {
+            f->opt_locked_until_reset = 1;
+            f->optkey_stage = 0;
+            emu_log(machine_now_ns(m), "flash: wrong OPTKEYR sequence: bus error, OPTCR locked "
+                                       "until reset");
+            return -1;
+        }
+        return 0;
+    case 0x0C: /* SR: write 1 to clear */
+        f->sr &= ~(value & SR_W1C);
+        return 0;
+    case 0x10: /* CR: writes stall while BSY */
+        stall_until_idle(m);
+        if (f->cr & CR_LOCK)
+            return 0; /* locked: ignored (LOCK reads 1) */
+        f->cr = (f->cr & ~CR_WRITABLE) | (value & CR_WRITABLE);
+        if (value & CR_LOCK) {
+            f->cr |= CR_LOCK;
+            return 0;
+        }
+        if (value & CR_STRT) {
+            if (f->cr & (CR_SER | CR_MER)) {
+                f->cr |= CR_STRT;
+                start_erase(m);
+                if (!flash_busy(f))
+                    f->cr &= ~CR_STRT;
+            }
+        }
+        machine_update_deadline(m);
+        return 0;
+    case 0x14: /* OPTCR */
+        stall_until_idle(m);
+        if (f->optcr & OPTCR_OPTLOCK) {
+            return 0;
+        }
+        f->optcr = (value & (0x0FFF0000u | 0xFF00u | OPTCR_USER_MASK)) | (value & OPTCR_OPTLOCK);
+        if ((value & OPTCR_OPTSTRT) && !(value & OPTCR_OPTLOCK))
+            start_option_program(m);
+        machine_update_deadline(m);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* A CPU store into main flash at offset. The CPU's own store writes the raw value after this
+ * returns; the fix-up puts back what the flash really holds. */
+void flash_store(struct machine *m, uint32_t offset, unsigned size, uint32_t value)
+{
+    struct flash_model *f = &m->flash;
+    flash_apply_fixups(f);
+    stall_until_idle(m); /* the AHB stalls a write while BSY */
+    uint32_t addr = FLASH_BASE + offset;
+    if (offset + size > f->size)
+        size = f->size - offset;
+    int fi = f->nfix < 16 ? f->nfix++ : 15;
+    uint8_t *cell = f->mem + offset;
+    f->fix[fi].dst = cell;
+    f->fix[fi].size = size;
+    memcpy(f->fix[fi].bytes, cell, size);
+    machine_update_deadline(m);
+
+    if (!(f->cr & CR_PG) || (f->cr & (CR_SER | CR_MER)) || (f->cr & CR_LOCK)) {
+        set_error(m, SR_PGSERR, "write to flash without PG", addr);
+        return;
+    }
+    if (f->sr & SR_ERRORS) {
+        set_error(m, SR_PGSERR, "program with error flags still set", addr);
+        return;
+    }
+    if ((f->cr & CR_PSIZE_MASK) == CR_PSIZE_MASK || (unsigned)psize_bytes(f) != size) {
+        set_error(m, SR_PGPERR, "access size differs from PSIZE", addr);
+        return;
+    }
+    if (offset % size) {
+        set_error(m, SR_PGAERR, "unaligned program", addr);
+        return;
+    }
+    int sector = flash_sector_of(f, offset);
+    if (sector < 0 || sector_protected(f, sector)) {
+        set_error(m, SR_WRPERR, "program of a write-protected sector", addr);
+        return;
+    }
+    if (start_op(m, OP_PROGRAM, offset, size, PROGRAM_NS) != 0) {
+        memcpy(f->fix[fi].bytes, cell, size); /* the cut's result */
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        cell[i] &= (uint8_t)(value >> (8 * i));
+        f->fix[fi].bytes[i] = cell[i];
+    }
+    mark_code_changed(f, offset, size);
+    if (size == 4)
+        f->program_words++;
+    f->programmed_bytes += size;
+    if (m->trace & TRACE_FLASH)
+        emu_log(machine_now_ns(m), "flash: program 0x%08x size %u value 0x%0*x", addr, size,
+                (int)size * 2, value);
+    machine_update_deadline(m);
+}
+
+/* OTP: programmed like flash, never erased. Offsets past the OTP are read-only IDs. */
+void flash_otp_store(struct machine *m, uint32_t offset, unsigned size, uint32_t value)
+{
+    struct flash_model *f = &m->flash;
+    flash_apply_fixups(f);
+    if (offset + size > OTP_PAGE_SIZE)
+        size = OTP_PAGE_SIZE - offset;
+    int fi = f->nfix < 16 ? f->nfix++ : 15;
+    f->fix[fi].dst = f->otp_page + offset;
+    f->fix[fi].size = size;
+    memcpy(f->fix[fi].bytes, f->otp_page + offset, size);
+    machine_update_deadline(m);
+    if (offset >= OTP_SIZE || !(f->cr & CR_PG) || (f->cr & CR_LOCK) ||
+        (unsigned)psize_bytes(f) != size || offset % size) {
+        set_error(m, SR_PGSERR, "bad OTP write", OTP_PAGE_BASE + offset);
+        return;
+    }
+    stall_until_idle(m);
+    if (start_op(m, OP_PROGRAM, 0, 0, PROGRAM_NS) != 0)
+        return;
+    for (unsigned i = 0; i < size; i++) {
+        f->otp_page[offset + i] &= (uint8_t)(value >> (8 * i));
+        f->fix[fi].bytes[i] = f->otp_page[offset + i];
+    }
+    machine_update_deadline(m);
+}

@@ -1,0 +1,203 @@
+/* GPIO ports A-I (RM0090 section 8) and the boards: which pins are LEDs, the user button and
+ * the VBUS switch. */
+#include <string.h>
+
+#include "log.h"
+#include "machine.h"
+
+static const struct board boards[] = {
+    {
+        .name = "f4discovery",
+        .flash_size = 1024u * 1024u,
+        .max_hclk_hz = 168000000u,
+        .hse_hz = 8000000u,
+        .hse_bypass = 0, /* X2 crystal */
+        .has_ccm = 1,
+        .led = {{3, 12}, {3, 13}, {3, 14}, {3, 15}}, /* PD12-15, active high */
+        .led_name = {"green", "orange", "red", "blue"},
+        .button = {0, 0}, /* PA0, B1, pulled down on the board */
+        .button_active_high = 1,
+        .vbus = {2, 0}, /* PC0 drives the STMPS2141 enable, active low (UM1472) */
+        .vbus_active_low = 1,
+        .vbus_polarity_confirmed = 1,
+    },
+    {
+        .name = "nucleo-f446ze",
+        .flash_size = 512u * 1024u,
+        .max_hclk_hz = 180000000u,
+        .hse_hz = 8000000u,
+        .hse_bypass = 1, /* 8 MHz MCO from the ST-LINK */
+        .has_ccm = 0,
+        .led = {{1, 0}, {1, 7}, {1, 14}, {-1, -1}}, /* PB0, PB7, PB14 */
+        .led_name = {"green", "blue", "red", NULL},
+        .button = {2, 13}, /* PC13, active high */
+        .button_active_high = 1,
+        .vbus = {6, 6}, /* PG6 USB_PowerSwitchOn; polarity not confirmed */
+        .vbus_active_low = 0,
+        .vbus_polarity_confirmed = 0,
+    },
+};
+
+const struct board *board_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
+        if (strcmp(boards[i].name, name) == 0)
+            return &boards[i];
+    return NULL;
+}
+
+void gpio_reset(struct machine *m)
+{
+    memset(m->gpio, 0, sizeof m->gpio);
+    m->gpio[0].moder = 0xA8000000u;
+    m->gpio[0].ospeedr = 0x0C000000u;
+    m->gpio[0].pupdr = 0x64000000u;
+    m->gpio[1].moder = 0x00000280u;
+    m->gpio[1].ospeedr = 0x000000C0u;
+    m->gpio[1].pupdr = 0x00000100u;
+    gpio_update_outputs(m);
+}
+
+static unsigned pin_mode(const struct gpio_port *g, int pin)
+{
+    return (g->moder >> (2 * pin)) & 3u;
+}
+
+/* 1 if the pin drives high, 0 if it drives low, -1 if it does not drive. */
+static int pin_drive(const struct machine *m, int port, int pin)
+{
+    const struct gpio_port *g = &m->gpio[port];
+    if (pin_mode(g, pin) != 1)
+        return -1;
+    int high = (g->odr >> pin) & 1u;
+    int open_drain = (g->otyper >> pin) & 1u;
+    if (high && open_drain)
+        return -1;
+    return high;
+}
+
+static int button_level(const struct machine *m, int port, int pin, int *driven)
+{
+    const struct board *b = m->board;
+    *driven = 0;
+    if (b->button.port == port && b->button.pin == pin) {
+        *driven = 1; /* the board's resistor holds it at the released level */
+        return m->button_pressed ? b->button_active_high : !b->button_active_high;
+    }
+    return 0;
+}
+
+static uint32_t idr(const struct machine *m, int port)
+{
+    const struct gpio_port *g = &m->gpio[port];
+    uint32_t v = 0;
+    for (int pin = 0; pin < 16; pin++) {
+        unsigned mode = pin_mode(g, pin);
+        int level;
+        if (mode == 3)
+            continue; /* analog: the Schmitt trigger is off, reads 0 */
+        int drive = pin_drive(m, port, pin);
+        int external_driven;
+        int external = button_level(m, port, pin, &external_driven);
+        if (drive >= 0)
+            level = drive;
+        else if (external_driven)
+            level = external;
+        else {
+            unsigned pupd = (g->pupdr >> (2 * pin)) & 3u;
+            level = pupd == 1; /* pull-up 1; pull-down or floating: 0 */
+        }
+        v |= (uint32_t)level << pin;
+    }
+    return v;
+}
+
+void gpio_update_outputs(struct machine *m)
+{
+    const struct board *b = m->board;
+    uint64_t now = machine_now_ns(m);
+    unsigned leds = 0;
+    for (int i = 0; i < 4; i++)
+        if (b->led[i].port >= 0 && pin_drive(m, b->led[i].port, b->led[i].pin) == 1)
+            leds |= 1u << i;
+    for (int i = 0; i < 4; i++) {
+        if (((leds ^ m->led_state) >> i) & 1u)
+            emu_log(now, "LED %s %s", b->led_name[i], (leds >> i) & 1u ? "on" : "off");
+    }
+    m->led_state = leds;
+    int drive = pin_drive(m, b->vbus.port, b->vbus.pin);
+    unsigned vbus = b->vbus_active_low ? drive == 0 : drive == 1;
+    if (vbus != m->vbus_state) {
+        m->vbus_state = vbus;
+        emu_log(now, "VBUS %s", vbus ? "on" : "off");
+        otg_set_vbus(m->otg, (int)vbus, now);
+    }
+}
+
+uint32_t gpio_read(struct machine *m, int port, uint32_t off)
+{
+    const struct gpio_port *g = &m->gpio[port];
+    switch (off) {
+    case 0x00:
+        return g->moder;
+    case 0x04:
+        return g->otyper;
+    case 0x08:
+        return g->ospeedr;
+    case 0x0C:
+        return g->pupdr;
+    case 0x10:
+        return idr(m, port);
+    case 0x14:
+        return g->odr;
+    case 0x18:
+        return 0; /* BSRR is write-only */
+    case 0x1C:
+        return g->lckr;
+    case 0x20:
+        return g->afrl;
+    case 0x24:
+        return g->afrh;
+    default:
+        return 0;
+    }
+}
+
+void gpio_write(struct machine *m, int port, uint32_t off, uint32_t v)
+{
+    struct gpio_port *g = &m->gpio[port];
+    switch (off) {
+    case 0x00:
+        g->moder = v;
+        break;
+    case 0x04:
+        g->otyper = v & 0xFFFFu;
+        break;
+    case 0x08:
+        g->ospeedr = v;
+        break;
+    case 0x0C:
+        g->pupdr = v;
+        break;
+    case 0x14:
+        g->odr = v & 0xFFFFu;
+        break;
+    case 0x18: /* set wins over reset */
+        g->odr = (g->odr & ~(v >> 16)) | (v & 0xFFFFu);
+        break;
+    case 0x1C:
+        g->lckr = v & 0x1FFFFu;
+        break;
+    case 0x20:
+        g->afrl = v;
+        break;
+    case 0x24:
+        g->afrh = v;
+        break;
+    default:
+        return;
+    }
+    if (m->trace & TRACE_GPIO)
+        emu_log(machine_now_ns(m), "gpio: GPIO%c+0x%02x = 0x%08x", 'A' + port, off, v);
+    gpio_update_outputs(m);
+}

@@ -1,0 +1,310 @@
+/* The chip's life: power-on, system reset, virtual time, events and the scenario (cuts,
+ * plug/unplug, end of run). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "machine.h"
+
+#define HSI_HZ 16000000u
+
+static void stop_cpu_nop(struct machine *m)
+{
+    (void)m;
+}
+void (*machine_stop_cpu_hook)(struct machine *m) = stop_cpu_nop;
+
+static uint32_t pc_from_block(struct machine *m)
+{
+    return m->cur_block;
+}
+uint32_t (*machine_pc_hook)(struct machine *m) = pc_from_block;
+
+int machine_init(struct machine *m, const struct board *board, uint32_t flash_size, char *err,
+                 size_t err_len)
+{
+    memset(m, 0, sizeof *m);
+    m->board = board;
+    m->hclk_hz = HSI_HZ;
+    m->run_end_ns = 20000 * NS_PER_MS;
+    m->cut_at_ns = TIME_NEVER;
+    m->plug_at_ns = 0;
+    m->unplug_at_ns = TIME_NEVER;
+    m->stop_after_app_ns = TIME_NEVER;
+    m->cut_after_ops = -1;
+    m->cut_mode = CUT_UNDEFINED;
+    m->sram_seed = 0x5EED5EEDCAFEF00Dull;
+    m->rng = 0x9E3779B97F4A7C15ull;
+    m->app_entry_ns = TIME_NEVER;
+    return flash_init(&m->flash, flash_size, err, err_len);
+}
+
+void machine_free(struct machine *m)
+{
+    flash_free(&m->flash);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static void fill_random(uint8_t *p, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t v = xorshift(&seed);
+        memcpy(p + i, &v, n - i < 8 ? n - i : 8);
+    }
+}
+
+uint64_t machine_now_ns(const struct machine *m)
+{
+    unsigned __int128 d = (unsigned __int128)(m->cycles - m->base_cycles) * 1000000000u;
+    return m->base_ns + (uint64_t)(d / m->hclk_hz);
+}
+
+uint64_t machine_ns_to_cycles(const struct machine *m, uint64_t t_ns)
+{
+    if (t_ns == TIME_NEVER)
+        return UINT64_MAX;
+    if (t_ns <= m->base_ns)
+        return m->base_cycles;
+    unsigned __int128 c = (unsigned __int128)(t_ns - m->base_ns) * m->hclk_hz + 999999999u;
+    return m->base_cycles + (uint64_t)(c / 1000000000u);
+}
+
+void machine_set_hclk(struct machine *m, uint32_t hz)
+{
+    if (hz == m->hclk_hz)
+        return;
+    m->base_ns = machine_now_ns(m);
+    m->base_cycles = m->cycles;
+    m->hclk_hz = hz;
+    machine_update_deadline(m);
+}
+
+static void common_reset(struct machine *m, int power_on)
+{
+    rcc_reset(m, power_on);
+    flash_reset(m, power_on);
+    gpio_reset(m);
+    crc_reset(m);
+    usart_reset(m);
+    iwdg_reset(m);
+    cortex_reset(m, power_on);
+    m->in_app = 0;
+    m->gated_warned = 0;
+    m->poll_streak = 0;
+    m->poll_epoch++;
+    m->otg_clocked = 0;
+    otg_set_clocked(m->otg, 0);
+    machine_set_hclk(m, HSI_HZ);
+    if (m->iwdg_hw)
+        iwdg_start(m);
+}
+
+void machine_power_on(struct machine *m)
+{
+    fill_random(m->sram, sizeof m->sram, m->sram_seed);
+    fill_random(m->ccm, sizeof m->ccm, m->sram_seed ^ 0xCC);
+    m->stop = STOP_NONE;
+    common_reset(m, 1);
+    otg_power_on(m->otg, 0);
+    emu_log(0, "power on: board %s, flash %u KB%s%s", m->board->name, m->flash.size / 1024,
+            m->iwdg_hw ? ", hardware watchdog" : "", m->button_pressed ? ", button held" : "");
+    machine_process_events(m);
+}
+
+void machine_system_reset(struct machine *m, enum reset_cause cause)
+{
+    uint64_t now = machine_now_ns(m);
+    usart_flush_line(m);
+    m->resets++;
+    if (cause == RESET_IWDG) {
+        m->iwdg_resets++;
+        rcc_set_reset_flag(m, RCC_CSR_IWDGRSTF | RCC_CSR_PINRSTF);
+        emu_log(now, "reset: IWDG");
+    } else {
+        m->sw_resets++;
+        rcc_set_reset_flag(m, RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF);
+        emu_log(now, "reset: software (SYSRESETREQ)");
+    }
+    if (flash_busy(&m->flash)) {
+        emu_log(now, "flash: reset during an operation, contents undefined");
+        flash_cut(m, 1);
+    }
+    common_reset(m, 0);
+    otg_core_reset(m->otg, now);
+    m->stop = STOP_NONE;
+    machine_process_events(m);
+}
+
+void machine_warn(struct machine *m, const char *fmt, ...)
+{
+    char text[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    emu_log(machine_now_ns(m), "warning: %s", text);
+}
+
+void machine_request_stop(struct machine *m, enum stop_reason why)
+{
+    if (m->stop == STOP_FAULT || m->stop == STOP_CUT)
+        return; /* the first terminal reason wins */
+    if (m->stop == STOP_END && why == STOP_RESET)
+        return;
+    m->stop = why;
+    m->deadline_cycles = 0;
+    machine_stop_cpu_hook(m);
+}
+
+void machine_fault(struct machine *m, uint32_t pc, int has_addr, uint32_t addr, const char *fmt,
+                   ...)
+{
+    if (m->stop == STOP_FAULT || m->stop == STOP_CUT)
+        return;
+    if (pc == m->cur_block)
+        pc = machine_pc_hook(m);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->fault_reason, sizeof m->fault_reason, fmt, ap);
+    va_end(ap);
+    m->fault_pc = pc;
+    m->fault_has_addr = has_addr;
+    m->fault_addr = addr;
+    if (has_addr)
+        emu_log(machine_now_ns(m), "fault: %s at pc=0x%08x addr=0x%08x", m->fault_reason, pc, addr);
+    else
+        emu_log(machine_now_ns(m), "fault: %s at pc=0x%08x", m->fault_reason, pc);
+    m->stop = STOP_NONE;
+    machine_request_stop(m, STOP_FAULT);
+}
+
+void machine_cut_power(struct machine *m, const char *why)
+{
+    if (m->stop == STOP_CUT || m->stop == STOP_FAULT)
+        return;
+    usart_flush_line(m);
+    emu_log(machine_now_ns(m), "power cut: %s", why);
+    m->stop = STOP_NONE;
+    machine_request_stop(m, STOP_CUT);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Events that must happen at their time even if the firmware touches nothing. */
+static uint64_t scenario_next_ns(const struct machine *m)
+{
+    uint64_t t = min_u64(m->run_end_ns, m->cut_at_ns);
+    t = min_u64(t, m->plug_at_ns);
+    t = min_u64(t, m->unplug_at_ns);
+    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER)
+        t = min_u64(t, m->app_entry_ns + m->stop_after_app_ns);
+    if (m->iwdg.running)
+        t = min_u64(t, m->iwdg.expire_ns);
+    t = min_u64(t, rcc_next_event_ns(m));
+    t = min_u64(t, usart_next_event_ns(m));
+    if (flash_busy(&m->flash))
+        t = min_u64(t, m->flash.op.end_ns);
+    return t;
+}
+
+uint64_t machine_next_event_ns(struct machine *m)
+{
+    uint64_t t = scenario_next_ns(m);
+    t = min_u64(t, otg_next_event_ns(m->otg));
+    t = min_u64(t, systick_next_event_ns(m));
+    return t;
+}
+
+void machine_update_deadline(struct machine *m)
+{
+    if (m->stop != STOP_NONE || m->flash.nfix || flash_busy(&m->flash)) {
+        m->deadline_cycles = 0; /* every block takes the slow path */
+        return;
+    }
+    uint64_t t = min_u64(scenario_next_ns(m), systick_next_event_ns(m));
+    m->deadline_cycles = machine_ns_to_cycles(m, t);
+}
+
+void machine_process_events(struct machine *m)
+{
+    uint64_t now = machine_now_ns(m);
+    flash_advance(m, now);
+    rcc_advance(m, now);
+    usart_advance(m, now);
+    if (m->plug_at_ns <= now) {
+        m->plug_at_ns = TIME_NEVER;
+        emu_log(now, "USB stick plugged");
+        otg_set_plugged(m->otg, 1, now);
+    }
+    if (m->unplug_at_ns <= now) {
+        m->unplug_at_ns = TIME_NEVER;
+        emu_log(now, "USB stick unplugged");
+        otg_set_plugged(m->otg, 0, now);
+    }
+    otg_advance(m->otg, now);
+    if (m->cut_at_ns <= now) {
+        m->cut_at_ns = TIME_NEVER;
+        int busy = flash_busy(&m->flash);
+        if (busy)
+            flash_cut(m, 1);
+        machine_cut_power(m, busy ? "at the requested time, during a flash operation"
+                                  : "at the requested time");
+    }
+    if (systick_interrupt_due(m))
+        machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
+    if (m->iwdg.running && m->iwdg.expire_ns <= now) {
+        m->reset_cause = RESET_IWDG;
+        machine_request_stop(m, STOP_RESET);
+    }
+    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER &&
+        now >= m->app_entry_ns + m->stop_after_app_ns)
+        machine_request_stop(m, STOP_END);
+    if (now >= m->run_end_ns)
+        machine_request_stop(m, STOP_END);
+    machine_update_deadline(m);
+}
+
+void machine_advance_to(struct machine *m, uint64_t t_ns)
+{
+    uint64_t target = machine_ns_to_cycles(m, t_ns);
+    if (target > m->cycles)
+        m->cycles = target;
+    machine_process_events(m);
+}
+
+void machine_add_stall_cycles(struct machine *m, uint64_t cycles)
+{
+    m->cycles += cycles;
+    machine_process_events(m);
+}
+
+static int in_flash_fetch(const struct machine *m, uint32_t addr)
+{
+    if (addr - FLASH_BASE < m->flash.size)
+        return 1;
+    return addr < m->flash.size; /* boot alias at 0 */
+}
+
+void machine_slow_path(struct machine *m, uint32_t block_addr)
+{
+    if (m->flash.nfix)
+        flash_apply_fixups(&m->flash);
+    /* Code fetches from flash stall while the flash is busy (single bank). */
+    if (flash_busy(&m->flash) && in_flash_fetch(m, block_addr))
+        machine_advance_to(m, m->flash.op.end_ns);
+    else
+        machine_process_events(m);
+}

@@ -1,0 +1,317 @@
+/* stickemu core: the modeled STM32F4 chip and board without the CPU. The CPU glue (cpu.c)
+ * counts instructions and calls in here; unit tests drive the models through bus_read() and
+ * bus_write() without a CPU. Virtual time is HCLK cycles; ns are derived from them. */
+#ifndef EMU_MACHINE_H
+#define EMU_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otg.h"
+
+#define NS_PER_MS  1000000ull
+#define NS_PER_US  1000ull
+#define TIME_NEVER UINT64_MAX
+
+#define FLASH_BASE        0x08000000u
+#define FLASH_MAX_SECTORS 12
+#define SRAM_BASE         0x20000000u
+#define SRAM_SIZE         (128u * 1024u)
+#define CCM_BASE          0x10000000u
+#define CCM_SIZE          (64u * 1024u)
+#define OTP_PAGE_BASE     0x1FFF7800u /* OTP 528 B, then U_ID and F_SIZE */
+#define OTP_PAGE_SIZE     0x400u
+#define OTP_SIZE          528u
+#define OPTBYTES_BASE     0x1FFFC000u
+#define APP_REGION_BASE   0x08004000u
+
+enum stop_reason { STOP_NONE, STOP_RESET, STOP_FAULT, STOP_CUT, STOP_END };
+enum reset_cause { RESET_SOFTWARE, RESET_IWDG };
+enum cut_mode { CUT_CLEAN, CUT_UNDEFINED };
+
+#define TRACE_USB   1u
+#define TRACE_SCSI  2u
+#define TRACE_FLASH 4u
+#define TRACE_GPIO  8u
+#define TRACE_UART  16u
+
+struct pin {
+    int8_t port; /* 0 = A ... 8 = I; -1 = none */
+    int8_t pin;
+};
+
+struct board {
+    const char *name;
+    uint32_t flash_size; /* default */
+    uint32_t max_hclk_hz;
+    uint32_t hse_hz;
+    int hse_bypass; /* 1: an external clock signal (needs HSEBYP), 0: a crystal */
+    int has_ccm;
+    struct pin led[4];
+    const char *led_name[4];
+    struct pin button;
+    int button_active_high;
+    struct pin vbus;
+    int vbus_active_low;
+    int vbus_polarity_confirmed;
+};
+
+const struct board *board_find(const char *name);
+
+struct flash_op {
+    int kind; /* 0 none, 1 program, 2 sector erase, 3 mass erase */
+    uint32_t offset, len;
+    uint64_t start_ns, end_ns;
+    uint8_t *before; /* content before the op (for an undefined result on a cut) */
+};
+
+struct flash_model {
+    uint8_t *mem;
+    uint32_t size;
+    int nsectors;
+    uint32_t sector_off[FLASH_MAX_SECTORS + 1];
+    uint8_t otp_page[OTP_PAGE_SIZE];
+    /* registers */
+    uint32_t acr, sr, cr, optcr;
+    uint32_t opt_nwrp, opt_user; /* option bytes in "flash": nWRP and RDP/USER bytes */
+    int key_stage, locked_until_reset;
+    int optkey_stage, opt_locked_until_reset;
+    struct flash_op op;
+    uint8_t before_buf[128 * 1024];
+    uint8_t *mem_before_mass; /* size bytes */
+    /* counters */
+    uint64_t ops;
+    uint32_t erases, program_words, program_bytes_ops;
+    uint64_t programmed_bytes;
+    char erase_list[512];
+    /* pending fix-ups: the CPU's store already wrote the raw value into mem */
+    int nfix;
+    struct {
+        uint8_t *dst;
+        uint8_t bytes[4];
+        unsigned size;
+    } fix[16];
+    uint32_t code_lo, code_hi; /* changed range: the CPU must drop translated code there */
+};
+
+struct rcc_model {
+    uint32_t cr, pllcfgr, cfgr, cir, ahb1rstr, ahb2rstr, ahb3rstr, apb1rstr, apb2rstr;
+    uint32_t ahb1enr, ahb2enr, ahb3enr, apb1enr, apb2enr;
+    uint32_t ahb1lpenr, ahb2lpenr, ahb3lpenr, apb1lpenr, apb2lpenr;
+    uint32_t bdcr, csr, sscgr, plli2scfgr;
+    uint64_t hse_ready_ns, pll_ready_ns; /* TIME_NEVER when not pending/ready */
+    int sws;                             /* 0 HSI, 1 HSE, 2 PLL */
+    uint32_t pwr_cr, pwr_csr;
+    int warned_pllcfg;
+};
+
+struct gpio_port {
+    uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
+};
+
+struct usart_model {
+    uint32_t sr, brr, cr1, cr2, cr3, gtpr;
+    int tdr_full, shift_busy;
+    uint8_t tdr, shift;
+    uint64_t shift_done_ns;
+    char line[256];
+    size_t line_len;
+    int warned;
+};
+
+struct iwdg_model {
+    int running;
+    int write_access;
+    uint32_t pr, rlr;                 /* effective values */
+    uint32_t pr_pending, rlr_pending; /* written, not yet in effect */
+    uint64_t pvu_until, rvu_until;    /* update busy until */
+    uint64_t reload_ns;               /* last reload */
+    uint64_t expire_ns;
+};
+
+struct cortex_model {
+    /* SysTick */
+    uint32_t syst_csr, syst_rvr;
+    uint32_t syst_value;    /* value at syst_ref_tick */
+    uint64_t syst_ref_tick; /* tick count at which syst_value held */
+    int syst_flag;
+    /* DWT */
+    uint32_t demcr, dwt_ctrl;
+    uint32_t cyccnt_base;
+    uint64_t cyccnt_ref;
+    /* SCB */
+    uint32_t vtor, aircr_prigroup, scr, ccr, shpr[3], shcsr, cpacr, cfsr, hfsr;
+    uint32_t nvic_iser[8], nvic_ipr[60];
+    uint32_t fpccr;
+};
+
+struct crc_model {
+    uint32_t dr, idr;
+    uint64_t busy_until_cycles;
+};
+
+struct poll_site {
+    uint32_t addr, block;
+    uint64_t last_insns, interval, epoch;
+};
+
+struct machine {
+    const struct board *board;
+    unsigned trace;
+    /* time */
+    uint64_t cycles; /* HCLK cycles since power-on */
+    uint64_t insns;  /* instructions executed */
+    uint64_t base_cycles, base_ns;
+    uint32_t hclk_hz;
+    uint64_t deadline_cycles; /* the CPU calls machine_slow_path() at or after this */
+    /* memories */
+    uint8_t sram[SRAM_SIZE];
+    uint8_t ccm[CCM_SIZE];
+    uint64_t sram_seed;
+    struct flash_model flash;
+    struct rcc_model rcc;
+    struct gpio_port gpio[9];
+    unsigned led_state, vbus_state;
+    int button_pressed;
+    int no_hse;            /* --no-hse: the crystal does not start */
+    unsigned gated_warned; /* peripherals already warned about a clock that is off */
+    struct usart_model usart;
+    struct iwdg_model iwdg;
+    int iwdg_hw; /* hardware watchdog option (--iwdg) */
+    struct cortex_model cx;
+    struct crc_model crc;
+    struct otg_model *otg;
+    int otg_clocked;
+    /* scenario */
+    uint64_t run_end_ns, cut_at_ns, plug_at_ns, unplug_at_ns, stop_after_app_ns;
+    int64_t cut_after_ops; /* -1: none */
+    enum cut_mode cut_mode;
+    uint64_t rng; /* undefined contents on cuts */
+    /* CPU view */
+    uint32_t cur_block; /* start address of the block being executed */
+    int in_app;         /* the last block executed from flash was in the app region */
+    uint64_t app_entry_ns;
+    uint32_t app_entry_pc;
+    uint32_t app_entries;
+    /* polling detection */
+    struct poll_site poll[4];
+    unsigned poll_next;
+    uint64_t poll_epoch;
+    unsigned poll_streak;
+    /* outcome */
+    enum stop_reason stop;
+    enum reset_cause reset_cause;
+    char fault_reason[96];
+    uint32_t fault_pc, fault_addr;
+    int fault_has_addr;
+    uint32_t resets, sw_resets, iwdg_resets;
+};
+
+/* --- machine.c: lifetime, time, events --- */
+int machine_init(struct machine *m, const struct board *board, uint32_t flash_size, char *err,
+                 size_t err_len);
+void machine_free(struct machine *m);
+void machine_power_on(struct machine *m);
+void machine_system_reset(struct machine *m, enum reset_cause cause);
+uint64_t machine_now_ns(const struct machine *m);
+uint64_t machine_ns_to_cycles(const struct machine *m, uint64_t t_ns);
+void machine_set_hclk(struct machine *m, uint32_t hz);
+/* Advance virtual time (CPU stalled or time jump) to t_ns, then process events. */
+void machine_advance_to(struct machine *m, uint64_t t_ns);
+void machine_add_stall_cycles(struct machine *m, uint64_t cycles);
+/* Earliest pending event of any model, for time jumps. */
+uint64_t machine_next_event_ns(struct machine *m);
+void machine_process_events(struct machine *m);
+void machine_update_deadline(struct machine *m);
+/* Called by the CPU when cycles reached the deadline or with flash busy. */
+void machine_slow_path(struct machine *m, uint32_t block_addr);
+void machine_fault(struct machine *m, uint32_t pc, int has_addr, uint32_t addr, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
+void machine_request_stop(struct machine *m, enum stop_reason why);
+void machine_cut_power(struct machine *m, const char *why);
+void machine_warn(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set by cpu.c: how to stop the CPU from a model callback. */
+extern void (*machine_stop_cpu_hook)(struct machine *m);
+/* Set by cpu.c: the precise PC of the instruction being executed (for fault reports). */
+extern uint32_t (*machine_pc_hook)(struct machine *m);
+
+/* --- bus.c: MMIO address decode --- */
+/* Returns 0, or -1 after recording a fault (unmodeled register, bus error). */
+int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value);
+int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
+/* A CPU store into flash/OTP/alias space (mapped read-only for the CPU). */
+void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
+
+/* --- flash.c --- */
+int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len);
+void flash_free(struct flash_model *f);
+int flash_load_file(struct flash_model *f, const char *path, char *err, size_t err_len);
+int flash_save_file(struct flash_model *f, const char *path, char *err, size_t err_len);
+void flash_reset(struct machine *m, int power_on);
+uint32_t flash_reg_read(struct machine *m, uint32_t off);
+int flash_reg_write(struct machine *m, uint32_t off, uint32_t value); /* -1: bus error */
+void flash_store(struct machine *m, uint32_t offset, unsigned size, uint32_t value);
+void flash_otp_store(struct machine *m, uint32_t offset, unsigned size, uint32_t value);
+void flash_apply_fixups(struct flash_model *f);
+void flash_advance(struct machine *m, uint64_t now_ns);
+int flash_busy(const struct flash_model *f);
+int flash_sector_of(const struct flash_model *f, uint32_t offset);
+void flash_cut(struct machine *m, int undefined);
+uint32_t flash_max_hclk(const struct machine *m);
+void flash_erase_range_raw(struct flash_model *f, uint32_t offset, uint32_t len);
+
+/* --- rcc.c (and PWR) --- */
+void rcc_reset(struct machine *m, int power_on);
+uint32_t rcc_read(struct machine *m, uint32_t off);
+void rcc_write(struct machine *m, uint32_t off, uint32_t value);
+uint32_t pwr_read(struct machine *m, uint32_t off);
+void pwr_write(struct machine *m, uint32_t off, uint32_t value);
+void rcc_advance(struct machine *m, uint64_t now_ns);
+uint64_t rcc_next_event_ns(const struct machine *m);
+uint32_t rcc_sysclk_hz(const struct machine *m);
+uint32_t rcc_hclk_hz(const struct machine *m);
+uint32_t rcc_pclk1_hz(const struct machine *m);
+void rcc_set_reset_flag(struct machine *m, uint32_t flag);
+#define RCC_CSR_BORRSTF  (1u << 25)
+#define RCC_CSR_PINRSTF  (1u << 26)
+#define RCC_CSR_PORRSTF  (1u << 27)
+#define RCC_CSR_SFTRSTF  (1u << 28)
+#define RCC_CSR_IWDGRSTF (1u << 29)
+int rcc_gpio_clocked(const struct machine *m, int port);
+int rcc_crc_clocked(const struct machine *m);
+int rcc_usart2_clocked(const struct machine *m);
+int rcc_pwr_clocked(const struct machine *m);
+
+/* --- gpio.c --- */
+void gpio_reset(struct machine *m);
+uint32_t gpio_read(struct machine *m, int port, uint32_t off);
+void gpio_write(struct machine *m, int port, uint32_t off, uint32_t value);
+void gpio_update_outputs(struct machine *m);
+
+/* --- periph.c: CRC, USART2, IWDG --- */
+void crc_reset(struct machine *m);
+uint32_t crc_read(struct machine *m, uint32_t off);
+int crc_write(struct machine *m, uint32_t off, unsigned size, uint32_t value);
+void usart_reset(struct machine *m);
+uint32_t usart_read(struct machine *m, uint32_t off);
+void usart_write(struct machine *m, uint32_t off, uint32_t value);
+void usart_advance(struct machine *m, uint64_t now_ns);
+uint64_t usart_next_event_ns(const struct machine *m);
+void usart_flush_line(struct machine *m);
+void iwdg_reset(struct machine *m);
+uint32_t iwdg_read(struct machine *m, uint32_t off);
+void iwdg_write(struct machine *m, uint32_t off, uint32_t value);
+void iwdg_start(struct machine *m);
+
+/* --- cortex.c: SysTick, DWT, SCB, NVIC storage --- */
+void cortex_reset(struct machine *m, int power_on);
+int cortex_read(struct machine *m, uint32_t addr, uint32_t *value);
+int cortex_write(struct machine *m, uint32_t addr, uint32_t value);
+uint64_t systick_next_event_ns(struct machine *m);
+uint32_t dwt_cyccnt(const struct machine *m);
+int systick_interrupt_due(struct machine *m);
+
+/* --- log.c --- */
+void log_set_output(void *file); /* FILE *; NULL: stdout */
+
+#endif

@@ -1,0 +1,282 @@
+/* stickemu: runs STM32F4 firmware on a modeled chip and board with a modeled USB stick.
+ * The command line and the result line are a contract (issue 3, docs/emulator.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "loader.h"
+#include "log.h"
+#include "machine.h"
+
+#define MAX_LOADS 16
+
+static void usage(void)
+{
+    fputs("usage: stickemu [--flash FILE] [--flash-size 1M|512K] [--load ADDR FILE]...\n"
+          "                [--board f4discovery|nucleo-f446ze] [--stick IMG] [--profile FILE]\n"
+          "                [--plug-at-ms T] [--unplug-at-ms T] [--button] [--iwdg] [--no-hse]\n"
+          "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
+          "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
+          "                [--trace usb,scsi,flash,gpio,uart]\n",
+          stderr);
+}
+
+static int parse_ms(const char *s, uint64_t *ns)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || v < 0 || v > 1e9)
+        return -1;
+    *ns = (uint64_t)(v * 1e6 + 0.5);
+    return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || v > 0xFFFFFFFFull)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int parse_trace(const char *s, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"usb", TRACE_USB},   {"scsi", TRACE_SCSI}, {"flash", TRACE_FLASH},
+                 {"gpio", TRACE_GPIO}, {"uart", TRACE_UART}, {"all", 0x1F}};
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    *out = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        size_t i;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strcmp(tok, names[i].name) == 0)
+                break;
+        if (i == sizeof names / sizeof names[0])
+            return -1;
+        *out |= names[i].bit;
+    }
+    return 0;
+}
+
+static void print_ms(FILE *out, const char *key, uint64_t ns)
+{
+    if (ns == TIME_NEVER)
+        fprintf(out, " %s=-", key);
+    else
+        fprintf(out, " %s=%llu.%03llu", key, (unsigned long long)(ns / NS_PER_MS),
+                (unsigned long long)(ns / NS_PER_US % 1000u));
+}
+
+static void print_result(struct machine *m)
+{
+    struct otg_stats st;
+    otg_get_stats(m->otg, &st);
+    const char *state = m->stop == STOP_FAULT ? "fault"
+                        : m->stop == STOP_CUT ? "cut"
+                        : m->in_app           ? "app"
+                                              : "bootloader";
+    printf("result: state=%s", state);
+    print_ms(stdout, "t_ms", machine_now_ns(m));
+    print_ms(stdout, "app_entry_ms", m->app_entry_ns);
+    if (m->app_entry_ns == TIME_NEVER)
+        printf(" app_entry=-");
+    else
+        printf(" app_entry=0x%08x", m->app_entry_pc);
+    printf(" resets=%u erases=%u programmed_words=%u usb_in_bytes=%llu scsi_cmds=%u", m->resets,
+           m->flash.erases, m->flash.program_words, (unsigned long long)st.usb_in_bytes,
+           st.scsi_cmds);
+    printf(" flash_ops=%llu erase_sectors=%s programmed_bytes=%llu read10_bytes=%llu",
+           (unsigned long long)m->flash.ops, m->flash.erase_list[0] ? m->flash.erase_list : "-",
+           (unsigned long long)m->flash.programmed_bytes, (unsigned long long)st.read10_bytes);
+    printf(" iwdg_resets=%u sw_resets=%u usb_out_bytes=%llu naks=%u stalls=%u xact_errors=%u"
+           " port_resets=%u",
+           m->iwdg_resets, m->sw_resets, (unsigned long long)st.usb_out_bytes, st.naks, st.stalls,
+           st.xact_errors, st.port_resets);
+    if (m->stop == STOP_FAULT) {
+        printf(" pc=0x%08x", m->fault_pc);
+        if (m->fault_has_addr)
+            printf(" addr=0x%08x", m->fault_addr);
+        else
+            printf(" addr=-");
+    }
+    printf(" insns=%llu\n", (unsigned long long)m->insns);
+}
+
+int main(int argc, char **argv)
+{
+    const char *flash_path = NULL, *stick = NULL, *profile = NULL, *board_name = "f4discovery";
+    uint32_t flash_size = 0;
+    struct {
+        const char *path;
+        uint32_t addr;
+        int has_addr;
+    } loads[MAX_LOADS];
+    int nloads = 0;
+    uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, plug_ns = 0, unplug_ns = TIME_NEVER,
+             stop_after_app_ns = TIME_NEVER;
+    int plug_given = 0, button = 0, iwdg = 0, no_hse = 0;
+    long long cut_ops = -1;
+    enum cut_mode cut_mode = CUT_UNDEFINED;
+    unsigned trace = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (strcmp(a, "--button") == 0) {
+            button = 1;
+            continue;
+        } else if (strcmp(a, "--iwdg") == 0) {
+            iwdg = 1;
+            continue;
+        } else if (strcmp(a, "--no-hse") == 0) {
+            no_hse = 1;
+            continue;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage();
+            return 0;
+        }
+        if (!v) {
+            fprintf(stderr, "stickemu: %s needs a value\n", a);
+            usage();
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--flash") == 0) {
+            flash_path = v;
+        } else if (strcmp(a, "--flash-size") == 0) {
+            if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
+                flash_size = 1024u * 1024u;
+            else if (strcmp(v, "512K") == 0)
+                flash_size = 512u * 1024u;
+            else
+                bad = 1;
+        } else if (strcmp(a, "--load") == 0) {
+            if (nloads == MAX_LOADS) {
+                fprintf(stderr, "stickemu: at most %d --load\n", MAX_LOADS);
+                return 2;
+            }
+            uint32_t addr;
+            if (parse_u32(v, &addr) == 0 && i + 1 < argc) {
+                loads[nloads].addr = addr;
+                loads[nloads].has_addr = 1;
+                loads[nloads++].path = argv[++i];
+            } else {
+                loads[nloads].addr = 0;
+                loads[nloads].has_addr = 0;
+                loads[nloads++].path = v;
+            }
+        } else if (strcmp(a, "--board") == 0) {
+            board_name = v;
+        } else if (strcmp(a, "--stick") == 0) {
+            stick = v;
+        } else if (strcmp(a, "--profile") == 0) {
+            profile = v;
+        } else if (strcmp(a, "--plug-at-ms") == 0) {
+            bad = parse_ms(v, &plug_ns);
+            plug_given = 1;
+        } else if (strcmp(a, "--unplug-at-ms") == 0) {
+            bad = parse_ms(v, &unplug_ns);
+        } else if (strcmp(a, "--cut-after-flash-ops") == 0) {
+            uint32_t n;
+            bad = parse_u32(v, &n);
+            cut_ops = n;
+        } else if (strcmp(a, "--cut-mode") == 0) {
+            if (strcmp(v, "clean") == 0)
+                cut_mode = CUT_CLEAN;
+            else if (strcmp(v, "undefined") == 0)
+                cut_mode = CUT_UNDEFINED;
+            else
+                bad = 1;
+        } else if (strcmp(a, "--cut-at-ms") == 0) {
+            bad = parse_ms(v, &cut_ns);
+        } else if (strcmp(a, "--run-ms") == 0) {
+            bad = parse_ms(v, &run_ns);
+        } else if (strcmp(a, "--stop-after-app-ms") == 0) {
+            bad = parse_ms(v, &stop_after_app_ns);
+        } else if (strcmp(a, "--trace") == 0) {
+            bad = parse_trace(v, &trace);
+        } else {
+            fprintf(stderr, "stickemu: unknown option %s\n", a);
+            usage();
+            return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "stickemu: bad value for %s: %s\n", a, v);
+            usage();
+            return 2;
+        }
+    }
+
+    const struct board *board = board_find(board_name);
+    if (!board) {
+        fprintf(stderr, "stickemu: unknown board %s (f4discovery, nucleo-f446ze)\n", board_name);
+        return 2;
+    }
+    char err[256] = "";
+    struct machine *m = calloc(1, sizeof *m);
+    if (!m ||
+        machine_init(m, board, flash_size ? flash_size : board->flash_size, err, sizeof err) != 0) {
+        fprintf(stderr, "stickemu: %s\n", m ? err : "out of memory");
+        return 2;
+    }
+    if (flash_path && flash_load_file(&m->flash, flash_path, err, sizeof err) != 0) {
+        fprintf(stderr, "stickemu: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < nloads; i++) {
+        err[0] = 0;
+        if (load_file(&m->flash, loads[i].path, loads[i].has_addr, loads[i].addr, err,
+                      sizeof err) != 0) {
+            fprintf(stderr, "stickemu: %s\n", err);
+            return 2;
+        }
+    }
+    m->otg = otg_create(stick, profile, err, sizeof err);
+    if (!m->otg) {
+        fprintf(stderr, "stickemu: %s\n", err);
+        return 2;
+    }
+    otg_set_trace(m->otg, (trace & TRACE_USB ? 1u : 0u) | (trace & TRACE_SCSI ? 2u : 0u));
+    m->trace = trace;
+    m->run_end_ns = run_ns;
+    m->cut_at_ns = cut_ns;
+    m->plug_at_ns = stick ? plug_ns : TIME_NEVER;
+    m->unplug_at_ns = stick ? unplug_ns : TIME_NEVER;
+    (void)plug_given;
+    m->stop_after_app_ns = stop_after_app_ns;
+    m->cut_after_ops = cut_ops;
+    m->cut_mode = cut_mode;
+    m->button_pressed = button;
+    m->iwdg_hw = iwdg;
+    m->no_hse = no_hse;
+
+    struct cpu *cpu = cpu_create(m, err, sizeof err);
+    if (!cpu) {
+        fprintf(stderr, "stickemu: %s\n", err);
+        return 2;
+    }
+    machine_power_on(m);
+    cpu_run(cpu);
+    usart_flush_line(m);
+    if (m->stop == STOP_END)
+        emu_log(machine_now_ns(m), "end of run");
+    int rc = 0;
+    if (flash_path && flash_save_file(&m->flash, flash_path, err, sizeof err) != 0) {
+        fprintf(stderr, "stickemu: %s\n", err);
+        rc = 2;
+    }
+    print_result(m);
+    fflush(stdout);
+    cpu_destroy(cpu);
+    otg_destroy(m->otg);
+    machine_free(m);
+    free(m);
+    return rc;
+}
