@@ -24,6 +24,7 @@ struct otg_stats {
     uint32_t read10_cmds;
     uint64_t read10_bytes;
     uint32_t bot_resets;
+    uint32_t protocol_errors; /* firmware accesses RM0090 forbids (logged as "otg: firmware error") */
 };
 
 /* disk_path: the medium, opened read-only (NULL: no stick at all). profile_path: key=value
