@@ -1,12 +1,15 @@
 /* Example application: green LED 100 ms on, 900 ms off, as in the tutorial. It runs on the
- * reset clock (HSI 16 MHz), because stickboot hands over a chip in reset state. */
+ * reset clock (HSI 16 MHz), because stickboot hands over a chip in reset state. Pressing the
+ * user button asks stickboot for an update (stickboot_app.h). */
 #include <stdint.h>
 
 #include "board.h"
+#include "stickboot_app.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define RCC_AHB1ENR REG(0x40023830u)
 #define GPIO_MODER(port) REG(0x40020000u + 0x400u * (port))
+#define GPIO_IDR(port) REG(0x40020010u + 0x400u * (port))
 #define GPIO_BSRR(port) REG(0x40020018u + 0x400u * (port))
 #define SCB_VTOR REG(0xE000ED08u)
 #define SYST_CSR REG(0xE000E010u)
@@ -17,22 +20,33 @@
 
 extern const void *const app_vector_table[];
 
+static int button_pressed(void)
+{
+    uint32_t level = (GPIO_IDR(BOARD_BUTTON_PORT) >> BOARD_BUTTON_PIN) & 1u;
+    return level == (BOARD_BUTTON_ACTIVE_HIGH ? 1u : 0u);
+}
+
 static void delay_ms(uint32_t ms)
 {
     while (ms--) {
         while (!(SYST_CSR & (1u << 16))) { /* COUNTFLAG: one tick per ms */
         }
+        if (button_pressed())
+            stickboot_request_update();
     }
 }
 
 int main(void)
 {
     SCB_VTOR = (uint32_t)(uintptr_t)app_vector_table;
+#ifdef REQUEST_UPDATE_AT_START /* test build: exercises the request path at once */
+    stickboot_request_update();
+#endif
     SYST_RVR = HSI_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = 5u; /* processor clock, enabled, no interrupt */
 
-    RCC_AHB1ENR |= 1u << BOARD_LED_PORT;
+    RCC_AHB1ENR |= (1u << BOARD_LED_PORT) | (1u << BOARD_BUTTON_PORT);
     (void)RCC_AHB1ENR;
     GPIO_MODER(BOARD_LED_PORT) |= 1u << (2 * BOARD_LED_GREEN);
     for (;;) {

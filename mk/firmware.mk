@@ -55,11 +55,16 @@ FLASH_END_nucleo-f446ze := 0x08080000
 $(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
 	@mkdir -p $(@D)
 	$(ARM_CC) -E -P -x c -DAPP_BASE=$(APP_BASE) -DFLASH_END=$(FLASH_END_$(BOARD)) $< -o $@
+APP_CFLAGS = $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards \
+	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE)
 $(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
-	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards -DBOARD_HEADER='"boards/$(BOARD).h"' \
-		-T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
+	$(ARM_CC) $(APP_CFLAGS) -T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
 		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
-$(APP_OUT)/blink.bin: $(APP_OUT)/blink.elf
+# Test variant: requests an update as soon as it starts (emulator scenarios).
+$(APP_OUT)/requester.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
+	$(ARM_CC) $(APP_CFLAGS) -DREQUEST_UPDATE_AT_START -T $(APP_OUT)/app.ld \
+		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
+$(APP_OUT)/%.bin: $(APP_OUT)/%.elf
 	$(ARM_OBJCOPY) -O binary $< $@
 app: $(APP_OUT)/blink.elf $(APP_OUT)/blink.bin
 .PHONY: app
