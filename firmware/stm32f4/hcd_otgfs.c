@@ -70,8 +70,8 @@
 #define PID_SETUP         3u
 #define PKTSTS_IN_DATA    2u
 
-#define CONTROL_TIMEOUT_MS 1000u
-#define IN_PACKETS_PER_RUN 256u /* PKTCNT is 10 bits; 256 keeps XFRSIZ aligned */
+#define CONTROL_TIMEOUT_MS 500u /* per stage; USB 2.0 9.2.6.4 allows a device 500 ms */
+#define IN_PACKETS_PER_RUN 512u /* 32 KB: a 64-sector READ(10) in one run (PKTCNT is 10 bits) */
 
 /* State of the transfer in progress, shared by the RX FIFO reader and the halt wait. */
 static struct {

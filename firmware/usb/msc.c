@@ -33,6 +33,7 @@ enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
 static struct {
     struct usb_device usb;
     uint8_t lun;
+    uint8_t dead; /* Reset Recovery and re-enumeration failed: stop talking */
     uint8_t cbw[CBW_SIZE + 1];
     uint8_t csw[CSW_SIZE];
     uint8_t reply[36];
@@ -75,12 +76,21 @@ static int csw_valid(const uint8_t *p)
 }
 
 /* BOMS reset, then clear both halts (toggles to DATA0); if any of it fails, a port reset and
- * a fresh enumeration. */
+ * a fresh enumeration; if that fails too, the device is given up. */
 static void reset_recovery(void)
 {
-    if (usb_control(&usb, 0x21, 0xFF, 0, usb.iface, 0, 0, 0) || usb_clear_halt(&usb, usb.ep_in) ||
-        usb_clear_halt(&usb, usb.ep_out))
-        usb_enumerate(&usb);
+    if ((usb_control(&usb, 0x21, 0xFF, 0, usb.iface, 0, 0, 0) || usb_clear_halt(&usb, usb.ep_in) ||
+         usb_clear_halt(&usb, usb.ep_out)) &&
+        usb_enumerate(&usb))
+        msc.dead = 1;
+}
+
+/* Why the device can no longer be used, or 0. */
+static int device_lost(void)
+{
+    if (!hcd_is_connected())
+        return SB_ERR_NO_DEVICE;
+    return msc.dead ? SB_ERR_USB : 0;
 }
 
 /* One SCSI command through Bulk-Only: CBW, optional data IN of length bytes, CSW. CMD_OK
@@ -88,6 +98,8 @@ static void reset_recovery(void)
 static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
 {
     uint32_t got = 0, n = 0;
+    if (msc.dead)
+        return CMD_TRANSPORT;
     memset(cbw, 0, sizeof cbw);
     put_le32(cbw, CBW_SIGNATURE);
     put_le32(cbw + 4, ++msc.tag);
@@ -161,8 +173,9 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
             int r = scsi(SCSI_READ10, lba, n, dst, n * msc.block_size);
             if (r == CMD_OK)
                 break;
-            if (!hcd_is_connected())
-                return SB_ERR_NO_DEVICE;
+            int lost = device_lost();
+            if (lost)
+                return lost;
             if (r == CMD_FAILED) {
                 request_sense(); /* also clears a unit attention */
                 if (n > 1) {
@@ -191,15 +204,16 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
     if (scsi(SCSI_INQUIRY, 0, 0, reply, 36) == CMD_OK && reply[0] != 0)
         return SB_ERR_NOT_MSC;
     for (;;) {
-        if (!hcd_is_connected())
-            return SB_ERR_NO_DEVICE;
+        if (plat_ms() - start >= READY_TIMEOUT_MS)
+            return SB_ERR_MEDIUM;
+        int lost = device_lost();
+        if (lost)
+            return lost;
         int r = scsi(SCSI_TEST_UNIT_READY, 0, 0, 0, 0);
         if (r == CMD_OK && scsi(SCSI_READ_CAPACITY, 0, 0, reply, 8) == CMD_OK)
             break;
         if (r == CMD_FAILED && request_sense() == 0x23A)
             return SB_ERR_MEDIUM; /* NOT READY, MEDIUM NOT PRESENT: an empty slot */
-        if (plat_ms() - start >= READY_TIMEOUT_MS)
-            return SB_ERR_MEDIUM;
         plat_delay_ms(100);
     }
     uint32_t last_lba = get_be32(reply);
@@ -217,10 +231,11 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
 
 int usb_msc_mount(struct blockdev *dev)
 {
+    uint32_t start = plat_ms();
+    msc.dead = 0;
     int result = usb_enumerate(&usb);
     if (result)
         return result;
-    uint32_t start = plat_ms();
     uint16_t got = 0;
     uint8_t max_lun = 0;
     /* GET_MAX_LUN: a STALL, a ZLP, a timeout or nonsense all mean one LUN. */
@@ -228,9 +243,10 @@ int usb_msc_mount(struct blockdev *dev)
         reply[0] <= 15)
         max_lun = reply[0];
     result = SB_ERR_NOT_MSC;
-    for (msc.lun = 0; msc.lun <= max_lun; msc.lun++) {
+    /* Enumeration, the LUN scan and the readiness loop share one time bound. */
+    for (msc.lun = 0; msc.lun <= max_lun && plat_ms() - start < READY_TIMEOUT_MS; msc.lun++) {
         int r = lun_mount(dev, start);
-        if (r == SB_OK || r == SB_ERR_NO_DEVICE)
+        if (r == SB_OK || r == SB_ERR_NO_DEVICE || r == SB_ERR_USB)
             return r;
         if (r == SB_ERR_MEDIUM)
             result = r;

@@ -5,6 +5,8 @@
 
 #include "hcd.h"
 
+#define CONTROL_TIMEOUT_MS 500 /* as in stm32f4/hcd_otgfs.c */
+
 struct fake_device fake;
 struct fake_stats fake_stats;
 
@@ -61,6 +63,7 @@ void fake_hcd_reset(uint32_t blocks)
     fake.lun[0].block_size = 512;
     fake.lun[0].blocks = blocks;
     fake.disconnect_after_bytes = -1;
+    fake.control_dies_after = -1;
     fake_ms = 0;
 }
 
@@ -131,15 +134,17 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         return HCD_DISCONNECTED;
     if (dev_addr != dev.addr) {
         fake_stats.wrong_address++;
-        fake_ms += 1000;
+        fake_ms += CONTROL_TIMEOUT_MS;
         return HCD_TIMEOUT;
     }
     if (fire(&fake.stall_everything))
         return HCD_STALL;
-    if (fire(&fake.nak_control)) {
-        fake_ms += 1000;
+    if (fake.control_dies_after == 0 || fire(&fake.nak_control)) {
+        fake_ms += CONTROL_TIMEOUT_MS;
         return HCD_TIMEOUT;
     }
+    if (fake.control_dies_after > 0)
+        fake.control_dies_after--;
     uint16_t req = (uint16_t)(s->bmRequestType << 8 | s->bRequest);
     switch (req) {
     case 0x8006: /* GET_DESCRIPTOR */
@@ -192,7 +197,7 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         case MAXLUN_ZLP:
             return HCD_OK;
         case MAXLUN_TIMEOUT:
-            fake_ms += 1000;
+            fake_ms += CONTROL_TIMEOUT_MS;
             return HCD_TIMEOUT;
         default:
             return control_in(ep0_mps, &fake.max_lun, 1, data, s->wLength, actual);

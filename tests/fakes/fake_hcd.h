@@ -48,6 +48,7 @@ struct fake_device {
     uint32_t max_sectors;        /* READ(10) of more blocks fails (0 = no limit) */
     long disconnect_after_bytes; /* unplug once this many bulk bytes moved (-1 = never) */
     uint32_t port_reset_fails;   /* port resets that fail */
+    int control_dies_after;      /* control transfers time out after this many (-1 = never) */
 };
 
 struct fake_stats {

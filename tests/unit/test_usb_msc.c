@@ -339,6 +339,28 @@ static void hopeless_devices_give_up_in_bound(void)
     fake.boms_reset_stalls = -1;
     CHECK(usb_msc_mount(&dev) != SB_OK);
     CHECK(fake_ms < GIVE_UP_BOUND_MS);
+
+    /* Everything times out once enumerated: recovery and re-enumeration fail, the device is
+     * given up at once instead of scanning 16 LUNs. */
+    fake_hcd_reset(1000);
+    fake.max_lun = 15;
+    fake.nak_bulk = -1;
+    fake.control_dies_after = 7; /* enumeration (6) + GET_MAX_LUN */
+    CHECK_EQ(usb_msc_mount(&dev), SB_ERR_USB);
+    CHECK(fake_ms < 10000);
+    CHECK_EQ(fake_stats.port_resets, 4); /* the mount's, then 3 for re-enumeration */
+
+    /* The same after a good mount: the read fails at once, and later reads too. */
+    fake_hcd_reset(1000);
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    fake.nak_bulk = -1;
+    fake.control_dies_after = 0;
+    uint32_t t0 = fake_ms;
+    CHECK_EQ(dev.read(&dev, 0, 8, buf), SB_ERR_USB);
+    CHECK(fake_ms - t0 < 10000);
+    t0 = fake_ms;
+    CHECK_EQ(dev.read(&dev, 8, 8, buf), SB_ERR_USB);
+    CHECK(fake_ms - t0 < 100);
 }
 
 static void disconnects(void)
