@@ -36,6 +36,7 @@
 #define PCGCCTL     OTG(0xE00)
 #define FIFO0       OTG(0x1000)
 
+#define GUSBCFG_PHYSEL    (1u << 6)
 #define GUSBCFG_FHMOD     (1u << 29)
 #define GRSTCTL_CSRST     (1u << 0)
 #define GRSTCTL_FLUSH_ALL ((1u << 4) | (1u << 5) | (0x10u << 6)) /* RX + all TX FIFOs */
@@ -132,7 +133,7 @@ int hcd_init(void)
         return HCD_TIMEOUT;
     plat_delay_us(3);
     GCCFG = GCCFG_PWRDWN | GCCFG_NOVBUSSENS;
-    GUSBCFG |= GUSBCFG_FHMOD;
+    GUSBCFG |= GUSBCFG_PHYSEL | GUSBCFG_FHMOD; /* full-speed transceiver, forced host */
     plat_delay_ms(50); /* forced host mode takes effect after >= 25 ms */
     if (wait_bits(&GINTSTS, GINTSTS_CMOD, GINTSTS_CMOD, 50))
         return HCD_TIMEOUT;
