@@ -31,6 +31,13 @@
 #define FORCED_WAIT_MS 30000u
 #endif
 
+/* Large buffers that need no zeroing at reset go to .noinit on target. */
+#ifdef __arm__
+#define NOINIT __attribute__((section(".noinit")))
+#else
+#define NOINIT
+#endif
+
 #define CHIP_FLASH_BASE 0x08000000u
 #define CHIP_SRAM_START 0x20000000u
 #define CHIP_SRAM_END 0x20020000u

@@ -24,7 +24,7 @@ const struct image_limits update_limits = {
     APP_BASE, APP_REGION_SIZE, CHIP_SRAM_START, CHIP_SRAM_END, BOARD_ID,
 };
 
-static uint32_t chunk[CHUNK_BYTES / 4];
+static NOINIT uint32_t chunk[CHUNK_BYTES / 4];
 
 /* What pass 1 learned about the file; pass 2 relies on it. */
 static struct {
