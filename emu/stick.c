@@ -71,6 +71,8 @@ struct stick {
         unsigned lun, cmd_index;
         uint8_t status, opcode;
         int from_medium, stall_after_data, zlp_sent, csw_stalled, read10;
+        uint8_t cbw[31];
+        size_t cbw_len;
         uint64_t medium_offset, data_ready_at, csw_ready_at;
         uint8_t reply[36];
     } bot;
@@ -80,6 +82,7 @@ struct stick {
     size_t pending_len;
 
     uint32_t transactions, bulk_in_tokens, bulk_in_packets, in_data_cmds, cmds;
+    int babbled;
     uint32_t scsi_cmds, read10_cmds, bot_resets;
     uint64_t read10_bytes;
     uint8_t medium_buf[STICK_MAX_PACKET];
@@ -886,7 +889,8 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
         *len = n;
         s->pending = IN_BULK_DATA;
         s->pending_len = n;
-        if (s->p.babble_once && s->bulk_in_packets + 1 == s->p.babble_once) {
+        if (s->p.babble_once && s->bulk_in_packets + 1 == s->p.babble_once && !s->babbled) {
+            s->babbled = 1;
             memset(buf + n, 0xBA, s->p.bulk_mps + 16 - n);
             *len = s->p.bulk_mps + 16; /* longer than wMaxPacketSize: babble */
         }
@@ -932,7 +936,17 @@ static enum stick_reply bulk_out(struct stick *s, unsigned pid, const uint8_t *d
         return STICK_ACK; /* a repeated packet: acknowledged and dropped */
     s->out_toggle ^= 1;
     count_moved(s, len, now);
-    handle_cbw(s, data, len, now);
+    /* A CBW may span several packets (bulk_mps < 31); a short packet or 31 bytes ends it. */
+    size_t room = sizeof(s->bot.cbw) - s->bot.cbw_len;
+    memcpy(s->bot.cbw + s->bot.cbw_len, data, len < room ? len : room);
+    s->bot.cbw_len += len;
+    if (len == s->p.bulk_mps && s->bot.cbw_len < sizeof(s->bot.cbw))
+        return STICK_ACK;
+    size_t total = s->bot.cbw_len;
+    uint8_t cbw[31];
+    memcpy(cbw, s->bot.cbw, sizeof(cbw));
+    s->bot.cbw_len = 0;
+    handle_cbw(s, cbw, total, now);
     return STICK_ACK;
 }
 

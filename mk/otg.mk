@@ -5,3 +5,5 @@ OTG_TEST_DEPS := $(OTG_MODEL_SRCS) $(wildcard emu/otg.h emu/stick.h emu/scsi.h e
 
 $(eval $(call host_test,test_otg,tests/unit/test_otg.c $(OTG_MODEL_SRCS),))
 $(BUILD)/tests/test_otg.t: $(OTG_TEST_DEPS)
+$(eval $(call host_test,test_stick,tests/unit/test_stick.c $(OTG_MODEL_SRCS),))
+$(BUILD)/tests/test_stick.t: $(OTG_TEST_DEPS)

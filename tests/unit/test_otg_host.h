@@ -257,6 +257,7 @@ static inline uint32_t hcchar_of(const struct chan_cfg *c, int in)
 }
 
 static unsigned nak_total;
+static int host_xact_retries = 3; /* TXERR retries per packet, as the firmware does */
 
 /* OUT transfer of len bytes (one packet at a time), DPID code pid (0 D0, 2 D1, 3 SETUP).
  * Retries NAKs until nak_budget_ns passes. Returns the final DPID through *pid_out. */
@@ -266,6 +267,7 @@ static inline int host_out(struct host *h, const struct chan_cfg *c, unsigned pi
 {
     uint64_t deadline = h->now + nak_budget_ns;
     uint32_t done = 0;
+    int errors = 0;
     for (;;) {
         uint32_t chunk = len - done < c->mps ? len - done : c->mps;
         wr(h, R_HCINT(c->n), 0x7FF);
@@ -289,8 +291,11 @@ static inline int host_out(struct host *h, const struct chan_cfg *c, unsigned pi
         }
         if (hcint & (1u << 3))
             return XR_STALL;
-        if (hcint & (1u << 7))
-            return XR_XACT;
+        if (hcint & (1u << 7)) {
+            if (++errors > host_xact_retries)
+                return XR_XACT;
+            continue;
+        }
         if (hcint & (1u << 4)) {
             nak_total++;
             if (h->now > deadline)
@@ -312,7 +317,7 @@ static inline int host_in(struct host *h, const struct chan_cfg *c, unsigned pid
     uint64_t deadline = h->now + nak_budget_ns;
     uint32_t pkts = len ? (len + c->mps - 1) / c->mps : 1;
     uint32_t got = 0;
-    int result = -1;
+    int result = -1, errors = 0;
     wr(h, R_HCINT(c->n), 0x7FF);
     wr(h, R_HCTSIZ(c->n), pkts * c->mps | pkts << 19 | pid << 29);
     wr(h, R_HCCHAR(c->n), hcchar_of(c, 1) | (1u << 31));
@@ -344,7 +349,10 @@ static inline int host_in(struct host *h, const struct chan_cfg *c, unsigned pid
             result = XR_OK;
         else if (hcint & (1u << 3))
             result = XR_STALL;
-        else if (hcint & (1u << 7))
+        else if ((hcint & (1u << 7)) && ++errors <= host_xact_retries) {
+            wr(h, R_HCINT(c->n), 1u << 7);
+            wr(h, R_HCCHAR(c->n), (rd(h, R_HCCHAR(c->n)) & ~(1u << 30)) | (1u << 31));
+        } else if (hcint & (1u << 7))
             result = XR_XACT;
         else if (hcint & (1u << 8))
             result = XR_BABBLE;
