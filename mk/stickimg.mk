@@ -1,15 +1,17 @@
 # stickimg, the host image tool (tools/stickimg), and the tests of the image format.
 # It compiles firmware/core/image.c itself, with the software CRC (hostlib/crc_soft.c), so the
-# checks are the bootloader's own code.
+# checks are the bootloader's own code; signatures are checked with firmware/crypto and made
+# with libcrypto (keygen, sign, pack --key).
 
-STICKIMG_SRCS := $(wildcard tools/stickimg/*.c) firmware/core/image.c hostlib/crc_soft.c
+STICKIMG_SRCS := $(wildcard tools/stickimg/*.c) firmware/core/image.c hostlib/crc_soft.c \
+	firmware/crypto/sha256.c firmware/crypto/p256.c
 STICKIMG_HDRS := $(wildcard tools/stickimg/*.h) firmware/core/image.h firmware/core/crc.h \
-	hostlib/crc_soft.h $(wildcard firmware/boards/*.h)
+	hostlib/crc_soft.h $(wildcard firmware/boards/*.h) $(wildcard firmware/crypto/*.h)
 
 $(BUILD)/stickimg: $(STICKIMG_SRCS) $(STICKIMG_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itools/stickimg -Ifirmware -Ifirmware/core -Ihostlib \
-		$(STICKIMG_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto \
+		-Ihostlib $(STICKIMG_SRCS) -lcrypto -o $@
 
 # The example app packed for the stick.
 $(BUILD)/image.bin: $(BUILD)/stickimg $(BUILD)/blink.bin
@@ -19,8 +21,10 @@ ALL_TARGETS += $(BUILD)/stickimg $(BUILD)/image.bin
 
 $(eval $(call host_test,test_image,tests/unit/test_image.c firmware/core/image.c hostlib/crc_soft.c))
 
+stickimg_comma := ,
 STICKIMG_LIB_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c,$(STICKIMG_SRCS))
-$(eval $(call host_test,test_stickimg,tests/unit/test_stickimg.c $(STICKIMG_LIB_SRCS),-Itools/stickimg))
+$(eval $(call host_test,test_stickimg,tests/unit/test_stickimg.c $(STICKIMG_LIB_SRCS),-Itools/stickimg \
+	-Wl$(stickimg_comma)--no-as-needed -lcrypto))
 
 # libFuzzer targets for the Intel HEX and ELF readers; `make fuzz` runs each for FUZZ_SECONDS,
 # starting from the example app.

@@ -1,4 +1,5 @@
 /* stickimg info: an image's trailer fields and the result of every check, as text or JSON. */
+#include "sign.h"
 #include "stickimg.h"
 
 #include <getopt.h>
@@ -6,7 +7,7 @@
 #include <string.h>
 
 static const char help[] =
-    "Usage: stickimg info IMAGE [--json]\n"
+    "Usage: stickimg info IMAGE [--json] [--key KEY]\n"
     "\n"
     "Shows the trailer of a packed image (IMAGE.BIN) and checks it against itself and the\n"
     "board named in its trailer: trailer CRC, length (word 7), application CRC and vector\n"
@@ -14,6 +15,8 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  -j, --json   one JSON object on stdout, for scripts\n"
+    "  -k, --key FILE  also check the signature with this key (private or public key PEM, or\n"
+    "               64 raw bytes); an unsigned image then fails. --pubkey FILE: the same\n"
     "  -h, --help   this text\n";
 
 static void json_string(const char *s)
@@ -35,14 +38,19 @@ int cmd_info(int argc, char **argv)
     static char prog[] = "stickimg info";
     static const struct option options[] = {
         {"json", no_argument, NULL, 'j'},
+        {"key", required_argument, NULL, 'k'},
+        {"pubkey", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, c;
+    const char *key_path = NULL;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jk:h", options, NULL)) != -1) {
         if (c == 'j')
             json = 1;
+        else if (c == 'k')
+            key_path = optarg;
         else if (c == 'h') {
             fputs(help, stdout);
             return EXIT_OK;
@@ -52,6 +60,9 @@ int cmd_info(int argc, char **argv)
     if (optind != argc - 1)
         return usage_error("info", optind >= argc ? "missing IMAGE" : "one IMAGE only");
     const char *path = argv[optind];
+    uint8_t pub[64];
+    if (key_path && key_load_public(key_path, pub))
+        return report_failure(NULL);
     uint8_t *data;
     size_t size;
     if (read_file(path, &data, &size))
@@ -72,6 +83,20 @@ int cmd_info(int argc, char **argv)
             rep.result = IMAGE_BAD_LOAD_ADDRESS;
         } else
             packed_check(data, size, &lim, 0, &rep);
+    }
+    /* The signature last, as the bootloader checks it. */
+    const char *signature = "not checked";
+    if (!(rep.trailer_decoded && rep.trailer.flags & IMAGE_FLAG_SIGNED))
+        signature = "unsigned";
+    if (rep.result == IMAGE_OK && key_path) {
+        rep.result = image_signature_check(data, t, rep.trailer_size, pub);
+        signature = rep.result == IMAGE_OK         ? "ok"
+                    : rep.result == IMAGE_UNSIGNED ? "unsigned"
+                                                   : "bad";
+        if (rep.result != IMAGE_OK)
+            snprintf(rep.detail, sizeof rep.detail, "%s",
+                     rep.result == IMAGE_UNSIGNED ? "the image is not signed"
+                                                  : "the signature does not match this key");
     }
     char version[24] = "";
     if (rep.trailer_decoded)
@@ -99,6 +124,7 @@ int cmd_info(int argc, char **argv)
             printf(", \"flags\": %u, \"signed\": %s, \"raw\": %s, \"trailer_crc\": %u", t->flags,
                    t->flags & IMAGE_FLAG_SIGNED ? "true" : "false",
                    t->flags & IMAGE_FLAG_RAW ? "true" : "false", t->trailer_crc);
+            printf(", \"signature\": \"%s\"", signature);
         }
         printf("}\n");
     } else {
@@ -115,6 +141,9 @@ int cmd_info(int argc, char **argv)
             printf("flags         0x%X (%s%s)\n", t->flags,
                    t->flags & IMAGE_FLAG_SIGNED ? "signed" : "unsigned",
                    t->flags & IMAGE_FLAG_RAW ? ", raw" : "");
+            if (t->flags & IMAGE_FLAG_SIGNED)
+                printf("signature     %s%s\n", signature,
+                       key_path ? "" : " (give --key to check it)");
         }
         if (rep.result == IMAGE_OK)
             printf("check         ok\n");

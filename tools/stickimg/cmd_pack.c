@@ -1,4 +1,5 @@
 /* stickimg pack: an application (.bin/.hex/.elf) -> image.bin (word 7 = L, then the trailer). */
+#include "sign.h"
 #include "stickimg.h"
 
 #include <getopt.h>
@@ -22,6 +23,7 @@ static const char help[] =
     "      --srec-crc-addr ADDR the bootloader was built with SREC_CRC_ADDR: the application\n"
     "                           region ends there\n"
     "  -f, --format bin|hex|elf input format; default from the contents and the extension\n"
+    "  -k, --key FILE           sign too (see stickimg sign): a 100-byte signed trailer\n"
     "  -q, --quiet              no summary line\n"
     "  -h, --help               this text\n"
     "\n"
@@ -38,17 +40,18 @@ int cmd_pack(int argc, char **argv)
         {"board", required_argument, NULL, 'b'},
         {"app-base", required_argument, NULL, 'a'},
         {"format", required_argument, NULL, 'f'},
+        {"key", required_argument, NULL, 'k'},
         {"srec-crc-addr", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL, *board_name = "f4discovery";
+    const char *output = NULL, *board_name = "f4discovery", *key_path = NULL;
     uint32_t version = 0, app_base = DEFAULT_APP_BASE, region_end = 0;
     enum input_format format = FORMAT_AUTO;
     int quiet = 0, c;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "o:v:b:a:f:qh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:v:b:a:f:k:qh", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -71,6 +74,9 @@ int cmd_pack(int argc, char **argv)
         case 'f':
             if (parse_format(optarg, &format))
                 return usage_error("pack", "%s", last_error());
+            break;
+        case 'k':
+            key_path = optarg;
             break;
         case 'q':
             quiet = 1;
@@ -114,10 +120,11 @@ int cmd_pack(int argc, char **argv)
         goto out;
     }
     uint64_t length64 = (high - low + 3) & ~3ull;
-    if (length64 + IMAGE_TRAILER_SIZE > lim.region_size) {
+    uint32_t trailer_size = key_path ? IMAGE_TRAILER_SIZE_SIGNED : IMAGE_TRAILER_SIZE;
+    if (length64 + trailer_size > lim.region_size) {
         set_error("%s: does not fit: %llu bytes + %u-byte trailer from 0x%08X, but the region "
                   "ends at 0x%08llX (%u bytes%s)",
-                  input, (unsigned long long)length64, IMAGE_TRAILER_SIZE, app_base,
+                  input, (unsigned long long)length64, trailer_size, app_base,
                   (unsigned long long)region_top, lim.region_size,
                   high > FLASH_BASE + (uint64_t)board->flash_size ? "; larger than flash" : "");
         goto out;
@@ -176,14 +183,16 @@ int cmd_pack(int argc, char **argv)
         .board_id = board->id,
         .flags = 0,
     };
+    if (key_path && image_sign(image, &t, key_path))
+        goto out;
     uint32_t total = length + image_trailer_encode(&t, image + length);
     if (write_file(output, image, total))
         goto out;
     if (!quiet) {
         char v[24];
         format_version(version, v);
-        printf("%s: %u bytes (application %u, crc 0x%08X), version %s, %s at 0x%08X\n", output,
-               total, length, t.app_crc, v, board->name, app_base);
+        printf("%s: %u bytes (application %u, crc 0x%08X), version %s, %s at 0x%08X%s\n", output,
+               total, length, t.app_crc, v, board->name, app_base, key_path ? ", signed" : "");
     }
     rc = EXIT_OK;
 out:

@@ -1,4 +1,5 @@
 /* stickimg verify: the bootloader's pass-1 checks for one board and build configuration. */
+#include "sign.h"
 #include "stickimg.h"
 
 #include <getopt.h>
@@ -17,7 +18,10 @@ static const char help[] =
     "  -a, --app-base ADDR       the bootloader's APP_BASE; default 0x08004000\n"
     "      --srec-crc-addr ADDR  the bootloader was built with SREC_CRC_ADDR\n"
     "      --require-signed      a SECURE=1 bootloader: unsigned images are refused\n"
-    "                            (the signature itself is not checked yet)\n"
+    "  -k, --key FILE            a SECURE=1 bootloader built with this key: the image must be\n"
+    "                            signed by it (checked with the firmware's verifier). FILE is\n"
+    "                            the private or public key PEM, or 64 raw bytes x || y\n"
+    "      --pubkey FILE         the same as --key\n"
     "  -q, --quiet               print nothing on success\n"
     "  -h, --help                this text\n";
 
@@ -29,15 +33,18 @@ int cmd_verify(int argc, char **argv)
         {"app-base", required_argument, NULL, 'a'},
         {"srec-crc-addr", required_argument, NULL, 's'},
         {"require-signed", no_argument, NULL, 'S'},
+        {"key", required_argument, NULL, 'k'},
+        {"pubkey", required_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *board_name = "f4discovery";
     uint32_t app_base = DEFAULT_APP_BASE, region_end = 0;
+    const char *key_path = NULL;
     int require_signed = 0, quiet = 0, c;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "b:a:qh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:a:k:qh", options, NULL)) != -1) {
         switch (c) {
         case 'b':
             board_name = optarg;
@@ -52,6 +59,9 @@ int cmd_verify(int argc, char **argv)
             break;
         case 'S':
             require_signed = 1;
+            break;
+        case 'k':
+            key_path = optarg;
             break;
         case 'q':
             quiet = 1;
@@ -72,12 +82,21 @@ int cmd_verify(int argc, char **argv)
     struct image_limits lim;
     if (board_limits(board, app_base, region_end, &lim))
         return report_failure(NULL);
+    uint8_t pub[64];
+    if (key_path && key_load_public(key_path, pub))
+        return report_failure(NULL);
     uint8_t *data;
     size_t size;
     if (read_file(path, &data, &size))
         return report_failure(NULL);
     struct packed_report rep;
-    enum image_result r = packed_check(data, size, &lim, require_signed, &rep);
+    enum image_result r = packed_check(data, size, &lim, require_signed || key_path, &rep);
+    if (r == IMAGE_OK && key_path) {
+        r = image_signature_check(data, &rep.trailer, rep.trailer_size, pub);
+        snprintf(rep.detail, sizeof rep.detail, "%s",
+                 r == IMAGE_UNSIGNED ? "the signed flag and the 100-byte trailer go together"
+                                     : "the signature does not match this key");
+    }
     free(data);
     if (r != IMAGE_OK) {
         fprintf(stderr, "stickimg: %s: %s: %s\n", path, image_result_name(r), rep.detail);
@@ -86,8 +105,9 @@ int cmd_verify(int argc, char **argv)
     if (!quiet) {
         char version[24];
         format_version(rep.trailer.app_version, version);
-        printf("%s: ok (%s, version %s, %u bytes at 0x%08X, crc 0x%08X)\n", path, board->name,
-               version, rep.app_length, lim.app_base, rep.trailer.app_crc);
+        printf("%s: ok (%s, version %s, %u bytes at 0x%08X, crc 0x%08X%s)\n", path, board->name,
+               version, rep.app_length, lim.app_base, rep.trailer.app_crc,
+               key_path ? ", signature ok" : "");
     }
     return EXIT_OK;
 }

@@ -1,4 +1,5 @@
 /* stickimg: the host tool for stickboot images. One file per subcommand (cmd_*.c). */
+#include "sign.h"
 #include "stickimg.h"
 
 #include <getopt.h>
@@ -17,6 +18,9 @@ static const struct command {
     {"verify", cmd_verify, "check an image the way the bootloader does before flashing it"},
     {"crc", cmd_crc, "the srec_cat -STM32 CRC: compute, or write it into a .hex/.bin"},
     {"factory", cmd_factory, "bootloader + image as one Intel HEX for a production programmer"},
+    {"keygen", cmd_keygen, "make an ECDSA P-256 signing key (PEM) for SECURE=1 builds"},
+    {"sign", cmd_sign, "sign a packed image (100-byte trailer) for a SECURE=1 bootloader"},
+    {"pubkey", cmd_pubkey, "a key's public half: PEM, raw, or the C header the build takes"},
 };
 
 int usage_error(const char *cmd, const char *fmt, ...)

@@ -1,0 +1,75 @@
+/* stickimg keygen: a new ECDSA P-256 signing key as PEM. */
+#include "sign.h"
+#include "stickimg.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+    "Usage: stickimg keygen -o KEY.pem [--force]\n"
+    "\n"
+    "Writes a new ECDSA P-256 private key as PKCS#8 PEM, the format of\n"
+    "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256\n"
+    "(a key made that way works everywhere stickimg takes a key). The file is created with\n"
+    "mode 0600. Keep it secret: whoever has it can sign images your bootloaders accept.\n"
+    "Build the bootloader for it with: make firmware SECURE=1 KEY=KEY.pem\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE   where the key goes (required; - for stdout)\n"
+    "      --force         replace an existing FILE\n"
+    "  -q, --quiet         no summary line\n"
+    "  -h, --help          this text\n";
+
+int cmd_keygen(int argc, char **argv)
+{
+    static char prog[] = "stickimg keygen";
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'F'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL;
+    int force = 0, quiet = 0, c;
+    argv[0] = prog;
+    while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'F':
+            force = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            return usage_error("keygen", "bad option");
+        }
+    }
+    if (optind != argc)
+        return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+    if (!output)
+        return usage_error("keygen", "missing -o KEY.pem");
+    if (strcmp(output, "-") != 0 && access(output, F_OK) == 0) {
+        if (!force) {
+            set_error("%s: exists; not replacing a key (--force to replace it)", output);
+            return report_failure(NULL);
+        }
+        if (unlink(output) != 0) {
+            set_error("%s: cannot remove the old key", output);
+            return report_failure(NULL);
+        }
+    }
+    if (key_generate(output))
+        return report_failure(NULL);
+    if (!quiet && strcmp(output, "-") != 0)
+        printf("%s: new P-256 signing key (keep it secret); its public key: stickimg pubkey %s\n",
+               output, output);
+    return EXIT_OK;
+}

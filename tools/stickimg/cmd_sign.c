@@ -1,0 +1,109 @@
+/* stickimg sign: a packed image -> the same image with a 100-byte signed trailer. */
+#include "sign.h"
+#include "stickimg.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "Usage: stickimg sign IMAGE --key KEY.pem -o OUTPUT\n"
+    "\n"
+    "Signs a packed image (stickimg pack) for a SECURE=1 bootloader: the 36-byte trailer\n"
+    "becomes a 100-byte one with the signed flag and an ECDSA P-256 signature over SHA-256 of\n"
+    "the application bytes [0, L) and trailer bytes [0, 32) (docs/image-format.md). A signed\n"
+    "image is signed again with the new key. IMAGE must pass its own checks first (trailer,\n"
+    "length, CRC); OUTPUT may be IMAGE.\n"
+    "\n"
+    "Options:\n"
+    "  -k, --key FILE      P-256 private key PEM (stickimg keygen, openssl genpkey; required)\n"
+    "  -o, --output FILE   the signed image (required)\n"
+    "  -q, --quiet         no summary line\n"
+    "  -h, --help          this text\n";
+
+int cmd_sign(int argc, char **argv)
+{
+    static char prog[] = "stickimg sign";
+    static const struct option options[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *key_path = NULL, *output = NULL;
+    int quiet = 0, c;
+    argv[0] = prog;
+    while ((c = getopt_long(argc, argv, "k:o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            key_path = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            return usage_error("sign", "bad option");
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("sign", optind >= argc ? "missing IMAGE" : "one IMAGE only");
+    if (!key_path)
+        return usage_error("sign", "missing --key KEY.pem");
+    if (!output)
+        return usage_error("sign", "missing -o OUTPUT");
+    const char *path = argv[optind];
+    uint8_t *data, *image = NULL;
+    size_t size;
+    if (read_file(path, &data, &size))
+        return report_failure(NULL);
+    int rc = EXIT_FAILED;
+    struct packed_report rep;
+    enum image_result r = packed_check(data, size, NULL, 0, &rep);
+    if (r != IMAGE_OK) {
+        set_error("%s: %s: %s", path, image_result_name(r), rep.detail);
+        goto out;
+    }
+    struct image_trailer t = rep.trailer;
+    if (t.flags & IMAGE_FLAG_RAW) {
+        set_error("%s: has a trailer made by a bootloader from a raw binary; pack the "
+                  "application instead",
+                  path);
+        goto out;
+    }
+    /* The bigger trailer must still fit the board's region (to the end of flash). */
+    const struct board *board = board_by_id(t.board_id);
+    struct image_limits lim;
+    if (board && board_limits(board, t.load_address, 0, &lim) == 0 &&
+        (uint64_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED > lim.region_size) {
+        set_error("%s: does not fit with a signed trailer: %u + %u bytes, the region holds %u",
+                  path, t.app_length, IMAGE_TRAILER_SIZE_SIGNED, lim.region_size);
+        goto out;
+    }
+    image = malloc((size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED);
+    if (!image) {
+        set_error("out of memory");
+        goto out;
+    }
+    memcpy(image, data, t.app_length);
+    if (image_sign(image, &t, key_path))
+        goto out;
+    if (write_file(output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
+        goto out;
+    if (!quiet)
+        printf("%s: signed with %s (%u bytes, application %u)\n", output, key_path,
+               t.app_length + IMAGE_TRAILER_SIZE_SIGNED, t.app_length);
+    rc = EXIT_OK;
+out:
+    if (rc != EXIT_OK)
+        report_failure(NULL);
+    free(image);
+    free(data);
+    return rc;
+}
