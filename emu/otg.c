@@ -1002,15 +1002,15 @@ static uint32_t haint(const struct otg_model *m)
 static uint32_t read_gintsts(const struct otg_model *m)
 {
     uint32_t v = m->gintsts & GINTSTS_W1C;
+    unsigned np = nptxfd(m);
+    int empty = (m->gahbcfg & TXFELVL) ? m->tx_used_words == 0 : m->tx_used_words <= np / 2;
+    if (empty)
+        v |= NPTXFE;
+    v |= PTXFE; /* nothing is ever left in the periodic TX FIFO (see the docs) */
     if (m->host_mode) {
         v |= CMOD;
         if (m->rx_statuses)
             v |= RXFLVL;
-        unsigned np = nptxfd(m);
-        int empty = (m->gahbcfg & TXFELVL) ? m->tx_used_words == 0 : m->tx_used_words <= np / 2;
-        if (empty)
-            v |= NPTXFE;
-        v |= PTXFE;
         if (m->hprt & (PCDET | PENCHNG | POCCHNG))
             v |= HPRTINT;
         if (haint(m) & m->haintmsk)

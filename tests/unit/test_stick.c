@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "test_otg_host.h"
 
+#include <glob.h>
 #include <sys/stat.h>
 
 static char image_path[64];
@@ -541,6 +542,36 @@ static void test_image_is_read_only(void)
     CHECK(same);
 }
 
+/* The sample profiles in tests/fixtures/profiles load, and the stick enumerates with each
+ * (except the one that stalls everything). */
+static void test_fixture_profiles(void)
+{
+    glob_t g;
+    CHECK_EQ(glob("tests/fixtures/profiles/*.prof", 0, NULL, &g), 0);
+    CHECK(g.gl_pathc >= 10);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char err[256] = "";
+        struct otg_model *m = otg_create(image_path, g.gl_pathv[i], err, sizeof(err));
+        if (!m) {
+            printf("  %s: %s\n", g.gl_pathv[i], err);
+            CHECK(m != NULL);
+            continue;
+        }
+        struct host h = {m, 0};
+        otg_power_on(m, 0);
+        unsigned mps0 = 0;
+        int ok = host_bring_up(&h) && host_enumerate(&h, &mps0);
+        if (strstr(g.gl_pathv[i], "stall-all"))
+            CHECK(!ok);
+        else if (!ok)
+            printf("  %s does not enumerate\n", g.gl_pathv[i]);
+        if (!strstr(g.gl_pathv[i], "stall-all"))
+            CHECK(ok);
+        otg_destroy(m);
+    }
+    globfree(&g);
+}
+
 int main(void)
 {
     snprintf(image_path, sizeof(image_path), "/tmp/test_stick_%d.img", (int)getpid());
@@ -566,6 +597,7 @@ int main(void)
     RUN_TEST(test_invalid_cbw_needs_reset_recovery);
     RUN_TEST(test_determinism_and_trace);
     RUN_TEST(test_image_is_read_only);
+    RUN_TEST(test_fixture_profiles);
     unlink(image_path);
     return HARNESS_EXIT();
 }
