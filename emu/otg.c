@@ -563,7 +563,7 @@ struct otg_model *otg_create(const char *disk_path, const char *profile_path, ch
         else
             stick_destroy(s); /* profile checked, but no stick in the port */
     }
-    m->plugged = m->stick != NULL;
+    m->plugged = 0; /* the core inserts it with otg_set_plugged() (--plug-at-ms) */
     m->clocked = 1;
     registers_reset(m);
     return m;

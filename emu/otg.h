@@ -29,7 +29,8 @@ struct otg_stats {
 
 /* disk_path: the medium, opened read-only (NULL: no stick at all). profile_path: key=value
  * quirks (NULL: a well-behaved stick). On a file or syntax error returns NULL and writes a
- * one-line message to err. */
+ * one-line message to err. The stick starts out of the port: otg_set_plugged(m, 1, t)
+ * inserts it. */
 struct otg_model *otg_create(const char *disk_path, const char *profile_path, char *err,
                              size_t err_len);
 void otg_destroy(struct otg_model *m);

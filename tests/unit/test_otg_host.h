@@ -159,6 +159,7 @@ static inline struct host host_new(const char *image, const char *profile_text)
     if (prof)
         unlink(prof);
     otg_power_on(h.m, 0);
+    otg_set_plugged(h.m, 1, 0);
     return h;
 }
 

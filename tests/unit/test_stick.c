@@ -559,6 +559,7 @@ static void test_fixture_profiles(void)
         }
         struct host h = {m, 0};
         otg_power_on(m, 0);
+        otg_set_plugged(m, 1, 0);
         unsigned mps0 = 0;
         int ok = host_bring_up(&h) && host_enumerate(&h, &mps0);
         if (strstr(g.gl_pathv[i], "stall-all"))
