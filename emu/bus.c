@@ -95,7 +95,24 @@ static void note_write(struct machine *m)
     m->poll_streak = 0;
 }
 
-static void poll_check(struct machine *m, uint32_t addr)
+/* Free-running counters: a new value there is time passing, not progress. */
+static int is_time_register(uint32_t addr)
+{
+    return addr == 0xE0001004u || addr == 0xE000E018u || addr == OTG_FS_BASE_ADDR + 0x408u;
+}
+
+/* A value that differs from the last one read there means the loop saw progress: the next
+ * reads start again from the smallest time step. */
+static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t value)
+{
+    if (!site)
+        return;
+    if (site->last_value != value && !is_time_register(site->addr))
+        m->poll_streak = 0;
+    site->last_value = value;
+}
+
+static struct poll_site *poll_check(struct machine *m, uint32_t addr)
 {
     struct poll_site *site = NULL;
     for (unsigned i = 0; i < 4; i++)
@@ -110,8 +127,9 @@ static void poll_check(struct machine *m, uint32_t addr)
         site->last_insns = m->insns;
         site->interval = UINT64_MAX;
         site->epoch = m->poll_epoch;
+        site->last_value = 0;
         m->poll_streak = 0;
-        return;
+        return site;
     }
     uint64_t interval = m->insns - site->last_insns;
     int same = site->epoch == m->poll_epoch && interval == site->interval;
@@ -120,10 +138,10 @@ static void poll_check(struct machine *m, uint32_t addr)
     site->epoch = m->poll_epoch;
     if (!same) {
         m->poll_streak = 0;
-        return;
+        return site;
     }
     if (++m->poll_streak < POLL_START)
-        return;
+        return site;
     unsigned shift = m->poll_streak - POLL_START;
     uint64_t quantum = shift >= 10 ? POLL_QUANTUM_MAX_NS : (NS_PER_US << shift);
     if (quantum > POLL_QUANTUM_MAX_NS)
@@ -133,7 +151,11 @@ static void poll_check(struct machine *m, uint32_t addr)
     uint64_t target = now + quantum < next ? now + quantum : next;
     if (target > now)
         machine_advance_to(m, target);
+    return site;
 }
+
+static int read_register(struct machine *m, enum periph p, int port, uint32_t addr, uint32_t off,
+                         unsigned size, uint32_t *value);
 
 int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value)
 {
@@ -146,10 +168,20 @@ int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value)
         *value = 0;
         return -1;
     }
+    struct poll_site *site = NULL;
     if (read_has_side_effect(p, off))
         note_write(m);
     else
-        poll_check(m, word_addr);
+        site = poll_check(m, word_addr);
+    int rc = read_register(m, p, port, addr, off, size, value);
+    poll_note_value(m, site, *value);
+    return rc;
+}
+
+static int read_register(struct machine *m, enum periph p, int port, uint32_t addr, uint32_t off,
+                         unsigned size, uint32_t *value)
+{
+    uint32_t word_addr = addr & ~3u;
     if (!clocked(m, p, port)) {
         warn_unclocked(m, p, port, addr, 0);
         *value = 0;

@@ -558,7 +558,9 @@ void flash_store(struct machine *m, uint32_t offset, unsigned size, uint32_t val
         return;
     }
     if (start_op(m, OP_PROGRAM, offset, size, PROGRAM_NS) != 0) {
-        memcpy(f->fix[fi].bytes, cell, size); /* the cut's result */
+        /* power cut: the cut's result must survive the CPU's raw store */
+        memcpy(f->fix[fi].bytes, cell, size);
+        f->nfix = fi + 1;
         return;
     }
     for (unsigned i = 0; i < size; i++) {

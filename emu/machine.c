@@ -277,12 +277,21 @@ void machine_process_events(struct machine *m)
     machine_update_deadline(m);
 }
 
+/* Steps through every event on the way, so a long stall cannot skip a cut, a watchdog
+ * expiry or the end of the run. */
 void machine_advance_to(struct machine *m, uint64_t t_ns)
 {
-    uint64_t target = machine_ns_to_cycles(m, t_ns);
-    if (target > m->cycles)
-        m->cycles = target;
-    machine_process_events(m);
+    for (int guard = 0; guard < 1000000; guard++) {
+        uint64_t now = machine_now_ns(m);
+        uint64_t next = machine_next_event_ns(m);
+        uint64_t step = next > now && next < t_ns ? next : t_ns;
+        uint64_t target = machine_ns_to_cycles(m, step);
+        if (target > m->cycles)
+            m->cycles = target;
+        machine_process_events(m);
+        if (step >= t_ns || m->stop != STOP_NONE)
+            break;
+    }
 }
 
 void machine_add_stall_cycles(struct machine *m, uint64_t cycles)

@@ -151,7 +151,7 @@ struct crc_model {
 };
 
 struct poll_site {
-    uint32_t addr, block;
+    uint32_t addr, block, last_value;
     uint64_t last_insns, interval, epoch;
 };
 
