@@ -88,6 +88,18 @@ else
     skip blink_100ms_on_900ms_off "build/blink.elf missing"
 fi
 
+# --- 512 KB through the CPU's flash path: erase 4 sectors, program 131072 words ---
+start=$(date +%s%N)
+"$EMU" --load 0 "$FW/flashbench.elf" --run-ms 8000 >"$tmp/fb.out" 2>&1
+ms=$((($(date +%s%N) - start) / 1000000))
+if grep -q 'uart: ok 512 KB programmed' "$tmp/fb.out" &&
+    [ "$(result_key "$tmp/fb.out" programmed_words)" = 131072 ] &&
+    [ "$(result_key "$tmp/fb.out" erase_sectors)" = 5,6,7,8 ] && [ "$ms" -lt 10000 ]; then
+    pass program_512k_in_${ms}ms_wall
+else
+    fail program_512k "took ${ms} ms: $(tail -n 2 "$tmp/fb.out")"
+fi
+
 # --- WFI does not hang; --iwdg (hardware watchdog option) resets every 512 ms ---
 "$EMU" --load 0 "$FW/wfi.elf" --run-ms 5000 >"$tmp/wfi.out" 2>&1
 if [ "$(result_key "$tmp/wfi.out" state)" = bootloader ] &&
