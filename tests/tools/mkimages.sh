@@ -46,11 +46,11 @@ place() { dd if="$1" of="$2" bs=64K oflag=seek_bytes seek="$3" conv=notrunc,spar
 fill_and_punch() {
     local img=$1 small=$2 free i
     free=$(mdir -i "$img" :: | grep 'bytes free' | tr -d ' ' | sed 's/bytesfree//')
-    truncate -s $((free - 200 * small)) big.tmp
+    truncate -s $((free - 100 * small)) big.tmp
     mcopy -i "$img" big.tmp ::BIG.DAT
     head -c "$small" fill.bin >small.tmp
-    for ((i = 0; i < 260; i++)); do mcopy -i "$img" small.tmp "::F$i.DAT" 2>/dev/null || break; done
-    for ((i = 0; i < 260; i += 2)); do mdel -i "$img" "::F$i.DAT" 2>/dev/null || true; done
+    for ((i = 0; i < 110; i++)); do mcopy -i "$img" small.tmp "::F$i.DAT" 2>/dev/null || break; done
+    for ((i = 0; i < 110; i += 2)); do mdel -i "$img" "::F$i.DAT" 2>/dev/null || true; done
     rm -f big.tmp small.tmp
 }
 
