@@ -95,9 +95,9 @@ static void print_result(struct machine *m)
            (unsigned long long)m->flash.ops, m->flash.erase_list[0] ? m->flash.erase_list : "-",
            (unsigned long long)m->flash.programmed_bytes, (unsigned long long)st.read10_bytes);
     printf(" iwdg_resets=%u sw_resets=%u usb_out_bytes=%llu naks=%u stalls=%u xact_errors=%u"
-           " port_resets=%u",
+           " port_resets=%u otg_errors=%u",
            m->iwdg_resets, m->sw_resets, (unsigned long long)st.usb_out_bytes, st.naks, st.stalls,
-           st.xact_errors, st.port_resets);
+           st.xact_errors, st.port_resets, st.protocol_errors);
     if (m->stop == STOP_FAULT) {
         printf(" pc=0x%08x", m->fault_pc);
         if (m->fault_has_addr)
