@@ -1,0 +1,271 @@
+/* Update pipeline (core/update.c) of a SECURE=1 build on a RAM flash: the public key of
+ * keys/dev-key.pem is compiled in (signing_key.h from stickimg pubkey --c-header); images are
+ * signed with stickimg's own signing code (tools/stickimg/sign.c, libcrypto), so this also
+ * checks that the tool and the bootloader agree on what is signed. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HARNESS_SUITE "update_secure"
+#include "harness.h"
+
+#include "config.h"
+#include "crc.h"
+#include "crc_soft.h"
+#include "fake_platform.h"
+#include "flash.h"
+#include "flash_ram.h"
+#include "sign.h"
+#include "status.h"
+#include "stickimg.h"
+#include "update.h"
+
+#if !SECURE || !ANTI_ROLLBACK
+#error "build with -DSECURE=1 (and the default ANTI_ROLLBACK=1)"
+#endif
+
+#define DEV_KEY "keys/dev-key.pem"
+
+static char other_key[64]; /* a fresh key the bootloader does not know */
+
+struct memfile {
+    const uint8_t *data;
+    uint32_t size, pos;
+};
+
+static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
+{
+    struct memfile *f = ctx;
+    uint32_t n = f->size - f->pos;
+    if (n > buf_size)
+        n = buf_size;
+    memcpy(buf, f->data + f->pos, n);
+    f->pos += n;
+    *got = n;
+    return SB_OK;
+}
+
+static void memfile_rewind(void *ctx)
+{
+    ((struct memfile *)ctx)->pos = 0;
+}
+
+static uint8_t buffer[1024 * 1024];
+
+static int install(uint32_t size)
+{
+    struct memfile file = {buffer, size, 0};
+    struct image_source source = {size, memfile_read, memfile_rewind, &file};
+    return update_install(&source);
+}
+
+static unsigned flash_ops(void)
+{
+    return flash_ram_stats.erases + flash_ram_stats.programs;
+}
+
+/* An application of size bytes (a multiple of 4): sane vectors, pseudo-random body. */
+static void make_app(uint32_t size, unsigned seed)
+{
+    srand(seed);
+    for (uint32_t i = 0; i < size; i++)
+        buffer[i] = (uint8_t)rand();
+    put_le32(buffer, CHIP_SRAM_END);
+    put_le32(buffer + 4, APP_BASE + 0x201);
+    put_le32(buffer + 28, 0);
+}
+
+/* Packs buffer[0, length) like stickimg pack: word 7 = L, 36-byte unsigned trailer. */
+static uint32_t pack(uint32_t length, uint32_t version, struct image_trailer *t)
+{
+    put_le32(buffer + 28, length);
+    *t = (struct image_trailer){
+        .magic = IMAGE_MAGIC,
+        .format = IMAGE_FORMAT,
+        .size = IMAGE_TRAILER_SIZE,
+        .app_length = length,
+        .load_address = APP_BASE,
+        .app_crc = stm32_crc(buffer, length),
+        .app_version = version,
+        .board_id = BOARD_ID,
+    };
+    return length + image_trailer_encode(t, buffer + length);
+}
+
+static uint32_t pack_signed(uint32_t length, uint32_t version, const char *key)
+{
+    struct image_trailer t;
+    pack(length, version, &t);
+    CHECK_EQ(image_sign(buffer, &t, key), 0);
+    return length + IMAGE_TRAILER_SIZE_SIGNED;
+}
+
+static uint32_t installed_version(void)
+{
+    struct image_trailer t;
+    return installed_image(&t) ? t.app_version : 0xDEADu;
+}
+
+static void setup_old_app(void)
+{
+    flash_ram_reset();
+    make_app(50000, 9);
+    CHECK_EQ(install(pack_signed(50000, 0x07000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(installed_version(), 0x07000000);
+}
+
+/* A rejected file: the status, no erase, no program, and the old app still valid. */
+static void expect_rejected(uint32_t size, int status)
+{
+    static uint8_t region_before[64 * 1024];
+    memcpy(region_before, flash_ram_at(APP_BASE), sizeof region_before);
+    unsigned before = flash_ops();
+    CHECK_EQ(install(size), status);
+    CHECK_EQ(flash_ops(), before);
+    CHECK_EQ(installed_version(), 0x07000000);
+    CHECK(memcmp(region_before, flash_ram_at(APP_BASE), sizeof region_before) == 0);
+}
+
+static void test_signed_image_installs(void)
+{
+    flash_ram_reset();
+    make_app(70000, 1);
+    uint32_t size = pack_signed(70000, 0x01020003, DEV_KEY);
+    CHECK_EQ(install(size), SB_OK);
+    struct image_trailer t;
+    CHECK(installed_image(&t));
+    CHECK_EQ(t.size, IMAGE_TRAILER_SIZE_SIGNED);
+    CHECK(t.flags & IMAGE_FLAG_SIGNED);
+    CHECK_EQ(t.app_version, 0x01020003);
+    /* Flash holds the file byte for byte, signature included. */
+    CHECK(memcmp(flash_ram_at(APP_BASE), buffer, size) == 0);
+    CHECK_EQ(install(size), SB_UP_TO_DATE);
+}
+
+static void test_unsigned_image_is_refused(void)
+{
+    setup_old_app();
+    make_app(30000, 2);
+    struct image_trailer t;
+    expect_rejected(pack(30000, 0x08000000, &t), SB_ERR_SIGNATURE);
+}
+
+static void test_raw_binary_is_refused(void)
+{
+    setup_old_app();
+    make_app(30000, 3);
+    expect_rejected(30000, SB_ERR_SIGNATURE);
+    expect_rejected(29999, SB_ERR_SIGNATURE);
+}
+
+static void test_other_key_is_refused(void)
+{
+    setup_old_app();
+    make_app(30000, 4);
+    expect_rejected(pack_signed(30000, 0x08000000, other_key), SB_ERR_SIGNATURE);
+}
+
+/* Signed, then changed with every CRC made right again: only the signature can tell. */
+static void test_changes_after_signing_are_refused(void)
+{
+    setup_old_app();
+    struct image_trailer t;
+
+    /* One application byte; app CRC and trailer CRC recomputed. */
+    make_app(30000, 5);
+    uint32_t size = pack_signed(30000, 0x08000000, DEV_KEY);
+    buffer[12345] ^= 0x01;
+    CHECK_EQ(image_trailer_decode(buffer + 30000, IMAGE_TRAILER_SIZE_SIGNED, &t), IMAGE_OK);
+    t.app_crc = stm32_crc(buffer, 30000);
+    image_trailer_encode(&t, buffer + 30000);
+    expect_rejected(size, SB_ERR_SIGNATURE);
+
+    /* The version, a signed trailer field (a rollback attack on the version number). */
+    make_app(30000, 6);
+    size = pack_signed(30000, 0x06000000, DEV_KEY);
+    CHECK_EQ(image_trailer_decode(buffer + 30000, IMAGE_TRAILER_SIZE_SIGNED, &t), IMAGE_OK);
+    t.app_version = 0x09000000;
+    image_trailer_encode(&t, buffer + 30000);
+    expect_rejected(size, SB_ERR_SIGNATURE);
+
+    /* Each signature byte. */
+    make_app(30000, 7);
+    size = pack_signed(30000, 0x08000000, DEV_KEY);
+    for (unsigned i = 0; i < 64; i++) {
+        CHECK_EQ(image_trailer_decode(buffer + 30000, IMAGE_TRAILER_SIZE_SIGNED, &t), IMAGE_OK);
+        t.signature[i] ^= 0x80;
+        image_trailer_encode(&t, buffer + 30000);
+        expect_rejected(size, SB_ERR_SIGNATURE);
+        t.signature[i] ^= 0x80;
+        image_trailer_encode(&t, buffer + 30000);
+    }
+    /* Restored: the same file installs. */
+    CHECK_EQ(install(size), SB_OK);
+    CHECK_EQ(installed_version(), 0x08000000);
+}
+
+/* A damaged trailer reads as damaged (trailer CRC) before any signature arithmetic. */
+static void test_damaged_trailer_is_an_image_error(void)
+{
+    setup_old_app();
+    make_app(30000, 8);
+    uint32_t size = pack_signed(30000, 0x08000000, DEV_KEY);
+    buffer[30000 + 40] ^= 0x01; /* inside the signature, trailer CRC not fixed */
+    expect_rejected(size, SB_ERR_IMAGE);
+}
+
+static void test_rollback_is_refused(void)
+{
+    setup_old_app(); /* 7.0.0 */
+    make_app(30000, 10);
+    expect_rejected(pack_signed(30000, 0x06FFFFFF, DEV_KEY), SB_ERR_SIGNATURE);
+    make_app(30000, 11);
+    expect_rejected(pack_signed(30000, 0x00000001, DEV_KEY), SB_ERR_SIGNATURE);
+}
+
+static void test_same_or_higher_version_installs(void)
+{
+    setup_old_app();
+    /* Equal version, other contents: accepted (a rebuild of the same release). */
+    make_app(40000, 12);
+    CHECK_EQ(install(pack_signed(40000, 0x07000000, DEV_KEY)), SB_OK);
+    struct image_trailer t;
+    CHECK(installed_image(&t));
+    CHECK_EQ(t.app_length, 40000);
+    CHECK_EQ(t.app_version, 0x07000000);
+    make_app(20000, 13);
+    CHECK_EQ(install(pack_signed(20000, 0x07000001, DEV_KEY)), SB_OK);
+    CHECK_EQ(installed_version(), 0x07000001);
+    make_app(20000, 14);
+    CHECK_EQ(install(pack_signed(20000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(installed_version(), 0x08000000);
+}
+
+/* With no valid app installed there is nothing to roll back from: any signed version. */
+static void test_first_install_takes_any_version(void)
+{
+    flash_ram_reset();
+    make_app(10000, 15);
+    CHECK_EQ(install(pack_signed(10000, 0, DEV_KEY)), SB_OK);
+    CHECK_EQ(installed_version(), 0);
+}
+
+int main(void)
+{
+    snprintf(other_key, sizeof other_key, "/tmp/test_update_secure.%d.pem", (int)getpid());
+    if (key_generate(other_key)) {
+        printf("FAIL update_secure:setup: %s\n", last_error());
+        return 1;
+    }
+    RUN_TEST(test_signed_image_installs);
+    RUN_TEST(test_unsigned_image_is_refused);
+    RUN_TEST(test_raw_binary_is_refused);
+    RUN_TEST(test_other_key_is_refused);
+    RUN_TEST(test_changes_after_signing_are_refused);
+    RUN_TEST(test_damaged_trailer_is_an_image_error);
+    RUN_TEST(test_rollback_is_refused);
+    RUN_TEST(test_same_or_higher_version_installs);
+    RUN_TEST(test_first_install_takes_any_version);
+    unlink(other_key);
+    return HARNESS_EXIT();
+}
