@@ -63,3 +63,7 @@ flash: $(BUILD)/stickboot.elf
 
 flash-stlink: $(BUILD)/stickboot.bin
 	st-flash --reset write $< 0x08000000
+
+demo: deps
+	@$(MAKE) --no-print-directory all-targets
+	@scripts/demo.sh

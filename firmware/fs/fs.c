@@ -135,6 +135,9 @@ static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *g
     }
     if (n > want)
         n = want;
+    /* A volume may reach the device's last block, which is never read (blockdev.h). */
+    if (lba >= dev->block_count || n > dev->block_count - lba)
+        return SB_ERR_FS_CORRUPT;
     if (dev->read(dev, lba, n, buf))
         return SB_ERR_MEDIUM;
     f->cluster = c;
@@ -334,8 +337,9 @@ int fs_open(const struct blockdev *dev, const char *name, uint32_t max_size, str
     f->block_shift = (uint8_t)shift;
     if (shift - 9 > 3u || !dev->max_blocks)
         return SB_ERR_MEDIUM;
-    /* A boot sector at LBA 0 means there is no partition table. */
-    if (try_volume(f, name, max_size, 0, dev->block_count) || search_result != SB_ERR_NO_FS)
+    /* The device's last block exists but is never read (quirky capacities, blockdev.h), so a
+     * volume may end one block after block_count. A boot sector at LBA 0: no partition table. */
+    if (try_volume(f, name, max_size, 0, dev->block_count + 1) || search_result != SB_ERR_NO_FS)
         return search_result;
     if ((r = load(dev, 0)))
         return r;
@@ -373,7 +377,7 @@ int fs_open(const struct blockdev *dev, const char *name, uint32_t max_size, str
             start = le32(e + 8);
             end = start + le32(e + 12);
         }
-        if (!start || end <= start || end > dev->block_count)
+        if (!start || end <= start || end > (uint64_t)dev->block_count + 1)
             continue;
         if (try_volume(f, name, max_size, (uint32_t)start, (uint32_t)(end - start)))
             break;

@@ -1,24 +1,72 @@
-/* Bootloader entry. Skeleton: bring up clocks and show the "waiting" LED. The update
- * pipeline (core/) is wired in by the update issue. */
+/* Bootloader entry: decide, then either start the application at once or run an update
+ * session (core/bootloader.c). */
 #include "board.h"
+#include "bootloader.h"
 #include "clock.h"
+#include "config.h"
+#include "flash.h"
 #include "led.h"
-#include "platform.h"
+#include "regs.h"
+#include "update.h"
+
+static int button_held(void)
+{
+    RCC_AHB1ENR |= 1u << BOARD_BUTTON_PORT;
+    (void)RCC_AHB1ENR;
+    /* Pull towards "released", then give the input synchroniser a moment. */
+    unsigned shift = 2u * BOARD_BUTTON_PIN;
+    GPIO_PUPDR(BOARD_BUTTON_PORT) = (GPIO_PUPDR(BOARD_BUTTON_PORT) & ~(3u << shift)) |
+                                    ((BOARD_BUTTON_ACTIVE_HIGH ? 2u : 1u) << shift);
+    for (volatile int i = 0; i < 16; i++) {
+    }
+    unsigned level = (GPIO_IDR(BOARD_BUTTON_PORT) >> BOARD_BUTTON_PIN) & 1u;
+    return level == (BOARD_BUTTON_ACTIVE_HIGH ? 1u : 0u);
+}
+
+/* Set the handover flag and reset: the early reset path starts the application. */
+static void start_app(void)
+{
+    volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
+    slot[0] = SLOT_HANDOVER_MAGIC;
+    slot[1] = ~SLOT_HANDOVER_MAGIC;
+    __asm volatile("dsb" ::: "memory");
+    SCB_AIRCR = SCB_AIRCR_RESET;
+    for (;;) {
+    }
+}
 
 int main(void)
 {
-    int clock = clock_init(1);
-    led_init();
-    led_show(clock == 0 ? (1u << BOARD_LED_BLUE) : (1u << BOARD_LED_RED));
+    volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
+    int forced = slot[0] == SLOT_REQUEST_MAGIC && slot[1] == ~SLOT_REQUEST_MAGIC;
+    slot[0] = 0;
+    forced |= button_held();
+
+    /* Fast path: nothing asks for USB, so check the image on the HSI-fed PLL (no crystal
+     * wait) and go. */
+    int fast = !forced && PROBE_MS == 0;
+    clock_init(!fast);
+    struct image_trailer installed;
+    int app_valid = installed_image(&installed);
+#ifdef SREC_CRC_ADDR
+    /* A power cut between seal and CRC word leaves the word erased: complete it. */
+    if (app_valid && *flash_words(SREC_CRC_ADDR) == 0xFFFFFFFFu) {
+        flash_unlock();
+        seal_whole_flash();
+        flash_lock();
+    }
+#endif
+    if (!(fast && app_valid)) {
+        if (fast)
+            clock_init(1);
+        led_init();
+        bootloader_run(app_valid, forced);
+    }
 #ifdef STICKBOOT_TEST_OVERSIZE
     /* Used by the link-budget test only: 17 KB that must not fit the 16 KB sector. */
     static const volatile unsigned char ballast[17 * 1024] = {1};
-    led_show(ballast[plat_ms() % sizeof ballast]);
+    slot[2] = ballast[installed.app_length % sizeof ballast];
 #endif
-    for (;;) {
-        plat_delay_ms(500);
-        led_show(0);
-        plat_delay_ms(500);
-        led_show(1u << BOARD_LED_BLUE);
-    }
+    start_app();
+    return 0;
 }

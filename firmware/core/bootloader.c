@@ -1,0 +1,76 @@
+/* Boot policy after the decision in main(): wait for a stick (bounded when an application
+ * is installed), then run one update session per stick. */
+#include "bootloader.h"
+
+#include "blockdev.h"
+#include "config.h"
+#include "fs.h"
+#include "hcd.h"
+#include "usb_msc.h"
+#include "platform.h"
+#include "status.h"
+#include "update.h"
+
+#define WAIT_SLICE_MS 250u /* LED blink period while waiting */
+#define ERROR_REPEATS 5u   /* error blinks before retrying the same stick */
+
+static struct blockdev stick;
+static struct fs_file image_file;
+
+static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
+{
+    return fs_read(ctx, buf, buf_size, got);
+}
+
+static void rewind_image(void *ctx)
+{
+    fs_rewind(ctx);
+}
+
+/* Mount, find the file, install it. */
+static int update_session(void)
+{
+    int r = usb_msc_mount(&stick);
+    if (r == SB_OK)
+        r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+    if (r != SB_OK)
+        return r;
+    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+    return update_install(&source);
+}
+
+void bootloader_run(int app_valid, int forced)
+{
+    uint32_t window = forced ? FORCED_WAIT_MS : PROBE_MS;
+    uint32_t start = plat_ms();
+    hcd_init();
+    for (;;) {
+        uint32_t slice = WAIT_SLICE_MS;
+        if (app_valid) {
+            uint32_t spent = plat_ms() - start;
+            if (spent >= window)
+                return;
+            if (window - spent < slice)
+                slice = window - spent;
+        }
+        plat_show(PHASE_WAITING, 0);
+        plat_watchdog_kick();
+        if (hcd_wait_connect(slice) != HCD_OK)
+            continue;
+        int r = update_session();
+        if (r == SB_OK || r == SB_UP_TO_DATE) {
+            plat_show(PHASE_DONE, 0);
+            return;
+        }
+        plat_show(PHASE_ERROR, (unsigned)r);
+        /* A failure in pass 2 may have destroyed the old image; check again. */
+        struct image_trailer installed;
+        app_valid = installed_image(&installed);
+        if (app_valid)
+            return;
+        /* No application: show the error while the stick stays (bounded), then try again. */
+        for (unsigned shown = 0; shown < ERROR_REPEATS && hcd_is_connected(); shown++)
+            plat_show(PHASE_ERROR, (unsigned)r);
+        hcd_init();
+    }
+}
