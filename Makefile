@@ -67,3 +67,7 @@ flash-stlink: $(BUILD)/stickboot.bin
 demo: deps
 	@$(MAKE) --no-print-directory all-targets
 	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all-targets
+	@scripts/bench.py
