@@ -6,15 +6,15 @@
 #include "board.h"
 #include "stickboot_app.h"
 
-#define REG(addr) (*(volatile uint32_t *)(addr))
-#define RCC_AHB1ENR REG(0x40023830u)
+#define REG(addr)        (*(volatile uint32_t *)(addr))
+#define RCC_AHB1ENR      REG(0x40023830u)
 #define GPIO_MODER(port) REG(0x40020000u + 0x400u * (port))
-#define GPIO_IDR(port) REG(0x40020010u + 0x400u * (port))
-#define GPIO_BSRR(port) REG(0x40020018u + 0x400u * (port))
-#define SCB_VTOR REG(0xE000ED08u)
-#define SYST_CSR REG(0xE000E010u)
-#define SYST_RVR REG(0xE000E014u)
-#define SYST_CVR REG(0xE000E018u)
+#define GPIO_IDR(port)   REG(0x40020010u + 0x400u * (port))
+#define GPIO_BSRR(port)  REG(0x40020018u + 0x400u * (port))
+#define SCB_VTOR         REG(0xE000ED08u)
+#define SYST_CSR         REG(0xE000E010u)
+#define SYST_RVR         REG(0xE000E014u)
+#define SYST_CVR         REG(0xE000E018u)
 
 #define HSI_HZ 16000000u
 

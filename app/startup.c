@@ -14,10 +14,22 @@ static void default_handler(void)
 
 /* Word 7 (offset 0x1C) is reserved by ARMv7-M; stickimg stores the image length there. */
 __attribute__((section(".isr_vector"), used)) const void *const app_vector_table[16] = {
-    &_estack,        Reset_Handler,   default_handler, default_handler,
-    default_handler, default_handler, default_handler, 0,
-    0,               0,               0,               default_handler,
-    default_handler, 0,               default_handler, default_handler,
+    &_estack,
+    Reset_Handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    0,
+    0,
+    0,
+    0,
+    default_handler,
+    default_handler,
+    0,
+    default_handler,
+    default_handler,
 };
 
 void Reset_Handler(void)

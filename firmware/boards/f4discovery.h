@@ -3,38 +3,38 @@
 #define BOARD_F4DISCOVERY_H
 
 #define BOARD_NAME "f4discovery"
-#define BOARD_ID 0x0407D15Cu /* written into image trailers; stickimg --board f4discovery */
+#define BOARD_ID   0x0407D15Cu /* written into image trailers; stickimg --board f4discovery */
 
 #define BOARD_FLASH_SIZE (1024u * 1024u)
-#define BOARD_HSE_HZ 8000000u
+#define BOARD_HSE_HZ     8000000u
 #define BOARD_HSE_BYPASS 0 /* crystal X2 */
 
 /* PLL: 8 MHz / M=8 * N=336 = 336 MHz VCO; /P=2 -> 168 MHz SYSCLK; /Q=7 -> 48 MHz USB. */
-#define BOARD_PLL_M 8u
-#define BOARD_PLL_N 336u
-#define BOARD_PLL_P 2u
-#define BOARD_PLL_Q 7u
-#define BOARD_SYSCLK_HZ 168000000u
+#define BOARD_PLL_M             8u
+#define BOARD_PLL_N             336u
+#define BOARD_PLL_P             2u
+#define BOARD_PLL_Q             7u
+#define BOARD_SYSCLK_HZ         168000000u
 #define BOARD_FLASH_WAIT_STATES 5u
 
 /* Pins as (port letter index, pin): A=0, B=1, C=2, D=3 ... */
-#define BOARD_LED_PORT 3u /* GPIOD */
-#define BOARD_LED_GREEN 12u
+#define BOARD_LED_PORT   3u /* GPIOD */
+#define BOARD_LED_GREEN  12u
 #define BOARD_LED_ORANGE 13u
-#define BOARD_LED_RED 14u
-#define BOARD_LED_BLUE 15u
+#define BOARD_LED_RED    14u
+#define BOARD_LED_BLUE   15u
 
-#define BOARD_BUTTON_PORT 0u /* PA0, B1 user button, pulled down on the board */
-#define BOARD_BUTTON_PIN 0u
+#define BOARD_BUTTON_PORT        0u /* PA0, B1 user button, pulled down on the board */
+#define BOARD_BUTTON_PIN         0u
 #define BOARD_BUTTON_ACTIVE_HIGH 1
 
 /* STMPS2141 VBUS switch: PC0 drives its EN, active low. Overcurrent flag on PD5. */
-#define BOARD_VBUS_PORT 2u
-#define BOARD_VBUS_PIN 0u
+#define BOARD_VBUS_PORT       2u
+#define BOARD_VBUS_PIN        0u
 #define BOARD_VBUS_ACTIVE_LOW 1
 
 /* USART2 TX on PA2 (AF7) for the optional log. */
 #define BOARD_UART_TX_PORT 0u
-#define BOARD_UART_TX_PIN 2u
+#define BOARD_UART_TX_PIN  2u
 
 #endif

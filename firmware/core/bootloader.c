@@ -6,10 +6,10 @@
 #include "config.h"
 #include "fs.h"
 #include "hcd.h"
-#include "usb_msc.h"
 #include "platform.h"
 #include "status.h"
 #include "update.h"
+#include "usb_msc.h"
 
 #define WAIT_SLICE_MS 250u /* LED blink period while waiting */
 #define ERROR_REPEATS 5u   /* error blinks before retrying the same stick */

@@ -14,14 +14,14 @@
 
 #include <stdint.h>
 
-#define IMAGE_MAGIC 0x31544253u /* "SBT1" in memory order */
-#define IMAGE_FORMAT 1u
-#define IMAGE_TRAILER_SIZE 36u
+#define IMAGE_MAGIC               0x31544253u /* "SBT1" in memory order */
+#define IMAGE_FORMAT              1u
+#define IMAGE_TRAILER_SIZE        36u
 #define IMAGE_TRAILER_SIZE_SIGNED 100u
-#define IMAGE_LENGTH_WORD_OFFSET 0x1Cu
-#define IMAGE_SIGNATURE_OFFSET 32u
-#define IMAGE_FLAG_SIGNED 0x1u  /* trailer carries an ECDSA P-256 signature */
-#define IMAGE_FLAG_RAW 0x2u     /* trailer built by the bootloader from a raw binary */
+#define IMAGE_LENGTH_WORD_OFFSET  0x1Cu
+#define IMAGE_SIGNATURE_OFFSET    32u
+#define IMAGE_FLAG_SIGNED         0x1u /* trailer carries an ECDSA P-256 signature */
+#define IMAGE_FLAG_RAW            0x2u /* trailer built by the bootloader from a raw binary */
 
 struct image_trailer {
     uint32_t magic;
@@ -49,9 +49,9 @@ struct image_limits {
 enum image_result {
     IMAGE_OK = 0,
     IMAGE_BAD_MAGIC,
-    IMAGE_BAD_FORMAT,       /* unknown format or trailer size */
+    IMAGE_BAD_FORMAT, /* unknown format or trailer size */
     IMAGE_BAD_TRAILER_CRC,
-    IMAGE_BAD_LENGTH,       /* L not a multiple of 4, too small for a vector table, or != word 7 */
+    IMAGE_BAD_LENGTH, /* L not a multiple of 4, too small for a vector table, or != word 7 */
     IMAGE_BAD_LOAD_ADDRESS,
     IMAGE_BAD_BOARD,
     IMAGE_TOO_BIG,          /* L + trailer exceeds the region */

@@ -17,8 +17,8 @@
 #include "signing_key.h" /* generated from the PEM given at build time */
 #endif
 
-#define CHUNK_BYTES (32u * 1024u) /* one READ(10) of 64 x 512-byte blocks */
-#define VECTOR_WORDS 8u           /* words 0..7: SP, reset, faults, word 7 = L */
+#define CHUNK_BYTES  (32u * 1024u) /* one READ(10) of 64 x 512-byte blocks */
+#define VECTOR_WORDS 8u            /* words 0..7: SP, reset, faults, word 7 = L */
 
 const struct image_limits update_limits = {
     APP_BASE, APP_REGION_SIZE, CHIP_SRAM_START, CHIP_SRAM_END, BOARD_ID,
@@ -44,8 +44,7 @@ int installed_image(struct image_trailer *t)
 {
     const uint32_t *app = flash_words(APP_BASE);
     uint32_t length = app[7];
-    if (length % 4u || length < VECTOR_WORDS * 4u ||
-        length > APP_REGION_SIZE - IMAGE_TRAILER_SIZE)
+    if (length % 4u || length < VECTOR_WORDS * 4u || length > APP_REGION_SIZE - IMAGE_TRAILER_SIZE)
         return 0;
     const uint8_t *trailer = (const uint8_t *)flash_words(APP_BASE + length);
     uint32_t size = trailer[6] | (uint32_t)trailer[7] << 8;

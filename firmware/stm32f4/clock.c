@@ -5,10 +5,10 @@
 #include "board.h"
 #include "regs.h"
 
-#define HSI_HZ 16000000u
-#define HSE_STARTUP_CYCLES (HSI_HZ / 10u) /* 100 ms at HSI */
-#define PLL_LOCK_CYCLES (HSI_HZ / 100u)   /* 10 ms; datasheet lock time is ~100 us */
-#define SWITCH_CYCLES (HSI_HZ / 1000u)
+#define HSI_HZ             16000000u
+#define HSE_STARTUP_CYCLES (HSI_HZ / 10u)  /* 100 ms at HSI */
+#define PLL_LOCK_CYCLES    (HSI_HZ / 100u) /* 10 ms; datasheet lock time is ~100 us */
+#define SWITCH_CYCLES      (HSI_HZ / 1000u)
 
 uint32_t sysclk_hz = HSI_HZ;
 

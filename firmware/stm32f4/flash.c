@@ -6,7 +6,7 @@
 #include "regs.h"
 
 /* Worst cases from the datasheet at x32: 128 KB erase 2 s, word program 100 us. */
-#define ERASE_TIMEOUT_MS 4000u
+#define ERASE_TIMEOUT_MS   4000u
 #define PROGRAM_TIMEOUT_MS 2u
 
 const uint32_t *flash_words(uint32_t addr)

@@ -34,4 +34,3 @@ int flash_sector_of(uint32_t addr)
         return 4;
     return (int)(4u + offset / (128u * 1024u));
 }
-

@@ -3,8 +3,8 @@
 #include "board.h"
 #include "regs.h"
 
-#define LED_ALL                                                                               \
-    ((1u << BOARD_LED_GREEN) | (1u << BOARD_LED_ORANGE) | (1u << BOARD_LED_RED) |             \
+#define LED_ALL                                                                                    \
+    ((1u << BOARD_LED_GREEN) | (1u << BOARD_LED_ORANGE) | (1u << BOARD_LED_RED) |                  \
      (1u << BOARD_LED_BLUE))
 
 void led_init(void)

@@ -7,7 +7,7 @@
 #include "platform.h"
 #include "regs.h"
 
-#define LED(name) (1u << BOARD_LED_##name)
+#define LED(name)      (1u << BOARD_LED_##name)
 #define ERROR_BLINK_MS 200u
 #define ERROR_PAUSE_MS 800u
 
@@ -58,8 +58,8 @@ static void log_init(void)
     GPIO_MODER(BOARD_UART_TX_PORT) =
         (GPIO_MODER(BOARD_UART_TX_PORT) & ~(3u << shift)) | (2u << shift);
     GPIO_AFRL(BOARD_UART_TX_PORT) |= 7u << (4u * BOARD_UART_TX_PIN); /* AF7 */
-    USART2_BRR = (sysclk_hz / 4u + 115200u / 2u) / 115200u;           /* APB1 = SYSCLK / 4 */
-    USART2_CR1 = (1u << 13) | (1u << 3);                               /* UE, TE */
+    USART2_BRR = (sysclk_hz / 4u + 115200u / 2u) / 115200u;          /* APB1 = SYSCLK / 4 */
+    USART2_CR1 = (1u << 13) | (1u << 3);                             /* UE, TE */
 }
 
 static const char *const phase_names[] = {"waiting", "reading ", "writing ", "done", "error "};

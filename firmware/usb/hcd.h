@@ -39,7 +39,7 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup
 /* Bulk transfer, any length; multi-packet. ep has bit 7 set for IN. *toggle is the data
  * toggle (0 = DATA0, 1 = DATA1) before the call and is updated after it. Short packet ends
  * an IN transfer. *actual receives the bytes moved. timeout_ms bounds NAK retries. */
-int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *buf,
-             uint32_t len, uint32_t *actual, uint32_t timeout_ms);
+int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *buf, uint32_t len,
+             uint32_t *actual, uint32_t timeout_ms);
 
 #endif

@@ -56,7 +56,8 @@ static uint32_t get32(const uint8_t *p)
 
 static void put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
 }
 
 /* A raw application binary of size bytes: sane vectors, word 7 = 0, pseudo-random body. */
@@ -201,7 +202,7 @@ static void test_bad_files_change_nothing(void)
     put32(buffer + 4, APP_BASE + 0x200); /* reset vector without the Thumb bit */
     expect_rejected(pack(size, 0x08000000), SB_ERR_IMAGE);
 
-    expect_rejected(0, SB_ERR_IMAGE); /* empty */
+    expect_rejected(0, SB_ERR_IMAGE);  /* empty */
     expect_rejected(20, SB_ERR_IMAGE); /* shorter than a vector table */
 }
 
