@@ -32,9 +32,11 @@ static const struct board boards[] = {
         .led_name = {"green", "blue", "red", NULL},
         .button = {2, 13}, /* PC13, active high */
         .button_active_high = 1,
-        .vbus = {6, 6}, /* PG6 USB_PowerSwitchOn; polarity not confirmed */
+        /* PG6 USB_PowerSwitchOn, high = on: ST's USB host examples for the same board
+         * (MB1137, STM32CubeF7 STM32F767ZI-Nucleo usbh_conf.c) set PG6 to power VBUS. */
+        .vbus = {6, 6},
         .vbus_active_low = 0,
-        .vbus_polarity_confirmed = 0,
+        .vbus_polarity_confirmed = 1,
     },
 };
 
