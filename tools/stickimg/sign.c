@@ -77,6 +77,16 @@ static EVP_PKEY *public_from_raw(const uint8_t *data, size_t size)
     return key;
 }
 
+static int contains(const uint8_t *data, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i + n <= size; i++) {
+        if (memcmp(data + i, text, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Loads a key file. want_private: only a private key will do. */
 static EVP_PKEY *key_load(const char *path, int want_private)
 {
@@ -85,10 +95,7 @@ static EVP_PKEY *key_load(const char *path, int want_private)
     if (read_file(path, &data, &size))
         return NULL;
     EVP_PKEY *key = NULL;
-    int is_pem = 0;
-    for (size_t i = 0; i + 11 <= size && !is_pem; i++)
-        is_pem = memcmp(data + i, "-----BEGIN ", 11) == 0;
-    if (is_pem) {
+    if (contains(data, size, "-----BEGIN ")) {
         BIO *bio = BIO_new_mem_buf(data, (int)size);
         if (bio)
             key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
@@ -97,7 +104,11 @@ static EVP_PKEY *key_load(const char *path, int want_private)
             key = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
         }
         BIO_free(bio);
-        if (!key) {
+        if (!key && contains(data, size, "ENCRYPTED")) {
+            set_error("%s: the key is encrypted; a build step has nobody to type the passphrase "
+                      "(openssl pkey -in KEY -out PLAIN.pem decrypts it)",
+                      path);
+        } else if (!key) {
             const char *expected =
                 want_private ? "an unencrypted private key PEM" : "a private or public key PEM";
             char what[512];
