@@ -283,8 +283,8 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
         *pid = (HCTSIZ >> 29) & 3;
         uint32_t got = in ? xfer.got : (events & HCINT_XFRC) ? run : 0;
         done += got < run ? got : run;
-        if (got)
-            errors = 0; /* only errors without progress in between count */
+        if (got || events == HCINT_NAK)
+            errors = 0; /* a NAK or data: the bus works, only errors in a row count */
         result = HCD_OK;
         if (events & HCINT_XFRC) {
             if (got > run)
