@@ -71,6 +71,7 @@ struct stick {
         unsigned lun, cmd_index;
         uint8_t status, opcode;
         int from_medium, stall_after_data, zlp_sent, csw_stalled, read10;
+        uint32_t csw_sent; /* CSW bytes the host has ACKed (a CSW spans packets below 16) */
         uint8_t cbw[31];
         size_t cbw_len;
         uint64_t medium_offset, data_ready_at, csw_ready_at;
@@ -914,12 +915,18 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
     uint32_t residue = s->bot.residue;
     if (s->p.bad_residue && s->bot.host_len)
         residue = s->bot.host_len; /* claims nothing was transferred */
-    put_le32(buf, s->p.bad_csw_signature_once == s->bot.cmd_index ? 0x53425356u : 0x53425355u);
-    put_le32(buf + 4, s->p.wrong_tag_once == s->bot.cmd_index ? ~s->bot.tag : s->bot.tag);
-    put_le32(buf + 8, residue);
-    buf[12] = s->bot.status;
-    *len = 13;
+    uint8_t csw[13];
+    put_le32(csw, s->p.bad_csw_signature_once == s->bot.cmd_index ? 0x53425356u : 0x53425355u);
+    put_le32(csw + 4, s->p.wrong_tag_once == s->bot.cmd_index ? ~s->bot.tag : s->bot.tag);
+    put_le32(csw + 8, residue);
+    csw[12] = s->bot.status;
+    uint32_t n = 13 - s->bot.csw_sent;
+    if (n > s->p.bulk_mps)
+        n = s->p.bulk_mps;
+    memcpy(buf, csw + s->bot.csw_sent, n);
+    *len = n;
     s->pending = IN_BULK_CSW;
+    s->pending_len = n;
     return STICK_DATA;
 }
 
@@ -1027,8 +1034,10 @@ void stick_in_handshake(struct stick *s, int acked, uint64_t now_ns)
         break;
     case IN_BULK_CSW:
         s->in_toggle ^= 1;
-        s->bot.phase = BOT_CBW;
-        count_moved(s, 13, now_ns);
+        s->bot.csw_sent += (uint32_t)s->pending_len;
+        if (s->bot.csw_sent == 13)
+            s->bot.phase = BOT_CBW;
+        count_moved(s, s->pending_len, now_ns);
         break;
     case IN_NONE:
         break;
