@@ -8,7 +8,7 @@ packages=(
     libunicorn-dev libelf-dev libssl-dev openssl pkg-config
     clang libclang-rt-14-dev
     srecord dosfstools mtools exfatprogs fdisk python3
-    gnuplot-nox
+    gnuplot-nox cmake
 )
 
 missing=()
