@@ -180,3 +180,29 @@ out=$("$EMU" --flash "$fa/without.bin" --load "$fa/factory.hex" --run-ms 1000 2>
 check "factory.hex alone: the bootloader writes the same CRC word at first boot, then starts the app" \
     test "$(result_key "$out" state)-$(result_key "$out" flash_ops)" = app-1 -a \
     "$(tail -c 4 "$fa/without.bin" | od -An -tx4)" = "$(tail -c 4 "$fa/with-crc.bin" | od -An -tx4)"
+
+# --- the LED table is the same in README.md and docs/getting-started.md, and the error tables
+# name every code of firmware/core/status.h with its number.
+check "README.md and getting-started.md show the same status LED table" python3 - <<'PY'
+import sys
+def table(path, first):
+    lines = open(path).read().splitlines()
+    i = next(n for n, l in enumerate(lines) if l.startswith(first))
+    rows = []
+    while i < len(lines) and lines[i].startswith("|"):
+        rows.append(lines[i]); i += 1
+    return rows
+head = "| what the bootloader does |"
+a, b = table("README.md", head), table("docs/getting-started.md", head)
+sys.exit(0 if a == b and len(a) == 7 else 1)
+PY
+for doc in docs/getting-started.md docs/troubleshooting.md; do
+    check "$doc: error table matches status.h" python3 - "$doc" <<'PY'
+import re, sys
+codes = re.findall(r"SB_ERR_(\w+) = (\d+),", open("firmware/core/status.h").read())
+doc = open(sys.argv[1]).read()
+missing = [f"{n} {name}" for name, n in codes if not re.search(rf"^\| {n} \| {name} \|", doc, re.M)]
+print(missing)
+sys.exit(1 if missing or len(codes) != 12 else 0)
+PY
+done
