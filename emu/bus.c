@@ -151,6 +151,13 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
     uint64_t target = now + quantum < next ? now + quantum : next;
     if (target > now)
         machine_advance_to(m, target);
+    if (target == next) {
+        /* An event happened: the loop must see its effect before time may jump again. Without
+         * this, a read of another register of the same loop (not yet re-read since the
+         * event) would jump on by a whole quantum past data that is already there. */
+        m->poll_epoch++;
+        m->poll_streak = 0;
+    }
     return site;
 }
 

@@ -134,7 +134,7 @@ int hcd_init(void)
     plat_delay_us(3);
     GCCFG = GCCFG_PWRDWN | GCCFG_NOVBUSSENS;
     GUSBCFG |= GUSBCFG_PHYSEL | GUSBCFG_FHMOD; /* full-speed transceiver, forced host */
-    plat_delay_ms(50); /* forced host mode takes effect after >= 25 ms */
+    plat_delay_ms(50);                         /* forced host mode takes effect after >= 25 ms */
     if (wait_bits(&GINTSTS, GINTSTS_CMOD, GINTSTS_CMOD, 50))
         return HCD_TIMEOUT;
     PCGCCTL = 0;
@@ -191,20 +191,26 @@ void hcd_shutdown(void)
 static void rx_pop(void)
 {
     uint32_t status = GRXSTSP;
-    uint32_t count = (status >> 4) & 0x7FF;
+    uint32_t left = (status >> 4) & 0x7FF;
     if (((status >> 17) & 0xF) != PKTSTS_IN_DATA)
         return;
-    xfer.got += count;
-    for (uint32_t i = 0; i < count; i += 4) {
+    /* A full packet with more to come: ask for the next one before draining this one, so the
+     * next IN token goes out while we copy (the 128-word RX FIFO holds this packet and the
+     * next; the core only sends the token once there is room for it). PKTCNT already counts
+     * this packet: the core updates HCTSIZ as it writes the packet into the FIFO. */
+    if (left == (xfer.hcchar & 0x7FF) && (HCTSIZ & HCTSIZ_PKTCNT) && !xfer.halting)
+        HCCHAR = xfer.hcchar | HCCHAR_CHENA;
+    xfer.got += left;
+    while (left) {
         uint32_t word = FIFO0;
-        uint32_t n = xfer.room < 4 ? xfer.room : 4;
+        uint32_t n = left < 4 ? left : 4;
+        left -= n;
+        if (n > xfer.room)
+            n = xfer.room; /* drained but not kept: the caller sees got > room */
         memcpy(xfer.dst, &word, n);
         xfer.dst += n;
         xfer.room -= n;
     }
-    /* A full packet with more to come: ask for the next one right away. */
-    if (count == (xfer.hcchar & 0x7FF) && (HCTSIZ & HCTSIZ_PKTCNT) && !xfer.halting)
-        HCCHAR = xfer.hcchar | HCCHAR_CHENA;
 }
 
 /* Disables the channel if it is still enabled and waits for CHH, draining the RX FIFO (IN
