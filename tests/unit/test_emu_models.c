@@ -146,6 +146,33 @@ static void test_program_takes_16us_and_eop_needs_eopie(void)
     done(m);
 }
 
+/* A polling loop with two reads (flash SR, RCC_CR), the same code and interval each time:
+ * time jumps, but the loop sees BSY clear right when the program ends, whichever of its two
+ * reads the jump that reached the end happened at (it used to jump one more quantum). */
+static void test_polling_jump_stops_at_the_event(void)
+{
+    for (int order = 0; order < 2; order++) {
+        struct machine *m = boot();
+        unlock(m);
+        wr(m, CR, CR_PG | PSIZE32);
+        bus_flash_store(m, 0x08004000u + 4u * (uint32_t)order, 4, 0);
+        uint64_t end = m->flash.op.end_ns;
+        uint32_t sites[2] = {order ? RCC_CR : SR, order ? SR : RCC_CR};
+        uint64_t seen = TIME_NEVER;
+        for (int i = 0; i < 100000 && seen == TIME_NEVER; i++) {
+            uint32_t v = 0;
+            m->insns += 7;
+            m->cycles += 7;
+            m->cur_block = 0x08000100u + 0x40u * (uint32_t)(i & 1);
+            bus_read(m, sites[i & 1], 4, &v);
+            if (sites[i & 1] == SR && !(v & SR_BSY))
+                seen = machine_now_ns(m);
+        }
+        CHECK(seen >= end && seen - end < 500); /* within a few loop iterations */
+        done(m);
+    }
+}
+
 static void test_wrong_key_locks_until_reset(void)
 {
     struct machine *m = boot();
@@ -521,6 +548,7 @@ int main(void)
     log_set_output(log_sink);
     RUN_TEST(test_program_only_clears_bits);
     RUN_TEST(test_program_takes_16us_and_eop_needs_eopie);
+    RUN_TEST(test_polling_jump_stops_at_the_event);
     RUN_TEST(test_wrong_key_locks_until_reset);
     RUN_TEST(test_program_errors);
     RUN_TEST(test_erase_times_and_content);
