@@ -1317,6 +1317,10 @@ static void write_hcchar(struct otg_model *m, unsigned n, uint32_t v, uint64_t t
         c->periodic_pending = 1;
         return;
     }
+    /* RM0090, OTG_FS host programming model, "Bulk and control IN transactions" (slave
+     * mode): each CHENA write puts one IN request in the queue, one request is one IN token,
+     * and the application writes further requests until XFRC, whatever PKTCNT says. (Only
+     * OTG_HS in DMA mode issues the packets of a transfer by itself.) */
     if (ch_is_in(c))
         queue_in_request(m, n, t);
     else if (!was_active && ch_xfrsiz(c) == 0) {

@@ -268,6 +268,50 @@ static void test_multi_packet_in_bookkeeping(void)
     otg_destroy(h.m);
 }
 
+/* RM0090, OTG_FS host programming model, "Bulk and control IN transactions" (slave mode):
+ * setting CHENA writes one IN request to the non-periodic request queue, and the application
+ * keeps writing HCCHAR for further requests until XFRC. So PKTCNT = 8 with one CHENA write
+ * gives one IN token, not eight; each further write queues one more, and queued requests go
+ * out back to back while the RX FIFO has room, whether or not the firmware has popped yet. */
+static void test_one_in_token_per_chena_write(void)
+{
+    struct host h = host_new(image_path, NULL);
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cdb[10];
+    cdb_read10(cdb, 0, 1);
+    CHECK_EQ(msc_send_cbw(&s, 0, cdb, 10, 512, 1), XR_OK);
+    struct chan_cfg in = {3, 1, 1, 2, 64};
+    wr(&h, R_HCINT(3), 0x7FF);
+    wr(&h, R_HCTSIZ(3), 512 | 8u << 19);
+    uint32_t before = stats_of(&h).transactions;
+    wr(&h, R_HCCHAR(3), hcchar_of(&in, 1) | (1u << 31));
+    sleep_ns(&h, 3 * MS_NS);
+    CHECK_EQ(stats_of(&h).transactions - before, 1);
+    CHECK_EQ(rd(&h, R_HCTSIZ(3)) >> 19 & 0x3FF, 7);
+    /* at the start of a frame, two more writes, nothing popped: two more packets, back to back
+     * (52 us each, after the 3.6 us SOF) */
+    wr(&h, R_GINTSTS, 1u << 3);
+    CHECK(WAIT_FOR(&h, rd(&h, R_GINTSTS) & (1u << 3), 2 * MS_NS));
+    uint64_t t1 = h.now;
+    wr(&h, R_HCCHAR(3), rd(&h, R_HCCHAR(3)) | (1u << 31));
+    wr(&h, R_HCCHAR(3), rd(&h, R_HCCHAR(3)) | (1u << 31));
+    CHECK(WAIT_FOR(&h, (rd(&h, R_HCTSIZ(3)) >> 19 & 0x3FF) == 5, 3 * MS_NS));
+    uint64_t took = h.now - t1;
+    CHECK(took >= 104000 && took < 110000);
+    sleep_ns(&h, 3 * MS_NS);
+    CHECK_EQ(stats_of(&h).transactions - before, 3);
+    for (unsigned p = 0; p < 3; p++) {
+        uint32_t st = rd(&h, R_GRXSTSP);
+        CHECK_EQ(st >> 17 & 0xF, 2);
+        CHECK_EQ(st >> 4 & 0x7FF, 64);
+        for (unsigned i = 0; i < 16; i++)
+            rd(&h, R_FIFO(0));
+    }
+    CHECK_EQ(rd(&h, R_GINTSTS) & (1u << 4), 0); /* nothing else came */
+    otg_destroy(h.m);
+}
+
 static void test_out_halt_is_direct_and_needs_queue_slot(void)
 {
     struct host h = host_new(image_path, NULL);
@@ -503,6 +547,7 @@ int main(void)
     RUN_TEST(test_hprt_w1c_traps);
     RUN_TEST(test_enumeration_ep0_mps8);
     RUN_TEST(test_multi_packet_in_bookkeeping);
+    RUN_TEST(test_one_in_token_per_chena_write);
     RUN_TEST(test_out_halt_is_direct_and_needs_queue_slot);
     RUN_TEST(test_read10_returns_image_bytes);
     RUN_TEST(test_nak_counting_with_read_latency);
