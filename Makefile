@@ -58,11 +58,14 @@ test-build: $(ALL_TARGETS) $(TEST_DEPS)
 clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
 
-flash: $(BUILD)/stickboot.elf
-	openocd -f board/stm32f4discovery.cfg -c "program $< verify reset exit"
+# Flash the bootloader of the selected board and configuration (BOARD=, LOG=, ...).
+OPENOCD_BOARD_f4discovery := board/stm32f4discovery.cfg
+OPENOCD_BOARD_nucleo-f446ze := board/st_nucleo_f4.cfg
+flash: firmware
+	openocd -f $(OPENOCD_BOARD_$(BOARD)) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
 
-flash-stlink: $(BUILD)/stickboot.bin
-	st-flash --reset write $< 0x08000000
+flash-stlink: firmware
+	st-flash --reset write $(FW_OUT)/stickboot.bin 0x08000000
 
 demo: deps
 	@$(MAKE) --no-print-directory all-targets

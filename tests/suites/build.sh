@@ -25,3 +25,14 @@ fi
 
 check "blink.bin starts with a vector table at APP_BASE" \
     python3 -c "import struct,sys; sp,rv=struct.unpack('<II',open('build/blink.bin','rb').read(8)); sys.exit(0 if 0x20000000<sp<=0x20020000 and 0x08004000<=rv<0x08100000 and rv&1 else 1)"
+
+# stickimg's board table and the firmware's board headers agree on every board's id.
+for header in firmware/boards/*.h; do
+    [ "$(basename "$header")" = board.h ] && continue
+    name=$(sed -n 's/^#define BOARD_NAME[[:space:]]*"\(.*\)"/\1/p' "$header")
+    id=$(sed -n 's/^#define BOARD_ID[[:space:]]*\(0x[0-9A-Fa-f]*\)u.*/\1/p' "$header")
+    out=build/board-id-$name.bin
+    got=$(build/stickimg pack build/blink.bin -o "$out" --board "$name" -q 2>&1 &&
+        build/stickimg info "$out" --json | sed -n 's/.*"board_id": \([0-9]*\).*/\1/p')
+    check "stickimg board id of $name matches $header" test "$got" = "$((id))"
+done
