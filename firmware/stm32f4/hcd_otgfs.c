@@ -194,10 +194,10 @@ static void rx_pop(void)
     uint32_t left = (status >> 4) & 0x7FF;
     if (((status >> 17) & 0xF) != PKTSTS_IN_DATA)
         return;
-    /* A full packet with more to come: ask for the next one before draining this one, so the
-     * next IN token goes out while we copy (the 128-word RX FIFO holds this packet and the
-     * next; the core only sends the token once there is room for it). PKTCNT already counts
-     * this packet: the core updates HCTSIZ as it writes the packet into the FIFO. */
+    /* A full packet with more to come: ask for the next one (RM0090: one IN request per CHENA
+     * write) before draining this one, so its IN token goes out while we copy; the 128-word RX
+     * FIFO holds both packets. PKTCNT no longer counts this packet once its status is popped
+     * (TinyUSB's slave-mode host re-arms on the ACK that this pop raises, from PKTCNT too). */
     if (left == (xfer.hcchar & 0x7FF) && (HCTSIZ & HCTSIZ_PKTCNT) && !xfer.halting)
         HCCHAR = xfer.hcchar | HCCHAR_CHENA;
     xfer.got += left;
