@@ -35,8 +35,21 @@ static void start_app(void)
     }
 }
 
+/* With the "hardware watchdog" option (WDG_SW = 0) the IWDG runs from reset with /4 and
+ * reload 0xFFF: 512 ms at LSI 32 kHz, 349 ms at 47 kHz (DS8626). One sector erase takes up to
+ * 2 s (128 KB, x32) and stalls every fetch from flash, so nothing can refresh it meanwhile.
+ * /32 gives 4.1 s nominal, 2.79 s with the fastest LSI. Writing PR does not start a stopped
+ * watchdog; the application gets the reset values again after the handover reset. */
+static void stretch_watchdog(void)
+{
+    IWDG_KR = 0x5555u; /* write access to PR */
+    IWDG_PR = 3u;      /* /32 */
+    IWDG_KR = 0xAAAAu; /* reload; also ends the write access */
+}
+
 int main(void)
 {
+    stretch_watchdog();
     volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
     int forced = slot[0] == SLOT_REQUEST_MAGIC && slot[1] == ~SLOT_REQUEST_MAGIC;
     slot[0] = 0;

@@ -102,6 +102,7 @@
 /* IWDG */
 #define IWDG_BASE 0x40003000u
 #define IWDG_KR   REG32(IWDG_BASE + 0x00)
+#define IWDG_PR   REG32(IWDG_BASE + 0x04)
 #define IWDG_SR   REG32(IWDG_BASE + 0x0C)
 
 /* USART2 */
