@@ -214,7 +214,7 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
             break;
         if (r == CMD_FAILED && request_sense() == 0x23A)
             return SB_ERR_MEDIUM; /* NOT READY, MEDIUM NOT PRESENT: an empty slot */
-        plat_watchdog_kick(); /* this loop may last READY_TIMEOUT_MS, longer than the IWDG */
+        plat_watchdog_kick();     /* this loop may last READY_TIMEOUT_MS, longer than the IWDG */
         plat_delay_ms(100);
     }
     uint32_t last_lba = get_be32(reply);
