@@ -132,7 +132,12 @@ int hcd_init(void)
     if (wait_bits(&GRSTCTL, GRSTCTL_CSRST, 0, 10))
         return HCD_TIMEOUT;
     plat_delay_us(3);
-    GCCFG = GCCFG_PWRDWN | GCCFG_NOVBUSSENS;
+#ifdef BOARD_OTG_GCCFG_VBDEN
+    /* F446 (RM0390): bit 21 is VBDEN and enables VBUS sensing; a host leaves it clear. */
+    GCCFG = GCCFG_PWRDWN;
+#else
+    GCCFG = GCCFG_PWRDWN | GCCFG_NOVBUSSENS; /* F405/407: bit 21 disables VBUS sensing */
+#endif
     GUSBCFG |= GUSBCFG_PHYSEL | GUSBCFG_FHMOD; /* full-speed transceiver, forced host */
     plat_delay_ms(50);                         /* forced host mode takes effect after >= 25 ms */
     if (wait_bits(&GINTSTS, GINTSTS_CMOD, GINTSTS_CMOD, 50))
