@@ -172,7 +172,7 @@ def main():
     args = ap.parse_args()
     if args.jobs:
         common.JOBS = args.jobs
-    work = common.Work("fault_matrix")
+    work = common.Work("fault_matrix" + ("-quick" if args.quick else ""))
     rep = common.Reporter(args.suite)
     images = {}
     for name, seed, version in (("old", 21, "1.0.0"), ("new", 22, "2.0.0")):

@@ -211,7 +211,7 @@ def main():
     args = ap.parse_args()
     if args.jobs:
         common.JOBS = args.jobs
-    work = common.Work("hostile_files")
+    work = common.Work("hostile_files" + ("-quick" if args.quick else ""))
     rep = common.Reporter(args.suite)
     images = {}
     for name, seed, version in (("old", 31, "1.0.0"), ("new", 32, "2.0.0")):

@@ -207,7 +207,7 @@ def main():
     args = ap.parse_args()
     if args.jobs:
         common.JOBS = args.jobs
-    work = common.Work("power_cuts")
+    work = common.Work("power_cuts" + ("-quick" if args.quick else ""))
     rep = common.Reporter(args.suite)
     if args.part in ("ops", "all"):
         part_ops(work, rep, args.quick)
