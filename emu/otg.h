@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define OTG_FS_BASE_ADDR 0x50000000u
-#define OTG_FS_SPAN 0x00040000u /* registers + FIFO windows */
+#define OTG_FS_SPAN      0x00040000u /* registers + FIFO windows */
 
 struct otg_model;
 
@@ -24,7 +24,8 @@ struct otg_stats {
     uint32_t read10_cmds;
     uint64_t read10_bytes;
     uint32_t bot_resets;
-    uint32_t protocol_errors; /* firmware accesses RM0090 forbids (logged as "otg: firmware error") */
+    uint32_t
+        protocol_errors; /* firmware accesses RM0090 forbids (logged as "otg: firmware error") */
 };
 
 /* disk_path: the medium, opened read-only (NULL: no stick at all). profile_path: key=value

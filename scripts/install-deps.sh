@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     make gcc libc6-dev binutils-arm-none-eabi gcc-arm-none-eabi
     libunicorn-dev libelf-dev libssl-dev openssl pkg-config
-    clang libclang-rt-14-dev
+    clang clang-format libclang-rt-14-dev
     srecord dosfstools mtools exfatprogs fdisk python3
     gnuplot-nox cmake
 )

@@ -36,3 +36,11 @@ for header in firmware/boards/*.h; do
         build/stickimg info "$out" --json | sed -n 's/.*"board_id": \([0-9]*\).*/\1/p')
     check "stickimg board id of $name matches $header" test "$got" = "$((id))"
 done
+
+# The code follows .clang-format.
+unformatted=$(for f in $(git ls-files '*.c' '*.h' 2>/dev/null); do
+    clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"
+done)
+check "every C file follows .clang-format" test -z "$unformatted"
+[ -n "$unformatted" ] && echo "  not formatted: $unformatted"
+true
