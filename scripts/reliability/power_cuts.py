@@ -17,6 +17,7 @@ Part "instants": the same checks after cuts at random instants (--cut-at-ms, fix
 import argparse
 import os
 import random
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -108,6 +109,7 @@ def part_ops(work, rep, quick):
         return (n, mode) + out
 
     results = common.pmap(one, cases, progress=None if quick else 500)
+    self_check(work, base, images, erases, rep)
     rows = []
     for mode in ("clean", "undefined"):
         res = [x for x in results if x[1] == mode]
@@ -127,6 +129,27 @@ def part_ops(work, rep, quick):
                         "with stick: recovered", "lost", "other failures"], rows))
     print()
     return rows
+
+
+def self_check(work, base, images, erases, rep):
+    """The harness must be able to fail: a half-programmed image given a trailer that matches
+    what is in flash (what a bootloader sealing too early would leave) must count as LOST."""
+    flash = work.scratch("self-check", base)
+    common.emu("--flash", flash, "--stick", work.path("ops-new.img"), "--cut-after-flash-ops",
+               erases + 5000, "--cut-mode", "clean")
+    data = bytearray(common.read_flash(flash))
+    length = len(images["new"]) - 36
+    app = bytes(data[common.APP_OFFSET:common.APP_OFFSET + length])
+    t = bytearray(struct.pack("<IHHIIIIII", 0x31544253, 1, 36, length, common.APP_BASE,
+                              common.stm32_crc(app), 0x02000000, 0x0407D15C, 0))
+    t += struct.pack("<I", common.stm32_crc(bytes(t)))
+    data[common.APP_OFFSET + length:common.APP_OFFSET + length + 36] = t
+    with open(flash, "wb") as f:
+        f.write(data)
+    nostick = after_cut(work, flash, images, "ops", {"bootloader"})[0]
+    os.remove(flash)
+    rep.check("harness self-check: a half-written image sealed too early counts as LOST",
+              nostick == "LOST", f"classified as {nostick}")
 
 
 def part_instants(work, rep, quick):
