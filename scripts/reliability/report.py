@@ -137,8 +137,8 @@ Firmware and emulator bugs these campaigns found, all fixed:
         wall = open(os.path.join(OUT, f"{name}.time")).read().strip() if os.path.exists(md[:-3] + ".time") else "?"
         cmd = f"python3 {script}"
         if name == "fuzz" and os.path.exists(md):
-            m = re.search(r"(\d+) s per target", open(md).read())
-            cmd = f"FUZZ_SECONDS={m.group(1) if m else '?'} {cmd}"
+            m = re.search(r"(\d+) s per target, (\d+) at a time", open(md).read())
+            cmd = (f"RELIABILITY_JOBS={m.group(2)} FUZZ_SECONDS={m.group(1)} {cmd}" if m else cmd)
         parts.append(f"Command: `{cmd}` (from `make reliability`). Wall time {wall} s, exit "
                      f"status {rc}{' (all checks passed)' if rc == '0' else ' (FAILURES, see below)'}.")
         boot = os.path.join(OUT, name, "stickboot.bin")
@@ -154,6 +154,12 @@ Firmware and emulator bugs these campaigns found, all fixed:
         else:
             parts.append("(no results: the campaign has not been run)\n")
             status = 1
+    builds = {sha(os.path.join(OUT, n, "stickboot.bin"))[1] for n in names
+              if n != "fuzz" and os.path.exists(os.path.join(OUT, n, "stickboot.bin"))}
+    if len(builds) > 1:
+        parts.insert(1, "Note: these campaigns ran on different bootloader builds (SHA-1 per campaign "
+                        "below), as the firmware changed between runs; `make reliability` runs them all "
+                        "on one build.\n")
     with open(os.path.join(common.ROOT, "docs", "reliability.md"), "w") as f:
         f.write("\n".join(parts))
     print("docs/reliability.md written" + ("" if status == 0 else " (with failures or missing results)"))
