@@ -9,6 +9,11 @@ ARM_CFLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -std=c11 -Os -g -Wall -We
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common -fno-builtin-printf
 ARM_LDFLAGS := -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--print-memory-usage
 
+# Link-time optimisation shrinks the default build by ~4 %. LTO=0 keeps every function in its
+# own object, so the map file attributes bytes to modules (make bench uses it for that).
+LTO ?= 1
+FW_LTO := $(if $(filter 1,$(LTO)),-flto)
+
 FW_DIRS := firmware/core firmware/usb firmware/fs firmware/stm32f4
 FW_SRCS = $(foreach d,$(FW_DIRS),$(wildcard $(d)/*.c)) $(if $(filter 1,$(SECURE)),$(wildcard firmware/crypto/*.c))
 FW_HDRS = $(wildcard firmware/*/*.h)
@@ -16,7 +21,8 @@ FW_HDRS = $(wildcard firmware/*/*.h)
 # Directory of the current configuration.
 fw_config = $(strip $(if $(filter-out 0x08004000,$(APP_BASE)),app$(subst 0x0800,,$(APP_BASE)))\
 	$(if $(filter-out 300,$(PROBE_MS)),probe$(PROBE_MS)) $(if $(filter 1,$(LOG)),log)\
-	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure))
+	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
+	$(if $(filter 0,$(LTO)),nolto))
 FW_CONFIG := $(subst $(eval) ,-,$(fw_config))
 FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default)),$(BUILD),$(BUILD)/$(BOARD)-$(or $(FW_CONFIG),default))
 
@@ -28,17 +34,17 @@ FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirm
 # Changing options rebuilds: the flags are recorded per output directory.
 $(FW_OUT)/fw.flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' | cmp -s - $@ || echo '$(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' > $@
+	@echo '$(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' | cmp -s - $@ || echo '$(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) $(FW_SRCS)' > $@
 FORCE:
 
 # Objects keep the source path, so map-file sections name their module.
 FW_OBJS = $(patsubst %.c,$(FW_OUT)/obj/%.o,$(FW_SRCS))
 $(FW_OUT)/obj/%.o: %.c $(FW_HDRS) $(FW_OUT)/fw.flags $(FW_EXTRA_DEPS)
 	@mkdir -p $(@D)
-	$(ARM_CC) $(ARM_CFLAGS) $(FW_DEFS) $(FW_INC) -c $< -o $@
+	$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) -c $< -o $@
 
 $(FW_OUT)/stickboot.elf: $(FW_OBJS) firmware/stm32f4/stickboot.ld
-	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T firmware/stm32f4/stickboot.ld \
+	$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T firmware/stm32f4/stickboot.ld \
 		-Wl,-Map=$(FW_OUT)/stickboot.map $(FW_OBJS) -lgcc -o $@ > $(FW_OUT)/link.log || { cat $(FW_OUT)/link.log; exit 1; }
 $(FW_OUT)/stickboot.bin: $(FW_OUT)/stickboot.elf
 	$(ARM_OBJCOPY) -O binary $< $@
