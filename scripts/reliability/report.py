@@ -28,7 +28,11 @@ that holds neither image byte-exact counts as **lost**; then with the stick the 
 run and flash must hold the NEW file byte-exact (**recovered**). The second table does the
 same after cuts at pseudo-random instants (`--cut-at-ms`, seed 512) of a 512 KB update,
 plus instants inside the seal (the 9 trailer words) and the handover (seal done to app
-entry); there a cut after the seal must leave the NEW app."""),
+entry); there a cut after the seal must leave the NEW app. The script also checks itself: a
+half-programmed image given a matching trailer (what a bootloader sealing too early would
+leave) must be counted as lost. `make test` runs a sample (`tests/suites/reliability_cuts.sh`):
+both modes at the 3 erases, the start of the second 32 KB chunk, the last 11 operations and
+8 pseudo-random ones, 6 instants of the 512 KB update, and the self-check."""),
     "fault_matrix": ("2. Stick fault matrix", "scripts/reliability/fault_matrix.py", """\
 An OLD 40 KB image is installed, the stick holds a NEW one. Every stickemu profile key alone
 (a non-default value), every pair of 18 fault keys (153 pairs), issue 4's combinations, the
