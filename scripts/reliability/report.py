@@ -119,7 +119,7 @@ the bootloader and of stickemu are taken when a campaign starts, so a rebuild me
 not change what is tested). `make reliability` runs every campaign in full, two emulator
 processes at a time (`RELIABILITY_JOBS`), and rewrites this file; each campaign is also one
 command (below) that prints its tables. `make test` runs sampled subsets
-(`tests/suites/reliability_*.sh`, about 80 s together on this 2-core machine). Times are
+(`tests/suites/reliability_*.sh`, 42 s together on this 2-core machine when idle, about 80 s under load). Times are
 virtual (modeled) unless called wall time.
 
 Firmware and emulator bugs these campaigns found, all fixed:
