@@ -282,15 +282,21 @@ void machine_process_events(struct machine *m)
 void machine_advance_to(struct machine *m, uint64_t t_ns)
 {
     for (int guard = 0; guard < 1000000; guard++) {
+        /* Process what is due first: a next-event time computed before that can be stale (in
+         * the past), and jumping straight to t_ns then skipped a watchdog expiry. */
+        machine_process_events(m);
         uint64_t now = machine_now_ns(m);
+        if (now >= t_ns || m->stop != STOP_NONE)
+            break;
         uint64_t next = machine_next_event_ns(m);
-        uint64_t step = next > now && next < t_ns ? next : t_ns;
+        uint64_t step = next < t_ns ? next : t_ns;
+        if (step <= now) /* a source still due after processing: creep 100 us */
+            step = now + 100000u < t_ns ? now + 100000u : t_ns;
         uint64_t target = machine_ns_to_cycles(m, step);
         if (target > m->cycles)
             m->cycles = target;
-        machine_process_events(m);
-        if (step >= t_ns || m->stop != STOP_NONE)
-            break;
+        else
+            m->cycles++;
     }
 }
 
