@@ -99,9 +99,11 @@ Limits: stickemu runs the LSI at its nominal 32 kHz only, so the table shows the
 pass with 4.1 s; the 2.79 s margin at the fastest LSI is arithmetic from the longest gaps
 between refreshes: a 128 KB erase (2 s maximum). Not covered: a stick that NAKs for long
 stretches inside one 32 KB chunk (each command stage is bounded at 2 s, a Bulk-Only recovery
-adds more) could leave more than 2.79 s between two refreshes with the fastest LSI. Observed in the emulator and reported to its owner: in some runs an
-IWDG expiry during a stalled erase was delivered when the erase ended rather than at expiry,
-which made the unstretched 960 KB update converge after 9 resets instead of looping."""
+adds more) could leave more than 2.79 s between two refreshes with the fastest LSI. Found by this campaign and fixed in the emulator: an
+IWDG expiry during a stalled erase was sometimes delivered when the erase ended rather than at
+expiry (a stale USB event made the stall jump to its end), which made the unstretched 960 KB
+update converge after 9 resets instead of looping as a chip would; `tests/suites/emu_watchdog_stall.sh`
+now checks that every expiry lands 512 ms into the erase and that a 64 KB sector never completes."""
 
 
 def sha(path):
