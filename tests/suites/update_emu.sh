@@ -98,3 +98,12 @@ srec_cat "$d/s.bin" -binary -crop 0 0xFFFFC -STM32 0xFFFFC -o "$d/srec.bin" -bin
 check "SREC_CRC_ADDR word equals srec_cat -STM32 over the flash dump" \
     cmp <(tail -c 4 "$d/srec.bin") <(tail -c 4 "$d/s.bin")
 check "SREC_CRC_ADDR word is programmed" test "$(tail -c 4 "$d/s.bin" | od -An -tx4 | tr -d ' ')" != ffffffff
+
+# --- LOG=1: the UART log (USART2, 115200 8N1 with APB1 at 42 MHz: BRR 365) shows the phases
+make -s --no-print-directory firmware LOG=1 >/dev/null 2>&1
+fresh_flash "$d/log.bin" build/f4discovery-log/stickboot.bin
+out=$(run --flash "$d/log.bin" --stick "$d/v1.img" --stop-after-app-ms 10 --trace uart)
+uart=$(grep -o 'uart: stickboot: .*' <<<"$out" | sed 's/uart: //' | tr '\n' '|')
+check "LOG=1: UART log waiting, reading %, writing %, done ($uart)" \
+    grep -q 'stickboot: waiting|stickboot: reading [0-9]*%|.*stickboot: reading 100%|stickboot: writing [0-9]*%|.*stickboot: writing 100%|stickboot: done|' <<<"$uart"
+check "LOG=1: USART2 BRR = 365 (115200 baud at 42 MHz)" grep -q 'USART2+0x08 = 0x0000016d' <<<"$out"
