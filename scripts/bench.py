@@ -4,11 +4,13 @@
 Prints the tables and writes docs/performance.md and docs/performance-update-time.png.
 Every modeled figure comes from running the real bootloader binary in build/stickemu."""
 import os
-import random
 import re
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reliability"))
+import common  # noqa: E402  (shared with the reliability campaigns: images, sticks)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
@@ -70,23 +72,16 @@ def sizes():
 # ---------------------------------------------------------------- images and runs
 def app_image(size, seed, version):
     """The example app padded with pseudo-random data to `size` bytes, packed."""
-    blink = open("build/blink.bin", "rb").read()
-    rnd = random.Random(seed)
-    pad = bytes(rnd.getrandbits(8) for _ in range(size - 36 - len(blink)))
     raw = f"{OUT}/app-{size}-{seed}.raw"
     packed = f"{OUT}/app-{size}-{seed}.bin"
-    open(raw, "wb").write(blink + pad)
-    sh([STICKIMG, "pack", raw, "-o", packed, "--version", version, "-q"])
+    common.padded_app(raw, size - 36, seed)
+    common.pack(raw, packed, version)
     return packed
 
 
 def stick_with(image, name):
     img = f"{OUT}/{name}.img"
-    if os.path.exists(img):
-        os.remove(img)
-    sh(["truncate", "-s", "64M", img])
-    sh(["mkfs.fat", "-F", "32", img])
-    sh(["mcopy", "-i", img, image, "::IMAGE.BIN"], env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    common.make_stick(img, {"IMAGE.BIN": image})
     return img
 
 

@@ -1,21 +1,10 @@
 /* Image trailer codec and checks (docs/image-format.md). Shared by the bootloader and stickimg,
- * so it reads and writes bytes explicitly: no alignment or host-endianness assumptions. */
+ * so its fields go through bytes.h: no alignment or host-endianness assumptions. */
 #include "image.h"
 
+#include "bytes.h"
+
 #include "crc.h"
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* STM32 CRC of n bytes (n a multiple of 4), each 4 bytes a little-endian word. */
 static uint32_t crc_of_bytes(const uint8_t *p, uint32_t n)

@@ -3,11 +3,9 @@
  * width) and one directory-scan loop; the root directory is read as a file through the same
  * streaming code. Every on-disk number is range-checked before it addresses anything. */
 #include "fs.h"
-#include "status.h"
 
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "fs.c reads little-endian on-disk fields with plain loads"
-#endif
+#include "bytes.h"
+#include "status.h"
 
 #define DIR_BYTES_MAX     (65536u * 32u) /* FAT's directory limit; a longer chain is a loop */
 #define GPT_ENTRIES_MAX   128u           /* the standard array; bounds the scan of a bad header */
@@ -24,25 +22,9 @@ static const struct blockdev *cache_dev;
 static uint32_t cache_lba;
 static int search_result; /* most telling outcome over the volumes tried so far */
 
-static uint32_t le16(const uint8_t *p)
-{
-    uint16_t v;
-    __builtin_memcpy(&v, p, 2);
-    return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
-    return v;
-}
-
 static uint64_t le64(const uint8_t *p)
 {
-    uint64_t v;
-    __builtin_memcpy(&v, p, 8);
-    return v;
+    return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
 static uint32_t upper(uint32_t c)
@@ -170,23 +152,23 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
     f->fat_mask = 0xFFFFFFFFu;
     if (f->exfat) {
         total = le64(b + 72);
-        fat_off = le32(b + 80);
-        fat_len = le32(b + 84);
-        heap_off = le32(b + 88);
-        clusters = le32(b + 92);
-        root = le32(b + 96);
+        fat_off = get_le32(b + 80);
+        fat_len = get_le32(b + 84);
+        heap_off = get_le32(b + 88);
+        clusters = get_le32(b + 92);
+        root = get_le32(b + 96);
         bps_shift = b[108];
         spc_shift = b[109];
     } else {
         uint32_t fats = b[16];
         if ((b[0] != 0xEB && b[0] != 0xE9) || fats - 1 > 1u)
             return SB_ERR_NO_FS;
-        bps_shift = log2_exact(le16(b + 11));
+        bps_shift = log2_exact(get_le16(b + 11));
         spc_shift = log2_exact(b[13]);
-        fat_off = le16(b + 14);
-        fat_len = le16(b + 22) ? le16(b + 22) : le32(b + 36);
-        total = le16(b + 19) ? le16(b + 19) : le32(b + 32);
-        root_bytes = le16(b + 17) * 32u;
+        fat_off = get_le16(b + 14);
+        fat_len = get_le16(b + 22) ? get_le16(b + 22) : get_le32(b + 36);
+        total = get_le16(b + 19) ? get_le16(b + 19) : get_le32(b + 32);
+        root_bytes = get_le16(b + 17) * 32u;
         root_off = fat_off + (uint64_t)fats * fat_len;
         if (bps_shift > 12 || spc_shift > 7 || !fat_off || !fat_len)
             return SB_ERR_NO_FS;
@@ -200,7 +182,7 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
             f->fat_mask = (1u << f->fat_bits) - 1;
         } else {
             f->fat_mask = 0x0FFFFFFFu;
-            root = le32(b + 44);
+            root = get_le32(b + 44);
         }
     }
     if (bps_shift - 9 > 3u || bps_shift < f->block_shift || spc_shift + bps_shift > 25)
@@ -259,8 +241,8 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
                     ;
                 if (i < 11)
                     continue;
-                first = le16(e + 26) | (f->fat_bits == 32 ? le16(e + 20) << 16 : 0);
-                length = valid = le32(e + 28);
+                first = get_le16(e + 26) | (f->fat_bits == 32 ? get_le16(e + 20) << 16 : 0);
+                length = valid = get_le32(e + 28);
                 goto found;
             }
             /* exFAT: a file entry 0x85 opens a set of e[1] secondaries (stream 0xC0,
@@ -269,7 +251,7 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
                 if (type != 0x85)
                     continue;
                 set_left = e[1] + 1u;
-                want_sum = le16(e + 2);
+                want_sum = get_le16(e + 2);
                 is_dir = e[4] & 0x10;
                 sum = name_pos = name_field = 0;
                 match = 1;
@@ -282,11 +264,11 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
                 flags = e[1];
                 name_field = e[3];
                 valid = le64(e + 8);
-                first = le32(e + 20);
+                first = get_le32(e + 20);
                 length = le64(e + 24);
             } else if (type == 0xC1) {
                 for (i = 0; i < 15; i++, name_pos++) {
-                    uint32_t ch = le16(e + 2 + 2 * i);
+                    uint32_t ch = get_le16(e + 2 + 2 * i);
                     if (name_pos < name_len &&
                         (ch > 127 || upper(ch) != upper((uint8_t)name[name_pos])))
                         match = 0;
@@ -343,16 +325,16 @@ int fs_open(const struct blockdev *dev, const char *name, uint32_t max_size, str
         return search_result;
     if ((r = load(dev, 0)))
         return r;
-    if (le16(sector_buf + 510) != 0xAA55)
+    if (get_le16(sector_buf + 510) != 0xAA55)
         return SB_ERR_NO_FS;
     if (sector_buf[446 + 4] == 0xEE) {
         if ((r = load(dev, 1)))
             return r;
         e = sector_buf;
         uint64_t array_lba = le64(e + 72);
-        entries = le32(e + 80);
-        entry_size = le32(e + 84);
-        if (le64(e) != GPT_SIGNATURE || le32(e + 12) < 92 || le32(e + 12) > block_size ||
+        entries = get_le32(e + 80);
+        entry_size = get_le32(e + 84);
+        if (le64(e) != GPT_SIGNATURE || get_le32(e + 12) < 92 || get_le32(e + 12) > block_size ||
             array_lba >= dev->block_count || log2_exact(entry_size) - 7 > shift - 7)
             return SB_ERR_NO_FS;
         lba = (uint32_t)array_lba;
@@ -374,8 +356,8 @@ int fs_open(const struct blockdev *dev, const char *name, uint32_t max_size, str
         } else {
             if (e[4] >= 16 || !((MBR_FAT_TYPES >> e[4]) & 1))
                 continue;
-            start = le32(e + 8);
-            end = start + le32(e + 12);
+            start = get_le32(e + 8);
+            end = start + get_le32(e + 12);
         }
         if (!start || end <= start || end > (uint64_t)dev->block_count + 1)
             continue;

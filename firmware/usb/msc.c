@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "bytes.h"
+
 #include "hcd.h"
 #include "platform.h"
 #include "status.h"
@@ -45,23 +47,6 @@ static struct {
 #define cbw   msc.cbw
 #define csw   msc.csw
 #define reply msc.reply
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4); /* inlined even with -ffreestanding */
-    return v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return __builtin_bswap32(get_le32(p));
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    __builtin_memcpy(p, &v, 4);
-}
 
 static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
 {
