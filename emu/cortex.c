@@ -125,6 +125,17 @@ int systick_interrupt_due(struct machine *m)
     return reached;
 }
 
+void machine_irq_line(struct machine *m, unsigned irqn, int level)
+{
+    if (irqn >= 96)
+        return;
+    uint32_t bit = 1u << (irqn % 32u);
+    if (level)
+        m->cx.irq_level[irqn / 32u] |= bit;
+    else
+        m->cx.irq_level[irqn / 32u] &= ~bit;
+}
+
 /* ---- register map ---- */
 
 static int nvic_index(uint32_t addr, uint32_t base)

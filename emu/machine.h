@@ -143,6 +143,7 @@ struct cortex_model {
     uint32_t vtor, aircr_prigroup, scr, ccr, shpr[3], shcsr, cpacr, cfsr, hfsr;
     uint32_t nvic_iser[8], nvic_ipr[60];
     uint32_t fpccr;
+    uint32_t irq_level[3]; /* level of each peripheral interrupt line (IRQ 0-95) */
 };
 
 struct crc_model {
@@ -310,6 +311,10 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t value);
 uint64_t systick_next_event_ns(struct machine *m);
 uint32_t dwt_cyccnt(const struct machine *m);
 int systick_interrupt_due(struct machine *m);
+/* A peripheral drives its interrupt line irqn (0-95, the position in RM0090's vector table
+ * 61) to level (0 or 1). Lines are level-sensitive: the NVIC pends an enabled line while it
+ * is high (ARMv7-M ARM B3.4, PM0214 4.3). */
+void machine_irq_line(struct machine *m, unsigned irqn, int level);
 
 /* --- log.c --- */
 void log_set_output(void *file); /* FILE *; NULL: stdout */

@@ -1019,6 +1019,11 @@ static uint32_t read_gintsts(const struct otg_model *m)
     return v;
 }
 
+int otg_irq_level(const struct otg_model *m)
+{
+    return (m->gahbcfg & 1u) && (read_gintsts(m) & m->gintmsk) != 0;
+}
+
 static uint32_t read_hprt(const struct otg_model *m)
 {
     uint32_t v = m->hprt;

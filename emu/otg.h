@@ -60,6 +60,11 @@ void otg_advance(struct otg_model *m, uint64_t now_ns);
  * UINT64_MAX when nothing is pending. Used to jump time while the firmware polls. */
 uint64_t otg_next_event_ns(const struct otg_model *m);
 
+/* The OTG_FS global interrupt line (IRQ 67 on the F407, RM0090 table 61): GINTSTS & GINTMSK
+ * with GAHBCFG.GINT set (RM0090 34.17.2 OTG_FS_GAHBCFG). The core samples it after every
+ * access and every otg_advance(). */
+int otg_irq_level(const struct otg_model *m);
+
 /* Trace flags: bit 0 usb transactions, bit 1 SCSI commands. Lines go through emu_log(). */
 void otg_set_trace(struct otg_model *m, unsigned flags);
 void otg_get_stats(const struct otg_model *m, struct otg_stats *out);
