@@ -30,8 +30,6 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     m->hclk_hz = HSI_HZ;
     m->run_end_ns = 20000 * NS_PER_MS;
     m->cut_at_ns = TIME_NEVER;
-    m->plug_at_ns = 0;
-    m->unplug_at_ns = TIME_NEVER;
     m->stop_after_app_ns = TIME_NEVER;
     m->cut_after_ops = -1;
     m->cut_mode = CUT_UNDEFINED;
@@ -123,23 +121,37 @@ void machine_power_on(struct machine *m)
 
 void machine_system_reset(struct machine *m, enum reset_cause cause)
 {
+    static const struct {
+        uint32_t flags;
+        const char *text;
+    } causes[] = {
+        [RESET_SOFTWARE] = {RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF, "software (SYSRESETREQ)"},
+        [RESET_IWDG] = {RCC_CSR_IWDGRSTF | RCC_CSR_PINRSTF, "IWDG"},
+        [RESET_PIN] = {RCC_CSR_PINRSTF, "NRST pin"},
+        [RESET_BROWNOUT] = {RCC_CSR_BORRSTF | RCC_CSR_PINRSTF, "brown-out (BOR)"},
+    };
     uint64_t now = machine_now_ns(m);
+    int power = cause == RESET_BROWNOUT;
     usart_flush_line(m);
     m->resets++;
-    if (cause == RESET_IWDG) {
-        m->iwdg_resets++;
-        rcc_set_reset_flag(m, RCC_CSR_IWDGRSTF | RCC_CSR_PINRSTF);
-        emu_log(now, "reset: IWDG");
-    } else {
-        m->sw_resets++;
-        rcc_set_reset_flag(m, RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF);
-        emu_log(now, "reset: software (SYSRESETREQ)");
-    }
+    m->iwdg_resets += cause == RESET_IWDG;
+    m->sw_resets += cause == RESET_SOFTWARE;
+    emu_log(now, "reset: %s", causes[cause].text);
     if (flash_busy(&m->flash)) {
         emu_log(now, "flash: reset during an operation, contents undefined");
         flash_cut(m, 1);
     }
-    common_reset(m, 0);
+    if (power) {
+        /* A power reset: SRAM content is not guaranteed (strict reading, docs/emulator.md). */
+        uint64_t seed = xorshift(&m->rng);
+        fill_random(m->sram, sizeof m->sram, seed);
+        fill_random(m->ccm, sizeof m->ccm, seed ^ 0xCC);
+    }
+    common_reset(m, power);
+    /* A power reset clears the older flags (RCC_CSR reset value); a system reset keeps them. */
+    if (power)
+        m->rcc.csr &= ~(RCC_CSR_PORRSTF | RCC_CSR_BORRSTF | RCC_CSR_PINRSTF);
+    rcc_set_reset_flag(m, causes[cause].flags);
     otg_core_reset(m->otg, now);
     m->stop = STOP_NONE;
     machine_process_events(m);
@@ -204,13 +216,9 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 }
 
 /* Events that must happen at their time even if the firmware touches nothing. */
-static uint64_t scenario_next_ns(const struct machine *m)
+static uint64_t scheduled_next_ns(const struct machine *m)
 {
-    uint64_t t = min_u64(m->run_end_ns, m->cut_at_ns);
-    t = min_u64(t, m->plug_at_ns);
-    t = min_u64(t, m->unplug_at_ns);
-    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER)
-        t = min_u64(t, m->app_entry_ns + m->stop_after_app_ns);
+    uint64_t t = scenario_next_ns(m);
     if (m->iwdg.running)
         t = min_u64(t, m->iwdg.expire_ns);
     t = min_u64(t, rcc_next_event_ns(m));
@@ -222,7 +230,7 @@ static uint64_t scenario_next_ns(const struct machine *m)
 
 uint64_t machine_next_event_ns(struct machine *m)
 {
-    uint64_t t = scenario_next_ns(m);
+    uint64_t t = scheduled_next_ns(m);
     t = min_u64(t, otg_next_event_ns(m->otg));
     t = min_u64(t, systick_next_event_ns(m));
     return t;
@@ -234,7 +242,7 @@ void machine_update_deadline(struct machine *m)
         m->deadline_cycles = 0; /* every block takes the slow path */
         return;
     }
-    uint64_t t = min_u64(scenario_next_ns(m), systick_next_event_ns(m));
+    uint64_t t = min_u64(scheduled_next_ns(m), systick_next_event_ns(m));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
 
@@ -244,36 +252,14 @@ void machine_process_events(struct machine *m)
     flash_advance(m, now);
     rcc_advance(m, now);
     usart_advance(m, now);
-    if (m->plug_at_ns <= now) {
-        m->plug_at_ns = TIME_NEVER;
-        emu_log(now, "USB stick plugged");
-        otg_set_plugged(m->otg, 1, now);
-    }
-    if (m->unplug_at_ns <= now) {
-        m->unplug_at_ns = TIME_NEVER;
-        emu_log(now, "USB stick unplugged");
-        otg_set_plugged(m->otg, 0, now);
-    }
+    scenario_process(m, now);
     otg_advance(m->otg, now);
-    if (m->cut_at_ns <= now) {
-        m->cut_at_ns = TIME_NEVER;
-        int busy = flash_busy(&m->flash);
-        if (busy)
-            flash_cut(m, 1);
-        machine_cut_power(m, busy ? "at the requested time, during a flash operation"
-                                  : "at the requested time");
-    }
     if (systick_interrupt_due(m))
         machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
     if (m->iwdg.running && m->iwdg.expire_ns <= now) {
         m->reset_cause = RESET_IWDG;
         machine_request_stop(m, STOP_RESET);
     }
-    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER &&
-        now >= m->app_entry_ns + m->stop_after_app_ns)
-        machine_request_stop(m, STOP_END);
-    if (now >= m->run_end_ns)
-        machine_request_stop(m, STOP_END);
     machine_update_deadline(m);
 }
 

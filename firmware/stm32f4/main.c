@@ -62,6 +62,11 @@ int main(void)
     /* Fast path: nothing asks for USB, so check the image on the HSI-fed PLL (no crystal
      * wait) and go. */
     int fast = !forced && PROBE_MS == 0;
+    /* The time base (timer.c) counts from here. The DWT is reset by power-on only (ARMv7-M
+     * ARM C1.6.1): after an NRST, IWDG or SYSRESETREQ reset CYCCNT still holds the
+     * application's uptime, which would close the probe window before it opened. */
+    DEMCR |= DEMCR_TRCENA;
+    DWT_CYCCNT = 0;
     clock_init(!fast);
     struct image_trailer installed;
     int app_valid = installed_image(&installed);
