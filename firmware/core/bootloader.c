@@ -15,7 +15,23 @@
 #define ERROR_REPEATS 5u   /* error blinks before retrying the same stick */
 
 static struct blockdev stick;
+static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
 static struct fs_file image_file;
+static uint32_t session_start, reads_left;
+
+/* Every READ(10) counts against the session bound (config.h) until the file is found; each
+ * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
+ * board. Past the bound, reads_left is 0 and every read fails. */
+static int counted_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
+{
+    plat_watchdog_kick();
+    if (plat_ms() - session_start >= SESSION_MS)
+        reads_left = 0;
+    if (!reads_left)
+        return SB_ERR_FS_CORRUPT;
+    reads_left--;
+    return stick_read(dev, lba, count, buf);
+}
 
 static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
 {
@@ -27,14 +43,20 @@ static void rewind_image(void *ctx)
     fs_rewind(ctx);
 }
 
-/* Mount, find the file, install it. */
+/* Mount, find the file within the session bound, install it. */
 static int update_session(void)
 {
+    session_start = plat_ms();
+    reads_left = SESSION_READS;
     int r = usb_msc_mount(&stick);
-    if (r == SB_OK)
-        r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
     if (r != SB_OK)
         return r;
+    stick_read = stick.read;
+    stick.read = counted_read;
+    r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+    if (r != SB_OK) /* a search cut short by the bound counts as a broken file system */
+        return reads_left ? r : SB_ERR_FS_CORRUPT;
+    stick.read = stick_read; /* the file's own reads are bounded by its size */
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
     return update_install(&source);
 }

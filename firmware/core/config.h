@@ -31,6 +31,17 @@
 #define FORCED_WAIT_MS 30000u
 #endif
 
+/* Session bound: from the moment a stick is connected until IMAGE.BIN is found, at most
+ * SESSION_MS milliseconds (checked before each READ(10), so one more READ(10) may follow) and
+ * SESSION_READS READ(10) commands. A stick that needs more fails with SB_ERR_FS_CORRUPT (7).
+ * A sane stick needs a few READ(10)s (README "Hostile sticks"). */
+#ifndef SESSION_MS
+#define SESSION_MS 20000u
+#endif
+#ifndef SESSION_READS
+#define SESSION_READS 1024u
+#endif
+
 /* Large buffers that need no zeroing at reset go to .noinit on target. */
 #ifdef __arm__
 #define NOINIT __attribute__((section(".noinit")))
@@ -58,5 +69,6 @@
 #define SLOT_ADDR           0x2001FFF0u
 #define SLOT_HANDOVER_MAGIC 0x5B0A7A11u /* bootloader -> early reset path: start the app */
 #define SLOT_REQUEST_MAGIC  0x5B0055B7u /* app -> bootloader: enter update mode */
+#define SLOT_SESSION_MAGIC  0x5B05E551u /* slot[2]: a session runs while a valid app waits */
 
 #endif

@@ -56,7 +56,12 @@ int main(void)
 #endif
     volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
     int forced = slot[0] == SLOT_REQUEST_MAGIC && slot[1] == ~SLOT_REQUEST_MAGIC;
+    /* The watchdog ended the last boot's session while a valid app waited: a stick held the
+     * bootloader past every bound. This boot goes to the app (if still valid), so that stick
+     * cannot turn the watchdog into a reset loop. */
+    int held = slot[2] == SLOT_SESSION_MAGIC && (RCC_CSR & RCC_CSR_IWDGRSTF);
     slot[0] = 0;
+    slot[2] = 0;
     forced |= button_held();
 
     /* Fast path: nothing asks for USB, so check the image on the HSI-fed PLL (no crystal
@@ -78,11 +83,13 @@ int main(void)
         flash_lock();
     }
 #endif
-    if (!(fast && app_valid)) {
+    if (!((fast || held) && app_valid)) {
         if (fast)
             clock_init(1);
         led_init();
+        slot[2] = app_valid ? SLOT_SESSION_MAGIC : 0;
         bootloader_run(app_valid, forced);
+        slot[2] = 0;
     }
 #ifdef STICKBOOT_TEST_OVERSIZE
     /* Used by the link-budget test only: 17 KB that must not fit the 16 KB sector. */

@@ -78,3 +78,40 @@ b=$(grep -c 'reset: brown-out' <<<"$out")
 green=$(awk '/LED green on/ { t = $2 + 0 } END { print t }' <<<"$out")
 check "NRST, brown-out, NRST in one run: the app runs after each ($n NRST, $b BOR, last blink $green ms)" \
     test "$n-$b-$(result_key "$out" state)" = "2-1-app" -a "${green%.*}" -ge 3300
+
+# --- hostile sticks while a valid app waits (issue 15): the app must start within the session
+# bound (config.h: SESSION_MS 20 s, SESSION_READS 1024 READ(10)s), nothing erased.
+python3 - "$d" <<'PY'
+import sys
+sys.path.insert(0, "scripts/reliability")
+import common
+d = sys.argv[1]
+common.make_hostile_gpt_stick(d + "/gpt-loop.img")
+common.make_hostile_gpt_stick(d + "/gpt-long.img", chain_clusters=4096)
+open(d + "/slow.prof", "w").write("read_latency_us=1900000\n")
+open(d + "/slower.prof", "w").write("read_latency_us=1990000\ncsw_latency_us=1990000\n")
+PY
+# hostile NAME MAX_APP_MS MAX_SCSI ARGS...
+hostile() {
+    local name=$1 max_ms=$2 max_scsi=$3
+    shift 3
+    install build/blink.bin
+    local out entry scsi
+    out=$("$EMU" --flash "$d/f.bin" --run-ms 40000 --stop-after-app-ms 100 "$@" 2>&1)
+    entry=$(result_key "$out" app_entry_ms)
+    scsi=$(result_key "$out" scsi_cmds)
+    if [ "$(result_key "$out" state)-$(result_key "$out" flash_ops)" = app-0 ] &&
+        awk -v t="$entry" -v m="$max_ms" 'BEGIN { exit !(t <= m) }' && [ "$scsi" -le "$max_scsi" ]; then
+        pass "$name (app at $entry ms, $scsi SCSI commands)"
+    else
+        fail "$name" "$(grep '^result' <<<"$out")"
+    fi
+}
+hostile "128 GPT entries -> one FAT32 whose root chains to itself: old app starts" 5000 100 \
+    --stick "$d/gpt-loop.img"
+hostile "same, root chain of 4096 junk clusters: stopped at 1024 READ(10)s" 6000 1030 \
+    --stick "$d/gpt-long.img"
+hostile "same, 1.9 s per READ(10): stopped by the 20 s bound" 27000 40 \
+    --stick "$d/gpt-loop.img" --profile "$d/slow.prof"
+hostile "hardware watchdog, a stick slower than the IWDG: one watchdog reset, then the app" 6000 10 \
+    --stick "$d/gpt-loop.img" --profile "$d/slower.prof" --iwdg
