@@ -61,8 +61,17 @@
 #endif
 #define APP_REGION_SIZE (APP_REGION_END - APP_BASE)
 
-#if (APP_BASE & 0x1FFu) != 0
-#error "APP_BASE must be 512-byte aligned for VTOR"
+/* The application starts a flash sector above sector 0 (RM0090 3.3: 4 x 16 KB, 64 KB, then
+ * 128 KB sectors): the bootloader owns sector 0, and an update erases whole sectors. */
+#define APP_OFFSET (APP_BASE - CHIP_FLASH_BASE)
+#if APP_BASE < CHIP_FLASH_BASE + 0x4000u
+#error "APP_BASE is inside sector 0 (the bootloader's): use 0x08004000 or a later sector start"
+#elif APP_OFFSET >= BOARD_FLASH_SIZE
+#error "APP_BASE is past the end of flash"
+#elif APP_OFFSET < 0x10000u ? APP_OFFSET % 0x4000u != 0                                            \
+                            : APP_OFFSET != 0x10000u && APP_OFFSET % 0x20000u != 0
+#error                                                                                             \
+    "APP_BASE is not a sector start: 0x08004000, 0x08008000, 0x0800C000, 0x08010000 or 0x08020000 + n * 0x20000"
 #endif
 
 /* Slot shared with the application in the last 16 bytes of SRAM (app/stickboot_app.h). */
