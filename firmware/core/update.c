@@ -276,9 +276,11 @@ static int write_image(const struct image_source *src)
         sha256_update(&plan.sha, flash_words(APP_BASE), plan.app_length);
         sha256_update(&plan.sha, trailer, IMAGE_SIGNATURE_OFFSET);
         sha256_final(&plan.sha, digest);
+        /* Flash matched the CRC that pass 2 streamed, so a different hash means the stick
+         * served other bytes, chosen to keep the CRC-32 (error 12, issue 15). */
         for (unsigned i = 0; i < sizeof digest; i++) {
             if (digest[i] != plan.digest[i])
-                r = SB_ERR_FLASH;
+                r = SB_ERR_CHANGED;
         }
     }
 #endif

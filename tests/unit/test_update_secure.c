@@ -31,6 +31,8 @@ static char other_key[64]; /* a fresh key the bootloader does not know */
 struct memfile {
     const uint8_t *data;
     uint32_t size, pos;
+    const uint8_t *second; /* served from the second rewind on (pass 2), when set */
+    unsigned rewinds;
 };
 
 static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
@@ -47,14 +49,17 @@ static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
 
 static void memfile_rewind(void *ctx)
 {
-    ((struct memfile *)ctx)->pos = 0;
+    struct memfile *f = ctx;
+    f->pos = 0;
+    if (++f->rewinds == 2 && f->second)
+        f->data = f->second;
 }
 
 static uint8_t buffer[1024 * 1024];
 
 static int install(uint32_t size)
 {
-    struct memfile file = {buffer, size, 0};
+    struct memfile file = {buffer, size, 0, NULL, 0};
     struct image_source source = {size, memfile_read, memfile_rewind, &file};
     return update_install(&source);
 }
@@ -124,6 +129,47 @@ static void expect_rejected(uint32_t size, int status)
     CHECK_EQ(flash_ops(), before);
     CHECK_EQ(installed_version(), 0x07000000);
     CHECK(memcmp(region_before, flash_ram_at(APP_BASE), sizeof region_before) == 0);
+}
+
+/* Changes words k and k+1 of data so that the STM32 CRC of the whole stays the same: one CRC
+ * step is F(crc ^ word) with F a bijection, so word k+1 can bring the state back (the
+ * linearity an attacker uses; issue 15). */
+static void crc_preserving_change(uint8_t *data, uint32_t k)
+{
+    uint32_t s = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < k; i++)
+        s = crc_step(s, get_le32(data + 4 * i));
+    uint32_t a_k = get_le32(data + 4 * k), a_next = get_le32(data + 4 * k + 4);
+    uint32_t b_k = a_k ^ 0x5A5A5A5Au;
+    put_le32(data + 4 * k, b_k);
+    put_le32(data + 4 * k + 4, a_next ^ crc_step(s, a_k) ^ crc_step(s, b_k));
+}
+
+static uint32_t crc_of(const uint8_t *data, uint32_t len)
+{
+    uint32_t s = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < len; i += 4)
+        s = crc_step(s, get_le32(data + i));
+    return s;
+}
+
+/* A stick serving a signed image in pass 1 and, in pass 2, a copy with two words changed so
+ * that the CRC-32 still matches: the flash re-hash catches it, reported as error 12 (the stick
+ * changed its data), not as a flash error. The old app is gone (erased), nothing starts. */
+static void test_crc_preserving_change_is_error_12(void)
+{
+    setup_old_app();
+    make_app(60000, 31);
+    uint32_t size = pack_signed(60000, 0x08000000, DEV_KEY);
+    static uint8_t changed[64 * 1024];
+    memcpy(changed, buffer, size);
+    crc_preserving_change(changed, 60000 / 8);
+    CHECK_EQ(crc_of(changed, 60000), crc_of(buffer, 60000));
+    struct memfile file = {buffer, size, 0, changed, 0};
+    struct image_source source = {size, memfile_read, memfile_rewind, &file};
+    CHECK_EQ(update_install(&source), SB_ERR_CHANGED);
+    struct image_trailer t;
+    CHECK(!installed_image(&t));
 }
 
 static void test_signed_image_installs(void)
@@ -266,6 +312,7 @@ int main(void)
     RUN_TEST(test_rollback_is_refused);
     RUN_TEST(test_same_or_higher_version_installs);
     RUN_TEST(test_first_install_takes_any_version);
+    RUN_TEST(test_crc_preserving_change_is_error_12);
     unlink(other_key);
     return HARNESS_EXIT();
 }
