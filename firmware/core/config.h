@@ -42,6 +42,12 @@
 #define SESSION_READS 1024u
 #endif
 
+/* Rollback floor (SECURE=1 with ANTI_ROLLBACK): a log of (version, ~version) word pairs in the
+ * last FLOOR_BYTES of sector 0, which the linker script keeps free and no update erases
+ * (docs/image-format.md "Rollback floor"). */
+#define FLOOR_BYTES 512u
+#define FLOOR_ADDR  (CHIP_FLASH_BASE + 0x4000u - FLOOR_BYTES)
+
 /* Large buffers that need no zeroing at reset go to .noinit on target. */
 #ifdef __arm__
 #define NOINIT __attribute__((section(".noinit")))

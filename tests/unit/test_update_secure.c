@@ -287,6 +287,61 @@ static void test_same_or_higher_version_installs(void)
     CHECK_EQ(installed_version(), 0x08000000);
 }
 
+/* Issue 15: v7 installed, a signed v8 whose programming fails (stick pulled, power cut: here a
+ * flash error after the erase), then a signed v6: refused although no app is installed, because
+ * the floor (7.0.0) was logged before the first erase. v7 itself may come back. */
+static void test_floor_survives_a_failed_update(void)
+{
+    setup_old_app(); /* 7.0.0 */
+    make_app(40000, 40);
+    uint32_t size = pack_signed(40000, 0x08000000, DEV_KEY);
+    flash_ram_fail_at_op = flash_ops() + 60; /* 2 floor words, the erases, then programming */
+    CHECK_EQ(install(size), SB_ERR_FLASH);
+    flash_ram_fail_at_op = 0;
+    struct image_trailer t;
+    CHECK(!installed_image(&t));
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR)), 0x07000000);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 4)), ~0x07000000u);
+    make_app(30000, 41);
+    unsigned before = flash_ops();
+    CHECK_EQ(install(pack_signed(30000, 0x06000000, DEV_KEY)), SB_ERR_SIGNATURE);
+    CHECK_EQ(flash_ops(), before);
+    make_app(30000, 42);
+    CHECK_EQ(install(pack_signed(30000, 0x07000000, DEV_KEY)), SB_OK);
+    /* Up again: installing v8 over v7 logs nothing new (7.0.0 is there already). */
+    before = flash_ops();
+    make_app(30000, 43);
+    CHECK_EQ(install(pack_signed(30000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0xFFFFFFFFu);
+    /* Replacing v8 logs 8.0.0; the floor never goes down. */
+    make_app(30000, 44);
+    CHECK_EQ(install(pack_signed(30000, 0x09000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0x08000000);
+    (void)before;
+}
+
+/* A pair torn by a power cut (value and complement do not match) is ignored; a full log keeps
+ * its floor and updates go on. */
+static void test_floor_log_torn_and_full(void)
+{
+    flash_ram_reset();
+    put_le32(flash_ram_at(FLOOR_ADDR), 0x7F000000); /* torn: huge value, complement wrong */
+    put_le32(flash_ram_at(FLOOR_ADDR + 4), 0x12345678);
+    make_app(30000, 50);
+    CHECK_EQ(install(pack_signed(30000, 0x01000000, DEV_KEY)), SB_OK);
+    make_app(30000, 51);
+    CHECK_EQ(install(pack_signed(30000, 0x02000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0x01000000); /* after the torn pair */
+    for (uint32_t a = FLOOR_ADDR + 16; a < FLOOR_ADDR + FLOOR_BYTES; a += 8) {
+        put_le32(flash_ram_at(a), 0x00000005);
+        put_le32(flash_ram_at(a + 4), ~0x00000005u);
+    }
+    make_app(30000, 52);
+    CHECK_EQ(install(pack_signed(30000, 0x03000000, DEV_KEY)), SB_OK); /* full: no write */
+    make_app(30000, 53);
+    CHECK_EQ(install(pack_signed(30000, 0x00FFFFFF, DEV_KEY)), SB_ERR_SIGNATURE);
+}
+
 /* With no valid app installed there is nothing to roll back from: any signed version. */
 static void test_first_install_takes_any_version(void)
 {
@@ -313,6 +368,8 @@ int main(void)
     RUN_TEST(test_same_or_higher_version_installs);
     RUN_TEST(test_first_install_takes_any_version);
     RUN_TEST(test_crc_preserving_change_is_error_12);
+    RUN_TEST(test_floor_survives_a_failed_update);
+    RUN_TEST(test_floor_log_torn_and_full);
     unlink(other_key);
     return HARNESS_EXIT();
 }
