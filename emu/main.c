@@ -187,9 +187,12 @@ int main(int argc, char **argv)
             bad = parse_ms(v, &t1) ||
                   scenario_add(&events, a[2] == 'p' ? SCEN_PLUG : SCEN_UNPLUG, t1) != 0;
             plug_given |= a[2] == 'p';
-        } else if (strcmp(a, "--reset-at-ms") == 0 || strcmp(a, "--brownout-at-ms") == 0) {
-            bad = parse_ms(v, &t1) ||
-                  scenario_add(&events, a[2] == 'r' ? SCEN_RESET_PIN : SCEN_BROWNOUT, t1) != 0;
+        } else if (strcmp(a, "--reset-at-ms") == 0 || strcmp(a, "--brownout-at-ms") == 0 ||
+                   strcmp(a, "--iwdg-reset-at-ms") == 0) {
+            enum scen_kind kind = a[2] == 'r'   ? SCEN_RESET_PIN
+                                  : a[2] == 'b' ? SCEN_BROWNOUT
+                                                : SCEN_IWDG;
+            bad = parse_ms(v, &t1) || scenario_add(&events, kind, t1) != 0;
         } else if (strcmp(a, "--button-press-ms") == 0) {
             char first[32];
             const char *colon = strchr(v, ':');

@@ -62,6 +62,10 @@ void scenario_process(struct machine *m, uint64_t now)
         case SCEN_BROWNOUT:
             reset_now(m, RESET_BROWNOUT);
             break;
+        case SCEN_IWDG:
+            emu_log(now, "iwdg: expiry forced by the scenario");
+            reset_now(m, RESET_IWDG);
+            break;
         }
     }
     if (m->cut_at_ns <= now) {

@@ -13,6 +13,7 @@ enum scen_kind {
     SCEN_BUTTON_UP,   /* user button released */
     SCEN_RESET_PIN,   /* NRST pulled low: system reset, DWT and SRAM kept */
     SCEN_BROWNOUT,    /* VDD below the BOR threshold and back: power reset, SRAM lost */
+    SCEN_IWDG,        /* the watchdog expires now, as if the firmware had stopped refreshing */
 };
 
 #define SCEN_MAX_EVENTS 64
