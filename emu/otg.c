@@ -1,6 +1,6 @@
 /* STM32F407 OTG_FS (Synopsys DWC2 2.81a) in host mode, slave/FIFO mode, register by register,
  * with the full-speed bus timing and the USB stick of stick.c behind its one port.
- * Facts: RM0090 chapter "USB on-the-go full-speed", reference/usb-host.md; every behaviour we
+ * Facts: RM0090 chapter "USB on-the-go full-speed", docs/usb-host-notes.md; every behaviour we
  * could not confirm is listed in docs/emulator-otg.md ("OTG_FS model: unconfirmed"). */
 #include "otg.h"
 

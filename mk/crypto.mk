@@ -1,7 +1,10 @@
-# Crypto (firmware/crypto: SHA-256, ECDSA P-256 verify) host tests. The Wycheproof vectors come
-# from the project's shared test data beside the repository; the converter turns them into text
-# the C test reads.
-WYCHEPROOF_DIR ?= ../shared/testdata/wycheproof
+# Crypto (firmware/crypto: SHA-256, ECDSA P-256 verify) host tests. The Wycheproof vectors
+# (github.com/C2SP/wycheproof: ecdsa_secp256r1_sha256_test.json and ..._p1363_test.json) are not
+# part of the repository: give WYCHEPROOF_DIR=dir, or keep them in a directory
+# <sibling>/testdata/wycheproof beside the repository (CI does). Without them the test reports
+# SKIP; the converter turns them into text the C test reads.
+WYCHEPROOF_DIR ?= $(firstword $(patsubst %/,%,$(dir $(wildcard ../*/testdata/wycheproof/ecdsa_secp256r1_sha256_test.json))))
+WYCHEPROOF_FOUND := $(if $(wildcard $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_test.json),1,0)
 CRYPTO_SRCS := firmware/crypto/sha256.c firmware/crypto/p256.c
 
 $(BUILD)/crypto/wycheproof_p1363.txt: $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_p1363_test.json tests/tools/wycheproof2txt.py
@@ -13,9 +16,15 @@ $(BUILD)/crypto/wycheproof_der.txt: $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_tes
 
 $(eval $(call host_test,test_crypto_sha256,tests/unit/test_crypto_sha256.c firmware/crypto/sha256.c))
 $(eval $(call host_test,test_crypto_p256,tests/unit/test_crypto_p256.c $(CRYPTO_SRCS)))
-$(eval $(call host_test,test_crypto_wycheproof,tests/unit/test_crypto_wycheproof.c $(CRYPTO_SRCS)))
-# Without the shared data the test program fails with a clear message instead of make failing.
-ifneq ($(wildcard $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_test.json),)
+$(eval $(call host_test,test_crypto_wycheproof,tests/unit/test_crypto_wycheproof.c $(CRYPTO_SRCS),\
+	-DWYCHEPROOF_FOUND=$(WYCHEPROOF_FOUND)))
+# Whether the vectors were found is compiled in: found, the test needs the converted files;
+# absent, it reports SKIP. Finding or losing them rebuilds the test.
+$(BUILD)/crypto/wycheproof.found: FORCE
+	@mkdir -p $(@D)
+	@echo $(WYCHEPROOF_FOUND) | cmp -s - $@ || echo $(WYCHEPROOF_FOUND) > $@
+$(BUILD)/tests/test_crypto_wycheproof.t: $(BUILD)/crypto/wycheproof.found
+ifeq ($(WYCHEPROOF_FOUND),1)
 TEST_DEPS += $(BUILD)/crypto/wycheproof_p1363.txt $(BUILD)/crypto/wycheproof_der.txt
 endif
 

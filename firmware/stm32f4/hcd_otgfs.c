@@ -1,6 +1,6 @@
 /* usb/hcd.h on the STM32F4 OTG_FS core (RM0090 ch. 34): host mode, slave (FIFO) mode, polled.
  * Every transfer runs on host channel 0, reprogrammed per stage: the bootloader talks to one
- * device, one transfer at a time. Register facts: shared/reference/usb-host.md.
+ * device, one transfer at a time. Register facts and sources: docs/usb-host-notes.md.
  *
  * IN transfers program PKTCNT for up to 256 packets and re-enable the channel after each full
  * packet is popped, so a READ(10) streams without a software round trip per packet; received

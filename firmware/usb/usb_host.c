@@ -1,5 +1,5 @@
 /* Enumeration of the one device on the root port (usb_host.h). Sizes and delays follow
- * shared/reference/usb-host.md: 8-byte first descriptor read, >= 2 ms after SET_ADDRESS,
+ * docs/usb-host-notes.md: 8-byte first descriptor read, >= 2 ms after SET_ADDRESS,
  * three attempts with a port reset each. */
 #include "usb_host.h"
 

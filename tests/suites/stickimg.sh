@@ -164,7 +164,7 @@ for cmd in pack info verify crc factory; do
     check "$cmd --help" bash -c "$S $cmd --help | grep -q 'Usage: stickimg $cmd'"
 done
 
-# ---- CRC reference vectors (reference/crc-flash-crypto.md) ----
+# ---- CRC reference vectors (values srec_cat -STM32 computes for the same bytes) ----
 printf 'Hello, World!\n\xff\xff' >"$work/hello.bin"
 check "crc: \"Hello, World!\\n\"+FF FF = 0xC7FC77B9" test "$($S crc "$work/hello.bin")" = 0xC7FC77B9
 printf '\x78\x56\x34\x12' >"$work/word.bin"

@@ -1,5 +1,5 @@
 /* Unit tests of firmware/core/image.c (trailer codec and checks) and of the host software CRC
- * (hostlib/crc_soft.c) against the vectors in reference/crc-flash-crypto.md. */
+ * (hostlib/crc_soft.c) against known vectors (srec_cat -STM32 and ST's CRC example agree). */
 #define HARNESS_SUITE "test_image"
 #include "harness.h"
 
