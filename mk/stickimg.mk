@@ -49,3 +49,13 @@ fuzz-stickimg: $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf $(BUILD)/blink.elf
 	$(BUILD)/fuzz/fuzz_elf -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/stickimg-artifacts/ $(BUILD)/fuzz/elf-corpus
 .PHONY: fuzz-stickimg
+
+# Corpus of real-looking applications linked for 0x08004000 and 0x08008000 (CubeMX-style
+# startup and vector table, big constant tables before or after the code, -O0/-Os/-O2): the
+# wrong-base check must accept each for its own base and refuse it for the other
+# (tests/suites/stickimg_wrongbase.sh, docs/image-format.md).
+CORPUS := $(BUILD)/corpus
+$(CORPUS)/manifest.txt: tests/tools/mkcorpus.py
+	@rm -rf $(CORPUS)
+	python3 tests/tools/mkcorpus.py $(CORPUS)
+TEST_DEPS += $(CORPUS)/manifest.txt

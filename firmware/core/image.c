@@ -98,6 +98,109 @@ enum image_result image_vectors_check(const uint32_t vectors[2], uint32_t app_le
     return IMAGE_OK;
 }
 
+void image_base_begin(struct image_base_scan *s, uint32_t length)
+{
+    s->length = length;
+    s->table_bytes = 0;
+    s->count = 0;
+    for (uint32_t i = 0; i < IMAGE_BASES_MAX; i++)
+        s->score[i] = 0;
+}
+
+static int reserved_entry(uint32_t i)
+{
+    return (i >= 7 && i <= 10) || i == 13; /* ARMv7-M B1.5.3; entry 7 holds L */
+}
+
+/* How compilers start a function (GCC, Clang, the CubeMX startup): first halfword & mask ==
+ * value. ARMv7-M ARM A6/A7 encodings. */
+static const uint16_t function_entries[][2] = {
+    {0xFE00u, 0xB400u}, /* push {...} */
+    {0xFFFFu, 0xE92Du}, /* push.w {...} (stmdb sp!) */
+    {0xFFFFu, 0xED2Du}, /* vpush */
+    {0xFF80u, 0xB080u}, /* sub sp, #imm */
+    {0xFFFFu, 0x4770u}, /* bx lr */
+    {0xFFFFu, 0xE7FEu}, /* b . */
+    {0xF800u, 0x4800u}, /* ldr rN, [pc, #imm] */
+    {0xFFFFu, 0xF8DFu}, /* ldr.w rN, [pc, #imm] */
+    {0xF800u, 0xF000u}, /* b.w / bl: a tail call */
+    {0xFFEFu, 0xB662u}, /* cpsie i / cpsid i */
+};
+
+static uint32_t function_entry(uint32_t h)
+{
+    for (uint32_t i = 0; i < sizeof function_entries / sizeof function_entries[0]; i++) {
+        if ((h & function_entries[i][0]) == function_entries[i][1])
+            return 1;
+    }
+    return 0;
+}
+
+void image_base_feed(struct image_base_scan *s, const uint8_t *bytes, uint32_t pos, uint32_t n)
+{
+    if (pos >= s->length)
+        return;
+    if (n > s->length - pos)
+        n = s->length - pos;
+    if (pos == 0) {
+        uint32_t i;
+        for (i = 1; i < IMAGE_TABLE_MAX && 4 * i + 4 <= n; i++) {
+            uint32_t v = get_le32(bytes + 4 * i);
+            int in_flash = v & 1u && v - IMAGE_FLASH_START < IMAGE_BASES_MAX * IMAGE_BASE_GRID;
+            if (i >= 16 && v != 0 && !in_flash)
+                break; /* the table has ended: code follows */
+            if (v == 0 || reserved_entry(i))
+                continue;
+            uint32_t k = 0;
+            while (k < s->count && s->target[k] != v)
+                k++;
+            if (k == s->count && k < IMAGE_TARGETS_MAX)
+                s->target[s->count++] = v;
+        }
+        s->table_bytes = 4 * i;
+    }
+    /* Score each handler at each candidate base C that puts its first halfword in this chunk:
+     * pos <= handler - C <= pos + n - 2. */
+    for (uint32_t k = 0; k < s->count; k++) {
+        uint32_t t = s->target[k] & ~1u;
+        for (uint32_t b = 0; b < IMAGE_BASES_MAX; b++) {
+            uint32_t offset = t - (IMAGE_FLASH_START + b * IMAGE_BASE_GRID);
+            /* Unsigned: offsets before pos wrap to large values. */
+            if (n >= 2 && offset - pos <= n - 2 && function_entry(get_le16(bytes + offset - pos)))
+                s->score[b]++;
+        }
+    }
+}
+
+/* Rule 2 for base: 0 when every handler is Thumb and inside the application, else the first
+ * that is not. */
+static uint32_t handler_outside(const struct image_base_scan *s, uint32_t base)
+{
+    for (uint32_t k = 0; k < s->count; k++) {
+        uint32_t v = s->target[k], offset = v - 1u - base;
+        if (!(v & 1u) || offset < s->table_bytes || offset >= s->length)
+            return v ? v : 1u;
+    }
+    return 0;
+}
+
+enum image_result image_base_check(struct image_base_scan *s, const struct image_limits *lim)
+{
+    s->bad_vector = handler_outside(s, lim->app_base);
+    if (s->bad_vector)
+        return IMAGE_BAD_VECTOR;
+    uint32_t own = (lim->app_base - IMAGE_FLASH_START) / IMAGE_BASE_GRID, best = own;
+    if (own >= IMAGE_BASES_MAX)
+        return IMAGE_OK;
+    for (uint32_t b = 0; b < IMAGE_BASES_MAX; b++) {
+        if (s->score[b] >= s->score[best] + 2u &&
+            !handler_outside(s, IMAGE_FLASH_START + b * IMAGE_BASE_GRID))
+            best = b;
+    }
+    s->other_base = IMAGE_FLASH_START + best * IMAGE_BASE_GRID;
+    return best == own ? IMAGE_OK : IMAGE_WRONG_BASE;
+}
+
 const char *image_result_name(enum image_result r)
 {
     static const char *const names[] = {
@@ -112,6 +215,8 @@ const char *image_result_name(enum image_result r)
         [IMAGE_BAD_CRC] = "bad crc",
         [IMAGE_BAD_STACK] = "bad stack pointer",
         [IMAGE_BAD_RESET_VECTOR] = "bad reset vector",
+        [IMAGE_BAD_VECTOR] = "bad vector",
+        [IMAGE_WRONG_BASE] = "linked for another base",
         [IMAGE_UNSIGNED] = "unsigned",
         [IMAGE_BAD_SIGNATURE] = "bad signature",
         [IMAGE_ROLLBACK] = "rollback",

@@ -33,6 +33,7 @@ static struct {
     int raw;
     uint32_t vectors[2];
     uint8_t tail[IMAGE_TRAILER_SIZE_SIGNED]; /* the file's trailer bytes (packed images) */
+    struct image_base_scan base; /* which base the vector table links to */
     struct image_trailer trailer;
 #if SECURE
     struct sha256 sha;
@@ -144,6 +145,9 @@ static int check_file(const struct image_source *src)
             return r;
         if (got == 0)
             break;
+        if (pos == 0)
+            image_base_begin(&plan.base, plan.app_length);
+        image_base_feed(&plan.base, (const uint8_t *)chunk, pos, got);
         crc_feed_words(chunk, app_words);
 #if SECURE
         sha256_update(&plan.sha, chunk, app_words * 4u);
@@ -183,6 +187,8 @@ static int check_file(const struct image_source *src)
     check = image_trailer_check(&plan.trailer, &update_limits);
     if (check == IMAGE_OK)
         check = image_vectors_check(plan.vectors, plan.app_length, &update_limits);
+    if (check == IMAGE_OK)
+        check = image_base_check(&plan.base, &update_limits);
 #if SECURE
     if (check == IMAGE_OK) {
         sha256_update(&plan.sha, plan.tail, IMAGE_SIGNATURE_OFFSET);

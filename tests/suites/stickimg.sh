@@ -66,7 +66,7 @@ if [ -f "$app8" ]; then
         $S pack "$app8" -o "$work/x.bin"
     refuses "verify 0x08008000 image at default APP_BASE" "bad load address" $S verify "$work/a8.bin"
 fi
-refuses "blink.bin packed for 0x08008000 has its reset vector outside" "reset vector 0x0800[0-9A-F]+ is not a Thumb" \
+refuses "blink.bin packed for 0x08008000 has its reset vector outside" "reset vector 0x0800[0-9A-F]+ points outside the application.*linked for 0x08004000" \
     $S pack build/blink.bin --app-base 0x08008000 -o "$work/x.bin"
 check "SREC_CRC_ADDR region" $S verify -q --srec-crc-addr 0x080FFFFC "$work/a.bin"
 

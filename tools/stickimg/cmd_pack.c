@@ -156,18 +156,9 @@ int cmd_pack(int argc, char **argv)
                   input, word7);
         goto out;
     }
-    uint32_t vectors[2] = {get_le32(image), get_le32(image + 4)};
-    enum image_result r = image_vectors_check(vectors, length, &lim);
-    if (r == IMAGE_BAD_STACK) {
-        set_error("%s: vector table makes no sense: initial SP 0x%08X is not a word-aligned "
-                  "address in SRAM (0x%08X, 0x%08X]",
-                  input, vectors[0], lim.sram_start, lim.sram_end);
-        goto out;
-    }
-    if (r != IMAGE_OK) {
-        set_error("%s: vector table makes no sense: reset vector 0x%08X is not a Thumb address "
-                  "inside the application [0x%08X, 0x%08X)",
-                  input, vectors[1], app_base, app_base + length);
+    char why[700];
+    if (vectors_explain(image, length, &lim, why, sizeof why) != IMAGE_OK) {
+        set_error("%s: %s", input, why);
         goto out;
     }
 
