@@ -85,7 +85,7 @@ damage "$work/d3.bin" $((L + 1))
 refuses "verify: trailer magic damaged" "bad magic" $S verify "$work/d3.bin"
 head -c $((L + 30)) "$work/a.bin" >"$work/d4.bin"
 refuses "verify: truncated image" "bad length" $S verify "$work/d4.bin"
-refuses "verify: raw binary" "no trailer.*raw binary" $S verify build/blink.bin
+refuses "verify: raw binary" "is a raw binary, not a packed image: verify takes the image stickimg pack makes" $S verify build/blink.bin
 
 # ---- pack refusals and bad inputs ----
 refuses "missing file" "nothing.bin: cannot open" $S pack "$work/nothing.bin" -o "$work/x.bin"
@@ -139,8 +139,8 @@ refuses "larger than flash" "does not fit.*larger than flash" $S pack "$work/big
 check "exactly fills the region" $S pack -q "$work/fits.bin" -o "$work/x.bin"
 refuses "one word over the region" "does not fit" $S pack "$work/fits.bin" --srec-crc-addr 0x080FFFFC -o "$work/x.bin"
 refuses "does not fit a 512 KB board" "does not fit" $S pack "$work/fits.bin" --board nucleo-f446ze -o "$work/x.bin"
-refuses "input below APP_BASE" "starts at 0x08000000, not at APP_BASE" $S pack "$work/low.hex" -o "$work/x.bin"
-refuses "already packed" "already a packed image" $S pack "$work/a.bin" -o "$work/x.bin"
+refuses "input below APP_BASE" "starts at 0x08000000, where the bootloader is: set FLASH ORIGIN = 0x08004000" $S pack "$work/low.hex" -o "$work/x.bin"
+refuses "already packed" "is a packed image already" $S pack "$work/a.bin" -o "$work/x.bin"
 refuses "APP_BASE inside the bootloader sector" "not a flash sector start" $S pack build/blink.bin --app-base 0x08000000 -o "$work/x.bin"
 refuses "APP_BASE not a sector start" "not a flash sector start" $S pack build/blink.bin --app-base 0x08004200 -o "$work/x.bin"
 check "no output left behind by refusals" test ! -e "$work/x.bin.tmp"

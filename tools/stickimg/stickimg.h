@@ -57,8 +57,12 @@ int parse_format(const char *name, enum input_format *out);
 int ihex_parse(const uint8_t *text, size_t size, struct memimage *m);
 /* ELF32 little-endian ARM executable -> memory at load (physical) addresses. */
 int elf_parse(const uint8_t *buf, size_t size, struct memimage *m);
+/* What a file is, by its contents (never by its name). */
+enum content { CONTENT_RAW, CONTENT_ELF, CONTENT_IHEX, CONTENT_SREC, CONTENT_PACKED };
+enum content content_of(const uint8_t *data, size_t size);
+const char *content_name(enum content c); /* "an ELF file", ... */
 /* Loads a file; raw binaries are placed at bin_base. Format from the option, else the
- * contents (ELF magic, ':'), else the extension. */
+ * contents (ELF magic, an Intel HEX record), else the extension. SREC is refused by name. */
 int input_load(const char *path, enum input_format format, uint32_t bin_base, struct memimage *m);
 
 /* ---- Writers ---- */
