@@ -33,9 +33,13 @@ static int update_session(void)
     int r = usb_msc_mount(&stick);
     if (r == SB_OK)
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+#if LOG
+    if (r == SB_ERR_TOO_BIG)
+        update_name_file(&source);
+#endif
     if (r != SB_OK)
         return r;
-    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
     return update_install(&source);
 }
 

@@ -76,12 +76,12 @@ enum image_result image_trailer_check(const struct image_trailer *t, const struc
     if (length % 4 != 0 || length < (IMAGE_LENGTH_WORD_OFFSET + 4))
         return IMAGE_BAD_LENGTH;
     if (t->load_address != lim->app_base)
-        return IMAGE_BAD_LOAD_ADDRESS;
+        return IMAGE_WHY(IMAGE_BAD_LOAD_ADDRESS, t->load_address, lim->app_base);
     if (t->board_id != lim->board_id)
-        return IMAGE_BAD_BOARD;
+        return IMAGE_WHY(IMAGE_BAD_BOARD, t->board_id, lim->board_id);
     /* Written so that nothing overflows: length + size <= region_size. */
     if (length > lim->region_size || t->size > lim->region_size - length)
-        return IMAGE_TOO_BIG;
+        return IMAGE_WHY(IMAGE_TOO_BIG, length + t->size, lim->region_size);
     return IMAGE_OK;
 }
 
@@ -90,11 +90,11 @@ enum image_result image_vectors_check(const uint32_t vectors[2], uint32_t app_le
 {
     uint32_t sp = vectors[0];
     if (sp % 4 != 0 || sp <= lim->sram_start || sp > lim->sram_end)
-        return IMAGE_BAD_STACK;
+        return IMAGE_WHY(IMAGE_BAD_STACK, sp, lim->sram_end);
     uint32_t reset = vectors[1];
     /* Cortex-M runs Thumb only: bit 0 must be set. Offset from app_base, so no overflow. */
     if ((reset & 1u) == 0 || reset < lim->app_base || (reset & ~1u) - lim->app_base >= app_length)
-        return IMAGE_BAD_RESET_VECTOR;
+        return IMAGE_WHY(IMAGE_BAD_RESET_VECTOR, reset, lim->app_base);
     return IMAGE_OK;
 }
 
@@ -188,7 +188,7 @@ enum image_result image_base_check(struct image_base_scan *s, const struct image
 {
     s->bad_vector = handler_outside(s, lim->app_base);
     if (s->bad_vector)
-        return IMAGE_BAD_VECTOR;
+        return IMAGE_WHY(IMAGE_BAD_VECTOR, s->bad_vector, lim->app_base);
     uint32_t own = (lim->app_base - IMAGE_FLASH_START) / IMAGE_BASE_GRID, best = own;
     if (own >= IMAGE_BASES_MAX)
         return IMAGE_OK;
@@ -198,8 +198,40 @@ enum image_result image_base_check(struct image_base_scan *s, const struct image
             best = b;
     }
     s->other_base = IMAGE_FLASH_START + best * IMAGE_BASE_GRID;
-    return best == own ? IMAGE_OK : IMAGE_WRONG_BASE;
+    return best == own ? IMAGE_OK : IMAGE_WHY(IMAGE_WRONG_BASE, s->other_base, lim->app_base);
 }
+
+#if defined(LOG) && LOG
+struct image_why image_why;
+
+enum image_result image_why_note(enum image_result r, uint32_t found, uint32_t expected)
+{
+    if (image_why.result == IMAGE_OK) {
+        image_why.result = r;
+        image_why.found = found;
+        image_why.expected = expected;
+    }
+    return r;
+}
+
+void image_why_clear(void)
+{
+    image_why.result = IMAGE_OK;
+}
+
+void image_why_file(const uint8_t *first, uint32_t n)
+{
+    if (n < 4)
+        return;
+    uint32_t word = get_le32(first);
+    if (word == 0x464C457Fu) /* "\x7FELF" */
+        image_why_note(IMAGE_FILE_ELF, 0, 0);
+    else if (first[0] == ':' && first[1] >= '0' && first[1] <= '9')
+        image_why_note(IMAGE_FILE_HEX, 0, 0);
+    else if (first[0] == 'S' && first[1] >= '0' && first[1] <= '9')
+        image_why_note(IMAGE_FILE_SREC, 0, 0);
+}
+#endif
 
 const char *image_result_name(enum image_result r)
 {
@@ -220,6 +252,9 @@ const char *image_result_name(enum image_result r)
         [IMAGE_UNSIGNED] = "unsigned",
         [IMAGE_BAD_SIGNATURE] = "bad signature",
         [IMAGE_ROLLBACK] = "rollback",
+        [IMAGE_FILE_ELF] = "an ELF file, not an image: copy the stickimg pack output",
+        [IMAGE_FILE_HEX] = "an Intel HEX file, not an image: copy the stickimg pack output",
+        [IMAGE_FILE_SREC] = "an S-record file, not an image: copy the stickimg pack output",
     };
     if ((unsigned)r < sizeof names / sizeof names[0])
         return names[r];

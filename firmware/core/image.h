@@ -63,6 +63,10 @@ enum image_result {
     IMAGE_UNSIGNED,         /* secure build: no signature */
     IMAGE_BAD_SIGNATURE,
     IMAGE_ROLLBACK,
+    /* Reasons only (LOG=1 log, image_why): what the file is instead of an image. */
+    IMAGE_FILE_ELF,
+    IMAGE_FILE_HEX,
+    IMAGE_FILE_SREC,
 };
 
 /* Decode a trailer from size bytes (36 or 100) at p; checks magic, format, size field and
@@ -112,6 +116,24 @@ void image_base_feed(struct image_base_scan *s, const uint8_t *bytes, uint32_t p
 /* Rules 2 and 3 for lim->app_base: IMAGE_OK, IMAGE_BAD_VECTOR (s->bad_vector) or
  * IMAGE_WRONG_BASE (s->other_base). The reset vector and SP: image_vectors_check. */
 enum image_result image_base_check(struct image_base_scan *s, const struct image_limits *lim);
+
+/* LOG=1 builds: why the last update was refused, for the UART log. The first reason a check
+ * notes wins until image_why_clear(); found and expected are the values compared (0 when the
+ * reason has none). Other builds compile the notes away: IMAGE_WHY(r, f, e) is just r. */
+#if defined(LOG) && LOG
+struct image_why {
+    enum image_result result;
+    uint32_t found, expected;
+};
+extern struct image_why image_why;
+enum image_result image_why_note(enum image_result r, uint32_t found, uint32_t expected);
+void image_why_clear(void);
+/* Notes IMAGE_FILE_ELF/HEX/SREC when the first n bytes of a file are one of those. */
+void image_why_file(const uint8_t *first, uint32_t n);
+#define IMAGE_WHY(r, found, expected) image_why_note((r), (found), (expected))
+#else
+#define IMAGE_WHY(r, found, expected) (r)
+#endif
 
 /* Human-readable name of a result, for stickimg and the UART log. */
 const char *image_result_name(enum image_result r);

@@ -254,13 +254,13 @@ static void vector_results(void)
 
 static void every_result_has_a_distinct_name(void)
 {
-    for (int a = IMAGE_OK; a <= IMAGE_ROLLBACK; a++) {
+    for (int a = IMAGE_OK; a <= IMAGE_FILE_SREC; a++) {
         CHECK(strcmp(image_result_name((enum image_result)a), "unknown") != 0);
-        for (int b = a + 1; b <= IMAGE_ROLLBACK; b++)
+        for (int b = a + 1; b <= IMAGE_FILE_SREC; b++)
             CHECK(strcmp(image_result_name((enum image_result)a),
                          image_result_name((enum image_result)b)) != 0);
     }
-    CHECK(strcmp(image_result_name((enum image_result)(IMAGE_ROLLBACK + 1)), "unknown") == 0);
+    CHECK(strcmp(image_result_name((enum image_result)(IMAGE_FILE_SREC + 1)), "unknown") == 0);
     CHECK(strcmp(image_result_name(IMAGE_BAD_CRC), "bad crc") == 0);
 }
 
