@@ -252,9 +252,9 @@ const char *image_result_name(enum image_result r)
         [IMAGE_UNSIGNED] = "unsigned",
         [IMAGE_BAD_SIGNATURE] = "bad signature",
         [IMAGE_ROLLBACK] = "rollback",
-        [IMAGE_FILE_ELF] = "an ELF file, not an image: copy the stickimg pack output",
-        [IMAGE_FILE_HEX] = "an Intel HEX file, not an image: copy the stickimg pack output",
-        [IMAGE_FILE_SREC] = "an S-record file, not an image: copy the stickimg pack output",
+        [IMAGE_FILE_ELF] = "an ELF file, not an image",
+        [IMAGE_FILE_HEX] = "an Intel HEX file, not an image",
+        [IMAGE_FILE_SREC] = "an S-record file, not an image",
     };
     if ((unsigned)r < sizeof names / sizeof names[0])
         return names[r];

@@ -34,8 +34,13 @@ apps=$(wc -l <"$list")
 echo "corpus: $apps applications, $total checks: $accepted_ok accepted for their own base, $refused_ok refused for the other"
 check "corpus ($apps applications): none falsely refused, every wrong base caught" test -z "$wrong"
 [ -n "$wrong" ] && printf '%s' "$wrong" | head -20
+large=$(while read -r n _; do stat -c %s build/corpus/$n.bin; done <build/corpus/manifest.txt | awk '$1 > 23552' | wc -l)
 check "corpus has large applications (> 23 KB) for both bases" \
     test "$(awk '$2 == "0x08008000"' build/corpus/manifest.txt | while read -r n _; do stat -c %s build/corpus/$n.bin; done | awk '$1 > 23552' | wc -l)" -ge 10
+# The figures docs/image-format.md gives are this run's.
+doc() { sed -n "s/.*<!-- corpus:$1 -->\([0-9]*\)<!-- \/corpus -->.*/\1/p" docs/image-format.md; }
+check "docs/image-format.md corpus figures are this run's ($(wc -l <build/corpus/manifest.txt) apps, $large large, $accepted_ok accepted, $refused_ok refused)" \
+    test "$(doc apps)-$(doc large)-$(doc accepted)-$(doc refused)" = "$(wc -l <build/corpus/manifest.txt)-$large-$accepted_ok-$refused_ok"
 
 # ---- the messages
 big8=build/corpus/app8000-Os-24k-code-first.bin
