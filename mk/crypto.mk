@@ -9,10 +9,10 @@ CRYPTO_SRCS := firmware/crypto/sha256.c firmware/crypto/p256.c
 
 $(BUILD)/crypto/wycheproof_p1363.txt: $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_p1363_test.json tests/tools/wycheproof2txt.py
 	@mkdir -p $(@D)
-	python3 tests/tools/wycheproof2txt.py p1363 $< $@
+	$(call say,GEN,$@)python3 tests/tools/wycheproof2txt.py p1363 $< $@
 $(BUILD)/crypto/wycheproof_der.txt: $(WYCHEPROOF_DIR)/ecdsa_secp256r1_sha256_test.json tests/tools/wycheproof2txt.py
 	@mkdir -p $(@D)
-	python3 tests/tools/wycheproof2txt.py der $< $@
+	$(call say,GEN,$@)python3 tests/tools/wycheproof2txt.py der $< $@
 
 $(eval $(call host_test,test_crypto_sha256,tests/unit/test_crypto_sha256.c firmware/crypto/sha256.c))
 $(eval $(call host_test,test_crypto_p256,tests/unit/test_crypto_p256.c $(CRYPTO_SRCS)))
@@ -34,13 +34,13 @@ COST_OUT := $(BUILD)/crypto/cost
 crypto_comma := ,
 $(COST_OUT)/target.elf: tests/unit/test_crypto_cost_target.c $(CRYPTO_SRCS) firmware/stm32f4/libc.c $(wildcard firmware/crypto/*.h)
 	@mkdir -p $(@D)
-	$(ARM_CC) $(ARM_CFLAGS) -Ifirmware/crypto -nostdlib -Wl,--gc-sections -Wl,-Ttext=0x08000000 \
+	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) -Ifirmware/crypto -nostdlib -Wl,--gc-sections -Wl,-Ttext=0x08000000 \
 		-Wl,-e,cost_verify -Wl,-u,cost_sha256 -Wl,-u,cost_return \
 		tests/unit/test_crypto_cost_target.c $(CRYPTO_SRCS) firmware/stm32f4/libc.c -lgcc -o $@
 $(COST_OUT)/target.bin: $(COST_OUT)/target.elf
-	$(ARM_OBJCOPY) -O binary $< $@
+	$(call say,OBJCOPY,$@)$(ARM_OBJCOPY) -O binary $< $@
 $(COST_OUT)/symbols.h: $(COST_OUT)/target.elf
-	arm-none-eabi-nm $< | awk '$$3 ~ /^cost_/ { printf "#define %s 0x%su\n", toupper($$3), $$1 }' > $@
+	$(call say,GEN,$@)arm-none-eabi-nm $< | awk '$$3 ~ /^cost_/ { printf "#define %s 0x%su\n", toupper($$3), $$1 }' > $@
 $(BUILD)/tests/test_crypto_cost.t: $(COST_OUT)/target.bin $(COST_OUT)/symbols.h
 $(eval $(call host_test,test_crypto_cost,tests/unit/test_crypto_cost.c firmware/crypto/sha256.c,\
 	-include $(COST_OUT)/symbols.h -DCOST_IMAGE='"$(COST_OUT)/target.bin"' -Wl$(crypto_comma)--no-as-needed -lunicorn))

@@ -10,10 +10,10 @@ EMU_MODEL_SRCS = $(filter-out emu/main.c emu/cpu.c,$(EMU_SRCS))
 
 $(BUILD)/obj-host/emu/%.o: emu/%.c $(EMU_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(EMU_CFLAGS) -c $< -o $@
+	$(call say,HOSTCC,$@)$(HOST_CC) $(EMU_CFLAGS) -c $< -o $@
 
 $(BUILD)/stickemu: $(EMU_OBJS)
-	$(HOST_CC) $(EMU_CFLAGS) $(EMU_OBJS) $(EMU_LIBS) -o $@
+	$(call say,HOSTLD,$@)$(HOST_CC) $(EMU_CFLAGS) $(EMU_OBJS) $(EMU_LIBS) -o $@
 
 ALL_TARGETS += $(BUILD)/stickemu
 
@@ -22,7 +22,7 @@ EMU_FW_SRCS := $(wildcard tests/emu-fw/*.c)
 EMU_FW_BINS := $(patsubst tests/emu-fw/%.c,$(BUILD)/emu-fw/%.elf,$(EMU_FW_SRCS))
 $(BUILD)/emu-fw/%.elf: tests/emu-fw/%.c tests/emu-fw/emufw.h tests/emu-fw/emufw.ld
 	@mkdir -p $(@D)
-	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T tests/emu-fw/emufw.ld $< -lgcc -o $@ > /dev/null
+	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T tests/emu-fw/emufw.ld $< -lgcc -o $@ > /dev/null
 TEST_DEPS += $(EMU_FW_BINS)
 
 EMU_UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_emu_*.c))
