@@ -26,6 +26,9 @@ V ?= 0
 ifeq ($(V),1)
 Q :=
 say :=
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+say := @
 else
 Q := @
 say = @printf '  %-8s %s\n' '$(1)' '$(2)';

@@ -59,3 +59,4 @@ $(CORPUS)/manifest.txt: tests/tools/mkcorpus.py
 	@rm -rf $(CORPUS)
 	$(call say,GEN,$@)python3 tests/tools/mkcorpus.py $(CORPUS)
 TEST_DEPS += $(CORPUS)/manifest.txt
+$(eval $(call host_test,test_image_base,tests/unit/test_image_base.c firmware/core/image.c hostlib/crc_soft.c))
