@@ -84,7 +84,9 @@ enum image_result image_vectors_check(const uint32_t vectors[2], uint32_t app_le
  * linked for another base"). A raw binary does not say where it was linked; its vector table
  * does: every handler vector is an absolute Thumb address. The rule:
  *  1. The table is entries 0..15 (ARMv7-M B1.5.3) and then every following entry that is 0 or an
- *     odd address in flash. Entries 7-10 and 13 are reserved (7 holds L) and skipped, like 0s.
+ *     odd address in flash, up to IMAGE_TABLE_MAX entries (512 bytes: the first read of any
+ *     stick holds them all; the largest STM32F4 table has 113). Entries 7-10 and 13 are
+ *     reserved (7 holds L) and skipped, like 0s.
  *  2. Every handler must be Thumb (bit 0 set) and point into [base + table, base + L).
  *  3. A base C on the IMAGE_BASE_GRID other than APP_BASE that also passes 2 competes: for each
  *     base, count the distinct handlers whose first halfword, read at (handler - base) in the
@@ -96,8 +98,8 @@ enum image_result image_vectors_check(const uint32_t vectors[2], uint32_t app_le
 #define IMAGE_FLASH_START 0x08000000u /* STM32 main flash (RM0090 2.3.1): lowest possible base */
 #define IMAGE_BASE_GRID   0x4000u     /* smallest STM32F4 sector: every base is a multiple */
 #define IMAGE_BASES_MAX   64u         /* candidate bases: IMAGE_FLASH_START + k * grid, 1 MB */
-#define IMAGE_TARGETS_MAX 64u         /* distinct handlers scored */
-#define IMAGE_TABLE_MAX   256u        /* vector-table entries examined */
+#define IMAGE_TABLE_MAX   128u        /* entries examined: the first 512 bytes, one block */
+#define IMAGE_TARGETS_MAX IMAGE_TABLE_MAX /* distinct handlers: all of them */
 struct image_base_scan {
     uint32_t length;                    /* L */
     uint32_t table_bytes;               /* vector-table bytes found (rule 1) */
