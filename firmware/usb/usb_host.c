@@ -157,6 +157,7 @@ int usb_enumerate(struct usb_device *dev)
 {
     int result = SB_ERR_NO_DEVICE;
     for (int attempt = 0; attempt < 6 && hcd_is_connected(); attempt++) {
+        plat_watchdog_kick(); /* six bounded attempts may outlast the IWDG period */
         if (attempt == 3) {
             if (result != SB_ERR_USB)
                 break; /* it answered, with something we cannot use */

@@ -89,6 +89,15 @@ near_end=$(awk '/READ\(10\) lba=/ { for (i = 1; i <= NF; i++) {
     if (n > 1 && l + n > 2872) c++ } END { print c + 0 }' <<<"$out")
 check "  ... and no multi-block READ(10) touches them ($near_end did)" test "$near_end" = 0
 
+# A read-only host sends five commands and nothing else: no MODE SENSE (NO_WP_DETECT,
+# WRITE_CACHE), PREVENT/ALLOW (NOT_LOCKABLE), READ CAPACITY(16), ATA pass-through, REPORT LUNS,
+# SYNCHRONIZE CACHE: the Linux quirk classes about those commands cannot arise.
+ops=$(out=$(installs "$d/f0.bin" "$d/floppy.img" "" --trace scsi)
+    sed -n 's/.*scsi: lun[0-9]* \([A-Z_()0-9]*\) .*/\1/p' <<<"$out" | sort -u | tr '\n' ' ')
+others=$(tr ' ' '\n' <<<"$ops" |
+    grep -cvE '^(INQUIRY|TEST_UNIT_READY|REQUEST_SENSE|READ_CAPACITY\(10\)|READ\(10\)|)$')
+check "SCSI commands sent: $ops(nothing else)" test "$others" = 0 -a -n "$ops"
+
 # --- READ CAPACITY extremes on an unpartitioned 64 MB FAT32 stick
 make_fat_stick "$d/stick.img" 64 32 "$d/app.bin"
 out=$(installs "$d/f4.bin" "$d/stick.img" "$(profile ffff read_capacity=0xFFFFFFFF00000200)")
