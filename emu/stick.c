@@ -53,6 +53,7 @@ struct profile {
     unsigned composite, msc_alt_setting, config_padding, config_tail;
     /* a stick that stays alive on its capacitors through short VBUS gaps */
     unsigned vbus_off_min_ms, warm_reset_hang;
+    unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -204,6 +205,7 @@ static const struct num_key num_keys[] = {
     K(config_tail, 0, 3800),
     K(vbus_off_min_ms, 0, 60000),
     K(warm_reset_hang, 0, 1),
+    K(deaf_after_reset_ms, 0, 5000),
 };
 #undef K
 
@@ -581,7 +583,8 @@ void stick_bus_reset(struct stick *s, uint64_t now_ns)
     }
     device_reset(s);
     s->reset_seen = 1;
-    s->ready_at = now_ns + 10 * MS; /* reset recovery time */
+    /* reset recovery time, and a device that needs longer to wake up */
+    s->ready_at = now_ns + 10 * MS + (uint64_t)s->p.deaf_after_reset_ms * MS;
     for (unsigned i = 0; i < MAX_LUNS; i++)
         s->lun[i].unit_attention = (int)s->p.unit_attention;
     trace_usb(s, now_ns, "bus reset");

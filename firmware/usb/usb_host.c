@@ -23,7 +23,8 @@
  * lies past the cut. */
 #define CONFIG_BUF_SIZE 1024
 /* A device that has just been reset may miss requests for tens of milliseconds: a request it
- * does not answer is retried for this long (Linux and ST's host library allow 100-200 ms). */
+ * does not answer is retried for this long (issue 16: 100-200 ms, as Linux and ST's host
+ * library are said to allow). */
 #define STAGE_WINDOW_MS 200u
 #define STAGE_RETRY_MS  10u
 /* Some USB 3.0 sticks kept powered through an MCU reset hang until VBUS has been off for a

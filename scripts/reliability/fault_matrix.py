@@ -55,7 +55,7 @@ SINGLES = [
     ("not_ready_ms=2000", NEW), ("last_sector_bug=8", NEW),
     ("composite=cdc", NEW), ("composite=hid", NEW), ("composite=cdc+hid", NEW),
     ("msc_alt_setting=1", NEW), ("config_padding=700", NEW), ("config_tail=2000", NEW),
-    ("vbus_off_min_ms=300", NEW), ("warm_reset_hang=1", NEW),
+    ("vbus_off_min_ms=300", NEW), ("warm_reset_hang=1", NEW), ("deaf_after_reset_ms=150", NEW),
     ("second_image_after_reads=5 second_read_latency_us=3000", NEW),
     ("luns=2 lun.0.image=@nofile.img", NEW),  # a card without the file in LUN 0
     ("luns=2 lun.0.read_capacity=0xFFFFFFFF00000200", NEW),

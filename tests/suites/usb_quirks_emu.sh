@@ -138,6 +138,10 @@ for p in "composite=cdc" "composite=hid" "composite=cdc+hid msc_alt_setting=1 co
     check "composite: $p installs" test "$(result_key "$out" state)" = app
 done
 
+# --- a stick that needs 150 ms after each reset before it answers
+out=$(installs "$d/f12.bin" "$d/stick.img" "$(profile deaf deaf_after_reset_ms=150)")
+check "deaf for 150 ms after every bus reset: installs" test "$(result_key "$out" state)" = app
+
 # --- readiness by time
 out=$(installs "$d/f11.bin" "$d/stick.img" "$(profile nr not_ready_ms=3000)")
 entry=$(result_key "$out" app_entry_ms)

@@ -824,6 +824,23 @@ static int enumerates_after_gap(unsigned off_ms)
     return ok;
 }
 
+static void test_deaf_after_reset(void)
+{
+    struct host h = host_new(image_path, "deaf_after_reset_ms=100\n");
+    CHECK(host_bring_up(&h)); /* the reset ends; 10 ms of recovery have passed */
+    uint8_t d[18];
+    uint32_t n = 0;
+    int saved = host_xact_retries;
+    host_xact_retries = 0;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT); /* no answer at all */
+    sleep_ns(&h, 85 * MS_NS); /* 95 ms after the reset */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT);
+    sleep_ns(&h, 20 * MS_NS); /* 115 ms */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_OK);
+    host_xact_retries = saved;
+    otg_destroy(h.m);
+}
+
 static void test_vbus_off_min_and_warm_reset_hang(void)
 {
     CHECK(!enumerates_after_gap(0));   /* an MCU reset that keeps VBUS: hung */
@@ -923,6 +940,7 @@ int main(void)
     RUN_TEST(test_last_sector_bug);
     RUN_TEST(test_composite_devices);
     RUN_TEST(test_vbus_off_min_and_warm_reset_hang);
+    RUN_TEST(test_deaf_after_reset);
     unlink(image_path);
     unlink(image2_path);
     return HARNESS_EXIT();
