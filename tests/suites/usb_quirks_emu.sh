@@ -142,6 +142,19 @@ done
 out=$(installs "$d/f12.bin" "$d/stick.img" "$(profile deaf deaf_after_reset_ms=150)")
 check "deaf for 150 ms after every bus reset: installs" test "$(result_key "$out" state)" = app
 
+# --- a stick kept powered and configured through a restart of the host (VBUS off only
+# briefly) hangs until VBUS has been off 300 ms. The first session finds no file (error 6, no
+# app: the bootloader retries after a ~50 ms VBUS gap); after as many READ(10)s the stick holds
+# the file. Only a long enough power cycle lets the second session see it.
+make_fat_stick "$d/nofile.img" 64 32 ""
+out=$(installs "$d/f13.bin" "$d/nofile.img" "" --trace scsi --run-ms 2000)
+reads=$(grep -c 'READ(10).*-> good' <<<"$out")
+out=$(installs "$d/f13.bin" "$d/nofile.img" "$(profile warm second_image="$d/stick.img" \
+    second_image_after_reads="$reads" vbus_off_min_ms=300 warm_reset_hang=1)" --trace usb)
+hung=$(grep -c 'hangs until VBUS is off' <<<"$out")
+check "kept powered through a restart and hung ($hung times): one long VBUS-off, then installs" \
+    test "$(result_key "$out" state)" = app -a "$hung" -ge 1
+
 # --- readiness by time
 out=$(installs "$d/f11.bin" "$d/stick.img" "$(profile nr not_ready_ms=3000)")
 entry=$(result_key "$out" app_entry_ms)
