@@ -31,6 +31,9 @@
  * while; when three attempts fail, VBUS goes off this long (plus hcd_init's own ~50 ms). */
 #define VBUS_OFF_MS  500u
 #define RECONNECT_MS 1000u
+/* No attempt starts later than this after the first: with every request retried for 200 ms,
+ * a device that answers just slowly enough could otherwise hold enumeration for ~30 s. */
+#define ENUM_WINDOW_MS 4000u
 
 int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t value,
                 uint16_t index, void *data, uint16_t length, uint16_t *actual)
@@ -157,7 +160,9 @@ static int enumerate_once(struct usb_device *dev)
 int usb_enumerate(struct usb_device *dev)
 {
     int result = SB_ERR_NO_DEVICE;
-    for (int attempt = 0; attempt < 6 && hcd_is_connected(); attempt++) {
+    uint32_t start = plat_ms();
+    for (int attempt = 0; attempt < 6 && hcd_is_connected() && plat_ms() - start < ENUM_WINDOW_MS;
+         attempt++) {
         plat_watchdog_kick(); /* six bounded attempts may outlast the IWDG period */
         if (attempt == 3) {
             if (result != SB_ERR_USB)

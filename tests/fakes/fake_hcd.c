@@ -163,6 +163,16 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         return HCD_XACT_ERROR; /* no answer at all */
     if (fake_ms - dev.reset_at < fake.deaf_after_reset_ms)
         return HCD_XACT_ERROR;
+    if (fake.slow_control_ms) {
+        static uint32_t key, first_seen;
+        uint32_t k = (uint32_t)s->bmRequestType << 24 | (uint32_t)s->bRequest << 16 | s->wValue;
+        if (k != key || fake_ms - first_seen > 2 * fake.slow_control_ms) {
+            key = k;
+            first_seen = fake_ms;
+        }
+        if (fake_ms - first_seen < fake.slow_control_ms)
+            return HCD_XACT_ERROR;
+    }
     if (dev_addr != dev.addr) {
         fake_stats.wrong_address++;
         fake_ms += CONTROL_TIMEOUT_MS;
@@ -196,7 +206,7 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         return HCD_OK;
     case 0x0009: /* SET_CONFIGURATION */
         fake_stats.set_config++;
-        if (s->wValue != fake.config_desc[5])
+        if (s->wValue != fake.config_desc[5] || fake.stall_set_config)
             return HCD_STALL;
         dev.configured = 1;
         dev.alt = 0;

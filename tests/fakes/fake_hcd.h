@@ -58,6 +58,8 @@ struct fake_device {
     uint32_t deaf_after_reset_ms; /* control transfers fail (XACT) this long after a reset */
     uint32_t vbus_off_min_ms;     /* warm_reset_hang lifts only after VBUS off this long */
     int warm_reset_hang;          /* a port reset while configured: nothing answers */
+    uint32_t slow_control_ms;     /* each control request fails (XACT) for this long first */
+    int stall_set_config;         /* SET_CONFIGURATION STALLs */
 };
 
 struct fake_stats {

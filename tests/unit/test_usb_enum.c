@@ -368,6 +368,20 @@ static void enumerate_retries_over_a_time_window(void)
     fake.deaf_after_reset_ms = 100000;
     CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
     CHECK(fake_ms < 3000);
+    /* Every request answered only after 190 ms of silence, and the last one refused: each
+     * attempt takes over a second, and attempts stop starting after 4 s. */
+    fake_hcd_reset(1000);
+    fake.slow_control_ms = 190;
+    fake.stall_set_config = 1;
+    CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
+    CHECK(fake_stats.set_config >= 2);
+    printf("  slow device given up after %u ms, %u attempts\n", fake_ms, fake_stats.port_resets);
+    CHECK(fake_ms < 5500);
+    /* The same device without the refusal: slow, but it works. */
+    fake_hcd_reset(1000);
+    fake.slow_control_ms = 190;
+    CHECK_EQ(usb_enumerate(&d), SB_OK);
+    CHECK_EQ(fake_stats.port_resets, 1);
 }
 
 /* A configuration of total bytes: CDC ACM (IAD, two interfaces, a bulk pair of its own), a HID
