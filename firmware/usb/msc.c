@@ -1,5 +1,6 @@
 /* Bulk-Only Transport and the few SCSI commands a reader needs (usb_msc.h). The robustness
- * rules come from shared/reference/usb-host.md: decide by bytes received, never the residue;
+ * rules (BOT 1.0 sections 5.3 and 6.7, and Linux transport.c, whose comments list the same
+ * device faults): decide by bytes received, never the residue;
  * a ZLP or a STALL where the CSW should be gets one more read; a CSW in the data phase means
  * the device skipped it; phase errors and garbage lead to Reset Recovery, then re-enumeration. */
 #include "usb_msc.h"

@@ -1,7 +1,7 @@
-/* Enumeration of the one device on the root port (usb_host.h). Sizes and delays follow
- * shared/reference/usb-host.md: 8-byte first descriptor read, >= 2 ms after SET_ADDRESS,
- * three attempts with a port reset each, each request retried over a time window, then one
- * long VBUS power cycle. */
+/* Enumeration of the one device on the root port (usb_host.h): an 8-byte first device
+ * descriptor read (bMaxPacketSize0 is in those bytes, USB 2.0 9.6.1), >= 2 ms after
+ * SET_ADDRESS (USB 2.0 9.2.6.3), three attempts with a port reset each, each request retried
+ * over a time window, then one long VBUS power cycle. */
 #include "usb_host.h"
 
 #include "hcd.h"

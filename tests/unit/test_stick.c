@@ -833,7 +833,7 @@ static void test_deaf_after_reset(void)
     int saved = host_xact_retries;
     host_xact_retries = 0;
     CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT); /* no answer at all */
-    sleep_ns(&h, 85 * MS_NS); /* 95 ms after the reset */
+    sleep_ns(&h, 85 * MS_NS);                                  /* 95 ms after the reset */
     CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT);
     sleep_ns(&h, 20 * MS_NS); /* 115 ms */
     CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_OK);
