@@ -48,7 +48,7 @@ struct profile {
     char second_image[PATH_LEN];
     unsigned second_image_after_reads, second_read_latency_us;
     int has_second_latency;
-    unsigned not_ready_ms, last_sector_bug;
+    unsigned not_ready_ms, last_sector_bug, hang_above_sectors;
     /* composite devices and long configuration descriptors */
     unsigned composite, msc_alt_setting, config_padding, config_tail;
     /* a stick that stays alive on its capacitors through short VBUS gaps */
@@ -200,6 +200,7 @@ static const struct num_key num_keys[] = {
     K(second_image_after_reads, 0, 100000000),
     K(not_ready_ms, 0, 600000),
     K(last_sector_bug, 0, 1024),
+    K(hang_above_sectors, 0, 65535),
     K(msc_alt_setting, 0, 1),
     K(config_padding, 0, 3800),
     K(config_tail, 0, 3800),
@@ -1132,8 +1133,10 @@ static void handle_cbw(struct stick *s, const uint8_t *d, size_t len, uint64_t n
         /* last_sector_bug: a multi-block READ(10) touching the last N blocks hangs the
          * reader's firmware; single-block reads work (Linux sd.c SD_LAST_BUGGY_SECTORS). */
         uint64_t blocks = s->lun[lun].blocks;
-        s->bot.hang = r.is_read10 && s->p.last_sector_bug && r.blocks > 1 &&
-                      (uint64_t)r.lba + r.blocks + s->p.last_sector_bug > blocks;
+        s->bot.hang =
+            r.is_read10 && ((s->p.last_sector_bug && r.blocks > 1 &&
+                             (uint64_t)r.lba + r.blocks + s->p.last_sector_bug > blocks) ||
+                            (s->p.hang_above_sectors && r.blocks > s->p.hang_above_sectors));
     }
     if (s->bot.phase == BOT_CSW)
         s->bot.csw_ready_at = now + (uint64_t)s->p.csw_latency_us * US;

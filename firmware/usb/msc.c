@@ -171,15 +171,15 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
             int lost = device_lost();
             if (lost)
                 return lost;
-            if (r == CMD_FAILED) {
+            if (r == CMD_FAILED)
                 request_sense(); /* also clears a unit attention */
-                if (n > 1) {
-                    /* Some devices refuse long transfers (Linux MAX_SECTORS_64 and worse):
-                     * halve the chunk for good; this does not count as an attempt. */
-                    msc.chunk = n >> 1;
-                    continue;
-                }
-            }
+            /* Some devices refuse or hang on long transfers (Linux MAX_SECTORS_64 and worse):
+             * the chunk halves for good. A refusal does not count as an attempt; a hang (a
+             * timeout, then Reset Recovery) does, which keeps the time bound. */
+            if (n > 1)
+                msc.chunk = n >> 1;
+            if (r == CMD_FAILED && n > 1)
+                continue;
             if (++attempt == READ_ATTEMPTS)
                 return SB_ERR_MEDIUM;
         }

@@ -52,7 +52,7 @@ SINGLES = [
     ("block_size=8192", OLD), ("block_size=65536", OLD),
     ("read_capacity=0xFFFFFFFF00000200", NEW),  # the stick is unpartitioned
     ("read_capacity=0x0000000000000200", OLD), ("read_capacity=0x0001000000000208", OLD),
-    ("not_ready_ms=2000", NEW), ("last_sector_bug=8", NEW),
+    ("not_ready_ms=2000", NEW), ("last_sector_bug=8", NEW), ("hang_above_sectors=16", NEW),
     ("composite=cdc", NEW), ("composite=hid", NEW), ("composite=cdc+hid", NEW),
     ("msc_alt_setting=1", NEW), ("config_padding=700", NEW), ("config_tail=2000", NEW),
     ("vbus_off_min_ms=300", NEW), ("warm_reset_hang=1", NEW), ("deaf_after_reset_ms=150", NEW),

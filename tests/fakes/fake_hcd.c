@@ -349,7 +349,8 @@ static void execute(const uint8_t *cbw)
             fail = 1;
             break;
         }
-        if (fake.last_sector_bug && n > 1 && lba + n + fake.last_sector_bug > lun->blocks)
+        if ((fake.last_sector_bug && n > 1 && lba + n + fake.last_sector_bug > lun->blocks) ||
+            (fake.hang_above_sectors && n > fake.hang_above_sectors))
             dev.hang = 1;
         for (uint32_t i = 0; i < n * lun->block_size; i++)
             dev.data[i] = fake_block_byte(dev.lun, lba + i / lun->block_size, i % lun->block_size);

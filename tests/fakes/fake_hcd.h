@@ -46,6 +46,7 @@ struct fake_device {
     int boms_reset_stalls;       /* Bulk-Only Mass Storage Reset STALLs */
     int short_read;              /* READ(10) data one packet short, CSW good (residue 0: a lie) */
     uint32_t max_sectors;        /* READ(10) of more blocks fails (0 = no limit) */
+    uint32_t hang_above_sectors; /* READ(10) of more blocks hangs (0 = never) */
     long disconnect_after_bytes; /* unplug once this many bulk bytes moved (-1 = never) */
     uint32_t port_reset_fails;   /* port resets that fail */
     int control_dies_after;      /* control transfers time out after this many (-1 = never) */

@@ -98,6 +98,14 @@ others=$(tr ' ' '\n' <<<"$ops" |
     grep -cvE '^(INQUIRY|TEST_UNIT_READY|REQUEST_SENSE|READ_CAPACITY\(10\)|READ\(10\)|)$')
 check "SCSI commands sent: $ops(nothing else)" test "$others" = 0 -a -n "$ops"
 
+# A 40 KB image, so that the reads are long.
+python3 -c "import random,sys; r=random.Random(16); sys.stdout.buffer.write(open('build/blink.bin','rb').read() + bytes(r.getrandbits(8) for _ in range(40000)))" >"$d/big.raw"
+build/stickimg pack "$d/big.raw" -o "$d/big.bin" --version 1.0.0 -q
+make_fat_stick "$d/big.img" 64 32 "$d/big.bin"
+out=$(installs "$d/f14.bin" "$d/big.img" "$(profile has hang_above_sectors=8)")
+check "hangs on READ(10) above 8 blocks: a 40 KB image installs" \
+    test "$(result_key "$out" state)" = app
+
 # --- READ CAPACITY extremes on an unpartitioned 64 MB FAT32 stick
 make_fat_stick "$d/stick.img" 64 32 "$d/app.bin"
 out=$(installs "$d/f4.bin" "$d/stick.img" "$(profile ffff read_capacity=0xFFFFFFFF00000200)")

@@ -753,6 +753,19 @@ static void test_last_sector_bug(void)
     otg_destroy(h.m);
 }
 
+static void test_hang_above_sectors(void)
+{
+    struct host h = host_new(image_path, "hang_above_sectors=16\n");
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cdb[10];
+    cdb_read10(cdb, 100, 16);
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 16 * 512), 0);
+    cdb_read10(cdb, 100, 17);
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 17 * 512), -1); /* NAKs until the host gives up */
+    otg_destroy(h.m);
+}
+
 static void test_composite_devices(void)
 {
     struct host h = host_new(image_path, "composite=cdc+hid\nmsc_alt_setting=1\n"
@@ -941,6 +954,7 @@ int main(void)
     RUN_TEST(test_composite_devices);
     RUN_TEST(test_vbus_off_min_and_warm_reset_hang);
     RUN_TEST(test_deaf_after_reset);
+    RUN_TEST(test_hang_above_sectors);
     unlink(image_path);
     unlink(image2_path);
     return HARNESS_EXIT();

@@ -378,10 +378,11 @@ static void read_path_quirks(void)
     CHECK_EQ(fake_stats.read10, 2);
     CHECK_EQ(fake_stats.boms_resets, 0);
 
-    /* Transaction errors (the HCD's 3 retries exhausted): recovery, then the same chunk. */
+    /* Transaction errors (the HCD's 3 retries exhausted): recovery, then half the chunk (a
+     * device that hangs on long reads looks the same from here). */
     fake.xact_bulk = 1;
     CHECK(read_ok(&dev, 0, 256, 64));
-    CHECK_EQ(fake_stats.read10, 3); /* the failed CBW never reached the device */
+    CHECK_EQ(fake_stats.read10, 4); /* the failed CBW never reached the device; 2 x 32 */
     CHECK_EQ(fake_stats.boms_resets, 1);
     CHECK_EQ(fake_stats.toggle_errors, 0);
 }
@@ -403,6 +404,24 @@ static void max_sectors_device(void)
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
     CHECK(read_ok(&dev, 0, 10, 64));
     CHECK_EQ(fake_stats.toggle_errors, 0);
+}
+
+static void hang_above_16_blocks(void)
+{
+    /* A device that hangs (NAKs until the timeout) on READ(10) above 16 blocks: each hang
+     * costs a timeout and a Reset Recovery, and halves the chunk for good. */
+    struct blockdev dev;
+    fake_hcd_reset(2000);
+    fake.hang_above_sectors = 16;
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    uint32_t t0 = fake_ms;
+    CHECK(read_ok(&dev, 0, 0, 128));
+    CHECK_EQ(fake_stats.boms_resets, 2); /* 64 and 32 hung */
+    CHECK(fake_ms - t0 < 6000);
+    t0 = fake_ms;
+    CHECK(read_ok(&dev, 0, 300, 128)); /* no more hangs */
+    CHECK_EQ(fake_stats.boms_resets, 2);
+    CHECK(fake_ms - t0 < 200);
 }
 
 static void large_blocks_chunking(void)
@@ -507,6 +526,7 @@ int main(void)
     RUN_TEST(read_path_quirks);
     RUN_TEST(max_sectors_device);
     RUN_TEST(large_blocks_chunking);
+    RUN_TEST(hang_above_16_blocks);
     RUN_TEST(hopeless_devices_give_up_in_bound);
     RUN_TEST(disconnects);
     return HARNESS_EXIT();
