@@ -3,7 +3,8 @@
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 if git rev-parse --git-dir >/dev/null 2>&1; then
-    hits=$(git grep -n -e 'shared/' -e 'reference/[a-z-]*\.md' -- . ':!tests/suites/standalone.sh' || true)
+    # The pattern is built so that this file does not match it.
+    hits=$(git grep -n -e "shared""/" -e 'reference/[a-z-]*\.md' || true)
     if [ -z "$hits" ]; then pass "no file points at data outside the repository"; else
         fail "no file points at data outside the repository" "$hits"; fi
 else
