@@ -263,8 +263,7 @@ void machine_process_events(struct machine *m)
         machine_cut_power(m, busy ? "at the requested time, during a flash operation"
                                   : "at the requested time");
     }
-    if (systick_interrupt_due(m))
-        machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
+    systick_interrupt_due(m); /* pends SysTick at a wrap with TICKINT */
     if (m->iwdg.running && m->iwdg.expire_ns <= now) {
         m->reset_cause = RESET_IWDG;
         machine_request_stop(m, STOP_RESET);

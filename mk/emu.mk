@@ -6,7 +6,7 @@ EMU_SRCS = $(wildcard emu/*.c) $(if $(wildcard emu/otg.c),,emu/stub/otg_none.c)
 EMU_HDRS = $(wildcard emu/*.h)
 EMU_OBJS = $(patsubst %.c,$(BUILD)/obj-host/%.o,$(EMU_SRCS))
 # The models without the CPU and the command line, for unit tests.
-EMU_MODEL_SRCS = $(filter-out emu/main.c emu/cpu.c,$(EMU_SRCS))
+EMU_MODEL_SRCS = $(filter-out emu/main.c emu/cpu.c emu/exception.c,$(EMU_SRCS))
 
 $(BUILD)/obj-host/emu/%.o: emu/%.c $(EMU_HDRS)
 	@mkdir -p $(@D)
@@ -27,3 +27,6 @@ TEST_DEPS += $(EMU_FW_BINS)
 
 EMU_UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_emu_*.c))
 $(foreach t,$(EMU_UNIT_TESTS),$(eval $(call host_test,$(t),tests/unit/$(t).c $(EMU_MODEL_SRCS),-Iemu)))
+
+# The exception test firmware loads and stores S0-S15 (FPU instructions, soft-float calls).
+$(BUILD)/emu-fw/exc.elf: ARM_CFLAGS += -mfloat-abi=softfp -mfpu=fpv4-sp-d16
