@@ -219,7 +219,7 @@ struct machine {
     /* outcome */
     enum stop_reason stop;
     enum reset_cause reset_cause;
-    char fault_reason[96];
+    char fault_reason[256];
     uint32_t fault_pc, fault_addr;
     int fault_has_addr;
     uint32_t resets, sw_resets, iwdg_resets;
