@@ -282,6 +282,22 @@ void exc_svc(uc_engine *uc, struct machine *m)
     exc_take_pending(uc, m);
 }
 
+/* Issue 14 item 7: what a bus fault address usually means (RM0090 2.3 memory map). */
+static const char *likely_cause(uint32_t addr)
+{
+    if ((addr >= 0x22000000u && addr < 0x24000000u) || (addr >= 0x42000000u && addr < 0x44000000u))
+        return "a bit-band alias (RM0090 2.3.3) that this stickemu does not map";
+    if (addr >= 0x40000000u && addr < 0x60000000u)
+        return "a peripheral address that RM0090's memory map reserves or stickemu does not model";
+    if (addr >= 0x60000000u && addr < 0xA0000000u)
+        return "the FSMC external memory region, with no memory on this board";
+    if (addr < 0x00100000u || (addr >= 0x08100000u && addr < 0x10000000u))
+        return "past the end of flash";
+    if (addr >= 0x20020000u && addr < 0x22000000u)
+        return "past the end of SRAM (a stack or buffer overrun?)";
+    return NULL;
+}
+
 static const char *fault_detail(uint32_t cfsr, uint32_t hfsr)
 {
     static const struct {
@@ -360,6 +376,9 @@ void exc_fault(uc_engine *uc, struct machine *m, unsigned fault, uint32_t cfsr, 
         else
             emu_log(machine_now_ns(m), "exception: %s (%s: %s) at pc=0x%08x%s", exc_name(fault),
                     detail, what, return_pc, at);
+        const char *cause = has_addr ? likely_cause(addr) : NULL;
+        if (cause)
+            machine_warn(m, "likely cause of the %s at 0x%08x: %s", exc_name(fault), addr, cause);
         if (c->exc_logged == MAX_FAULT_LINES)
             emu_log(machine_now_ns(m), "exception: further fault lines are not printed");
     }

@@ -30,3 +30,26 @@ $(foreach t,$(EMU_UNIT_TESTS),$(eval $(call host_test,$(t),tests/unit/$(t).c $(E
 
 # The exception test firmware loads and stores S0-S15 (FPU instructions, soft-float calls).
 $(BUILD)/emu-fw/exc.elf: ARM_CFLAGS += -mfloat-abi=softfp -mfpu=fpv4-sp-d16
+
+# The Cube-style test application (tests/emu-fw/cubeapp/): at APP_BASE 0x08004000, hard-float
+# ABI with the FPU, its own vector table. The -basic variant needs no TIM2, USART2 interrupt or
+# bit-band model.
+CUBEAPP_SRCS := $(wildcard tests/emu-fw/cubeapp/*.c)
+CUBEAPP_DEPS := $(CUBEAPP_SRCS) tests/emu-fw/cubeapp/cubeapp.h tests/emu-fw/cubeapp/cubeapp.ld
+CUBEAPP_CFLAGS = $(filter-out -mfloat-abi=soft,$(ARM_CFLAGS)) -mfloat-abi=hard -mfpu=fpv4-sp-d16
+$(BUILD)/emu-fw/cubeapp.elf: $(CUBEAPP_DEPS)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(CUBEAPP_CFLAGS) $(ARM_LDFLAGS) -T tests/emu-fw/cubeapp/cubeapp.ld $(CUBEAPP_SRCS) \
+		-lgcc -o $@ > /dev/null
+# Variants: basic (no TIM2, USART2 interrupt or bit-band), vtorbug (basic, and SystemInit()
+# points VTOR at 0x08000000 as a CubeMX project does without USER_VECT_TAB_ADDRESS).
+CUBEAPP_FLAGS_basic := -DCUBEAPP_BASIC
+CUBEAPP_FLAGS_vtorbug := -DCUBEAPP_BASIC -DCUBEAPP_VTOR_BUG
+$(BUILD)/emu-fw/cubeapp-%.elf: $(CUBEAPP_DEPS)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(CUBEAPP_CFLAGS) $(CUBEAPP_FLAGS_$*) $(ARM_LDFLAGS) -T tests/emu-fw/cubeapp/cubeapp.ld \
+		$(CUBEAPP_SRCS) -lgcc -o $@ > /dev/null
+$(BUILD)/emu-fw/cubeapp%.bin: $(BUILD)/emu-fw/cubeapp%.elf
+	$(ARM_OBJCOPY) -O binary $< $@
+TEST_DEPS += $(BUILD)/emu-fw/cubeapp.bin $(BUILD)/emu-fw/cubeapp-basic.bin \
+	$(BUILD)/emu-fw/cubeapp-vtorbug.bin

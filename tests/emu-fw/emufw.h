@@ -42,10 +42,22 @@ static void Default_Handler(void)
 }
 
 __attribute__((section(".isr_vector"), used)) static const void *const vectors[16] = {
-    &_estack,        Reset_Handler,   Default_Handler, Default_Handler,
-    Default_Handler, Default_Handler, Default_Handler, 0,
-    0,               0,               0,               Default_Handler,
-    Default_Handler, 0,               Default_Handler, Default_Handler,
+    &_estack,
+    Reset_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    0,
+    0,
+    0,
+    0,
+    Default_Handler,
+    Default_Handler,
+    0,
+    Default_Handler,
+    Default_Handler,
 };
 
 void Reset_Handler(void)

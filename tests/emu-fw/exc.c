@@ -202,7 +202,8 @@ static const uint32_t fp_in[16] = {
     0x40E00000u, 0x41000000u, 0x41100000u, 0x41200000u, 0x41300000u, 0x41400000u,
     0x41500000u, 0x41600000u, 0x41700000u, 0x41800000u,
 };
-static const uint32_t fp_junk[16] = {0xDEADBEEFu, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+static const uint32_t fp_junk[16] = {0xDEADBEEFu, 1, 2,  3,  4,  5,  6,  7,
+                                     8,           9, 10, 11, 12, 13, 14, 15};
 static uint32_t fp_out[16];
 
 static void fp_irq_handler(void)
@@ -253,7 +254,7 @@ int main(void)
     check("VTOR reads back the RAM table", SCB_VTOR == (uint32_t)ram_vectors);
 
     /* PendSV pended by the SVC handler runs after it, before Thread mode resumes. */
-    SCB_SHPR2 = 0x80u << 24;            /* SVCall */
+    SCB_SHPR2 = 0x80u << 24;                   /* SVCall */
     SCB_SHPR3 = (0xF0u << 16) | (0x10u << 24); /* PendSV lowest, SysTick high */
     __asm volatile("svc #0" ::: "memory");
     mark('T');
@@ -321,25 +322,30 @@ int main(void)
     seen.exc = 0;
     read_unmapped();
     check("busfault_taken", seen.exc == 5u);
-    check("busfault_preciserr_bfarvalid", (seen.cfsr & 0x8200u) == 0x8200u && seen.bfar == 0x60000000u);
-    check("busfault_stacked_pc", seen.pc == ((uint32_t)read_insn & ~1u) && seen.exc_return == 0xFFFFFFF9u);
+    check("busfault_preciserr_bfarvalid",
+          (seen.cfsr & 0x8200u) == 0x8200u && seen.bfar == 0x60000000u);
+    check("busfault_stacked_pc",
+          seen.pc == ((uint32_t)read_insn & ~1u) && seen.exc_return == 0xFFFFFFF9u);
     check("cfsr_write_one_clears", SCB_CFSR == 0);
 
     /* Disabled BusFault escalates to HardFault (FORCED). */
     SCB_SHCSR &= ~(1u << 17);
     seen.exc = 0;
     read_unmapped();
-    check("hardfault_escalation", seen.exc == 3u && (seen.hfsr & (1u << 30)) && (seen.cfsr & 0x8200u) == 0x8200u);
+    check("hardfault_escalation",
+          seen.exc == 3u && (seen.hfsr & (1u << 30)) && (seen.cfsr & 0x8200u) == 0x8200u);
     seen.exc = 0;
     do_udf();
-    check("udf_escalates_undefinstr", seen.exc == 3u && (seen.cfsr & (1u << 16)) && seen.pc == ((uint32_t)udf_insn & ~1u));
+    check("udf_escalates_undefinstr",
+          seen.exc == 3u && (seen.cfsr & (1u << 16)) && seen.pc == ((uint32_t)udf_insn & ~1u));
     SCB_SHCSR |= 1u << 18; /* USGFAULTENA */
     seen.exc = 0;
     do_udf();
     check("udf_usagefault_enabled", seen.exc == 6u && (seen.cfsr & (1u << 16)));
     seen.exc = 0;
     do_bkpt();
-    check("bkpt_hardfault_debugevt", seen.exc == 3u && (seen.hfsr & (1u << 31)) && seen.pc == ((uint32_t)bkpt_insn & ~1u));
+    check("bkpt_hardfault_debugevt",
+          seen.exc == 3u && (seen.hfsr & (1u << 31)) && seen.pc == ((uint32_t)bkpt_insn & ~1u));
 
     /* SysTick wakes WFI; with PRIMASK set it wakes without being taken. */
     DEMCR |= 1u << 24;
