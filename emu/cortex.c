@@ -18,9 +18,15 @@ void cortex_reset(struct machine *m, int power_on)
     struct cortex_model *c = &m->cx;
     uint32_t demcr = c->demcr, dwt_ctrl = c->dwt_ctrl;
     uint32_t cyc = dwt_cyccnt(m);
+    /* Diagnostics are printed once per run, not once per reset. */
     unsigned logged = c->exc_logged;
+    int vtor_warned = c->vtor_warned;
+    uint32_t vec_warned[4];
+    memcpy(vec_warned, c->vec_warned, sizeof vec_warned);
     memset(c, 0, sizeof *c);
     c->exc_logged = logged;
+    c->vtor_warned = vtor_warned;
+    memcpy(c->vec_warned, vec_warned, sizeof vec_warned);
     nvic_reset(m);
     c->ccr = 0x00000200u;   /* STKALIGN */
     c->fpccr = 0xC0000000u; /* ASPEN, LSPEN */

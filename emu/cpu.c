@@ -137,18 +137,24 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         machine_slow_path(m, addr);
         flush_changed_code(c);
     }
-    if (e->self_loop && m->stop == STOP_NONE && !nvic_to_take(m)) {
+    int takeable = 0;
+    if (m->stop == STOP_NONE && nvic_any_pending(m)) {
+        exc_sync_masks(uc, m);
+        takeable = nvic_to_take(m) != 0;
+    }
+    if (e->self_loop && m->stop == STOP_NONE && !takeable) {
         /* "b .": nothing changes until the next event (which may pend an interrupt). */
         machine_advance_to(m, machine_next_event_ns(m));
         flush_changed_code(c);
+        if (m->stop == STOP_NONE && nvic_any_pending(m)) {
+            exc_sync_masks(uc, m);
+            takeable = nvic_to_take(m) != 0;
+        }
     }
     /* Interrupts are taken at block boundaries: stop before this block runs. */
-    if (m->stop == STOP_NONE && nvic_any_pending(m)) {
-        exc_sync_masks(uc, m);
-        if (nvic_to_take(m)) {
-            c->stopped_for_exception = 1;
-            uc_emu_stop(uc);
-        }
+    if (takeable && m->stop == STOP_NONE) {
+        c->stopped_for_exception = 1;
+        uc_emu_stop(uc);
     }
 }
 

@@ -327,6 +327,7 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *value);
 int cortex_write(struct machine *m, uint32_t addr, uint32_t value);
 uint64_t systick_next_event_ns(struct machine *m);
 uint32_t dwt_cyccnt(const struct machine *m);
+/* Pends SysTick (nvic.c) when the counter wrapped with TICKINT; 1 if it did. */
 int systick_interrupt_due(struct machine *m);
 /* A peripheral drives its interrupt line irqn (0-95, the position in RM0090's vector table
  * 61) to level (0 or 1). Lines are level-sensitive: the NVIC pends an enabled line while it
