@@ -89,9 +89,13 @@ static void pendsv_handler(void)
     mark('P');
 }
 
+static volatile uint32_t sleepy_ticks;
+
 static void systick_handler(void)
 {
     ticks++;
+    if ((SCB_SCR & 2u) && ++sleepy_ticks == 3)
+        SCB_SCR = 0; /* the third tick lets Thread mode run again */
 }
 
 static void irq_handler(void)
@@ -425,6 +429,21 @@ int main(void)
     check("fp_frame_fpcar", FPU_FPCAR == irq_sp + 0x20u);
     check("fp_fpca_clear_in_handler", (irq_control & 4u) == 0);
     check("fp_s0_s15_restored", same);
+
+    /* SLEEPONEXIT (PM0214 2.5.3): the return to Thread mode goes to sleep instead; the core runs
+     * handlers only, until the third SysTick clears the bit. */
+    irq_enable(23, 0x80);
+    SYST_CVR = 0;
+    SYST_CSR = 7u;
+    sleepy_ticks = 0;
+    SCB_SCR = 2u;
+    seq_reset();
+    t0 = DWT_CYCCNT;
+    NVIC_STIR = 23;
+    barrier();
+    dt = DWT_CYCCNT - t0;
+    SYST_CSR = 0;
+    check("sleeponexit_sleeps_until_cleared", seq_is("N") && sleepy_ticks == 3 && dt > 8000u);
 
     uart_puts("done\n");
     uart_flush();

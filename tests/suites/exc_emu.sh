@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/emu_lib.sh
 FW=build/emu-fw
-if [ ! -x "$EMU" ] || [ ! -f "$FW/exc.elf" ] || [ ! -f "$FW/lockup.elf" ]; then
+if [ ! -x "$EMU" ] || [ ! -f "$FW/exc.elf" ] || [ ! -f "$FW/lockup.elf" ] || [ ! -f "$FW/badstack.elf" ]; then
     skip exc_emu "build/stickemu or the test firmwares are missing (make test-build)"
     exit 0
 fi
@@ -22,7 +22,7 @@ for name in svc_then_pendsv_tail_chained primask_holds_three_pending \
     udf_usagefault_enabled bkpt_hardfault_debugevt wfi_woken_by_systick \
     wfi_wakes_with_primask_not_taken taken_after_cpsie wfe_after_sev_returns_at_once \
     wfe_sevonpend_wakes psp_exc_return psp_frame_on_process_stack fp_exc_return_e9 \
-    fp_frame_fpcar fp_fpca_clear_in_handler fp_s0_s15_restored; do
+    fp_frame_fpcar fp_fpca_clear_in_handler fp_s0_s15_restored sleeponexit_sleeps_until_cleared; do
     if grep -q "uart: ok $name\$" <<<"$out"; then
         pass "$name"
     else
@@ -42,3 +42,9 @@ check "lockup is reported at the first fault" test "$(result_key "$out" addr)" =
 check "lockup line names both faults" grep -q \
     'fault: lockup: BusFault PRECISERR: read of an unmapped address 0x70000000 while in the HardFault handler; first fault: read of an unmapped address 0x60000000' <<<"$out"
 check "lockup stops the clock at the fault" awk -v t="$(result_key "$out" t_ms)" 'BEGIN { exit !(t < 5) }'
+
+# A stack pointer outside RAM: the exception frame cannot be written (issue 14 item 7).
+out=$("$EMU" --load 0 "$FW/badstack.elf" --run-ms 300 2>&1)
+check "stack outside RAM: lockup named" grep -q \
+    'fault: lockup: stacking for SVCall failed: MSP 0x30000000 is outside RAM' <<<"$out"
+check "stack outside RAM: state=fault" test "$(result_key "$out" state)" = fault
