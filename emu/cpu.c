@@ -505,11 +505,16 @@ static int cpu_boot(struct cpu *c)
                                UC_ARM_REG_R12};
     for (size_t i = 0; i < sizeof gprs / sizeof gprs[0]; i++)
         uc_reg_write(c->uc, gprs[i], &zero);
+    /* A reset can come from unprivileged Thread mode, where libunicorn ignores CONTROL and
+     * mask writes: clear them from Handler mode, then return to Thread mode on MSP. */
+    uint32_t handler = xpsr | EXC_HARDFAULT;
+    uc_reg_write(c->uc, UC_ARM_REG_XPSR, &handler);
     uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_PRIMASK, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_BASEPRI, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+    uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_LR, &lr);
     uint32_t sp = flash_word(m, 0) & ~3u, pc = flash_word(m, 4);
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &sp);

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/emu_lib.sh
 FW=build/emu-fw
-if [ ! -x "$EMU" ] || [ ! -f "$FW/exc.elf" ] || [ ! -f "$FW/lockup.elf" ] || [ ! -f "$FW/badstack.elf" ]; then
+if [ ! -x "$EMU" ] || [ ! -f "$FW/exc.elf" ] || [ ! -f "$FW/lockup.elf" ] || [ ! -f "$FW/badstack.elf" ] || [ ! -f "$FW/resetpriv.elf" ]; then
     skip exc_emu "build/stickemu or the test firmwares are missing (make test-build)"
     exit 0
 fi
@@ -48,3 +48,8 @@ out=$("$EMU" --load 0 "$FW/badstack.elf" --run-ms 300 2>&1)
 check "stack outside RAM: lockup named" grep -q \
     'fault: lockup: stacking for SVCall failed: MSP 0x30000000 is outside RAM' <<<"$out"
 check "stack outside RAM: state=fault" test "$(result_key "$out" state)" = fault
+
+# A reset from unprivileged Thread mode on PSP restarts privileged on MSP (it did not).
+out=$("$EMU" --load 0 "$FW/resetpriv.elf" --run-ms 50 2>&1)
+check "reset clears CONTROL" grep -q 'uart: ok reset_clears_control' <<<"$out"
+check "reset runs on MSP" grep -q 'uart: ok reset_runs_on_msp' <<<"$out"
