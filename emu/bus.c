@@ -305,7 +305,7 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
     case P_FLASH:
         flash_advance(m, machine_now_ns(m));
         if (flash_reg_write(m, word_off, v) != 0) {
-            machine_fault(m, m->cur_block, 1, addr, "bus error on a flash key register");
+            machine_bus_error(m, addr, 1, "bus error on a flash key register (wrong sequence)");
             return -1;
         }
         break;

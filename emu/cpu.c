@@ -19,7 +19,7 @@
 #define THUMB2_HINT_HI   0xF3AFu /* wfi.w/wfe.w/sev.w: F3AF 800x */
 
 /* Why the CPU stopped, recorded by a hook and handled between two slices. */
-enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN };
+enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN, EV_BUS_ERROR };
 
 struct count_entry {
     uint32_t addr, size, count, gen;
@@ -39,6 +39,8 @@ struct cpu {
     struct region regions[5];
     enum cpu_event ev;
     uint32_t ev_intno, ev_addr;
+    int ev_write;
+    char ev_what[96];
     uc_mem_type ev_type;
     int stopped_for_exception;
     uint32_t blk_addr, blk_size; /* the block being executed */
@@ -60,6 +62,21 @@ static uint32_t read_pc(struct cpu *c)
         return pc & ~1u;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     return pc;
+}
+
+/* A model reported a bus error from inside an MMIO callback: libunicorn stops before the
+ * access completes, and the fault is taken by handle_bus_error(). */
+static void bus_error_hook(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    (void)m;
+    struct cpu *c = current_cpu;
+    if (!c || c->ev != EV_NONE)
+        return;
+    c->ev = EV_BUS_ERROR;
+    c->ev_addr = addr;
+    c->ev_write = write;
+    snprintf(c->ev_what, sizeof c->ev_what, "%s", what);
+    uc_emu_stop(c->uc);
 }
 
 static uint32_t pc_hook(struct machine *m)
@@ -351,6 +368,19 @@ static void handle_bad_access(struct cpu *c, uint32_t pc)
     }
 }
 
+static void handle_bus_error(struct cpu *c)
+{
+    uint32_t pc = access_pc(c, c->ev_addr);
+    char what[120];
+    snprintf(what, sizeof what, "%s at 0x%08x", c->ev_what, c->ev_addr);
+    if (c->ev_write)
+        exc_fault(c->uc, c->m, EXC_BUSFAULT, CFSR_IMPRECISERR, 0, c->ev_addr,
+                  pc + insn_length(c, pc), what);
+    else
+        exc_fault(c->uc, c->m, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, 0, c->ev_addr, pc,
+                  what);
+}
+
 static void cpu_sleep(struct cpu *c, int wfe);
 
 static void handle_intr(struct cpu *c, uint32_t pc)
@@ -469,6 +499,7 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     current_cpu = c;
     machine_stop_cpu_hook = stop_cpu;
     machine_pc_hook = pc_hook;
+    machine_bus_error_hook = bus_error_hook;
     return c;
 }
 
@@ -575,6 +606,9 @@ static void run_until_stop(struct cpu *c)
             break;
         case EV_INVALID_INSN:
             handle_invalid_insn(c, pc);
+            break;
+        case EV_BUS_ERROR:
+            handle_bus_error(c);
             break;
         case EV_NONE:
             if (e != UC_ERR_OK) {

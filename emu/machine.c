@@ -16,6 +16,19 @@ static void stop_cpu_nop(struct machine *m)
 }
 void (*machine_stop_cpu_hook)(struct machine *m) = stop_cpu_nop;
 
+static void bus_error_ends_run(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    (void)write;
+    machine_fault(m, m->cur_block, 1, addr, "%s", what);
+}
+void (*machine_bus_error_hook)(struct machine *m, uint32_t addr, int write,
+                               const char *what) = bus_error_ends_run;
+
+void machine_bus_error(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    machine_bus_error_hook(m, addr, write, what);
+}
+
 static uint32_t pc_from_block(struct machine *m)
 {
     return m->cur_block;

@@ -248,6 +248,14 @@ void machine_fault(struct machine *m, uint32_t pc, int has_addr, uint32_t addr, 
 void machine_request_stop(struct machine *m, enum stop_reason why);
 void machine_cut_power(struct machine *m, const char *why);
 void machine_warn(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A bus error on a data access that the chip reports to the CPU (RM0090 3.5.1: a wrong flash
+ * key sequence; reserved addresses): with a CPU, a BusFault taken by the firmware's own
+ * handler (precise for reads, imprecise for writes); without one (unit tests), a fault that
+ * ends the run. what: text for the timeline. */
+void machine_bus_error(struct machine *m, uint32_t addr, int write, const char *what);
+/* Set by cpu.c: turns machine_bus_error() into an exception. */
+extern void (*machine_bus_error_hook)(struct machine *m, uint32_t addr, int write,
+                                      const char *what);
 /* Set by cpu.c: how to stop the CPU from a model callback. */
 extern void (*machine_stop_cpu_hook)(struct machine *m);
 /* Set by cpu.c: the precise PC of the instruction being executed (for fault reports). */

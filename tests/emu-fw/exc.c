@@ -136,8 +136,10 @@ __attribute__((used)) void fault_record(uint32_t *frame, uint32_t exc_return)
     seen.bfar = SCB_BFAR;
     seen.pc = frame[6];
     seen.exc_return = exc_return;
-    uint16_t hw = *(volatile uint16_t *)frame[6];
-    frame[6] += (hw >> 11) >= 0x1Du ? 4u : 2u;
+    if (!(seen.cfsr & (1u << 10))) { /* imprecise: the stacked PC is already past the store */
+        uint16_t hw = *(volatile uint16_t *)frame[6];
+        frame[6] += (hw >> 11) >= 0x1Du ? 4u : 2u;
+    }
     SCB_CFSR = seen.cfsr; /* write 1 to clear */
     SCB_HFSR = seen.hfsr;
 }
@@ -331,6 +333,13 @@ int main(void)
     check("busfault_stacked_pc",
           seen.pc == ((uint32_t)read_insn & ~1u) && seen.exc_return == 0xFFFFFFF9u);
     check("cfsr_write_one_clears", SCB_CFSR == 0);
+
+    /* A wrong flash key sequence is a bus error (RM0090 3.5.1): an imprecise BusFault. */
+    seen.exc = 0;
+    FLASH_KEYR = 0x11111111u;
+    barrier();
+    check("flash_key_bus_error_is_busfault",
+          seen.exc == 5u && (seen.cfsr & (1u << 10)) && !(seen.cfsr & (1u << 15)));
 
     /* Disabled BusFault escalates to HardFault (FORCED). */
     SCB_SHCSR &= ~(1u << 17);

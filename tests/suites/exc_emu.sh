@@ -18,7 +18,7 @@ for name in svc_then_pendsv_tail_chained primask_holds_three_pending \
     preemption_and_tail_chain prigroup5_subpriority_does_not_preempt prigroup0_preempts \
     basepri_masks_lower_priority basepri_lets_higher_through basepri_cleared_takes_pending \
     primask_masks primask_cleared_takes_pending busfault_taken busfault_preciserr_bfarvalid \
-    busfault_stacked_pc cfsr_write_one_clears hardfault_escalation udf_escalates_undefinstr \
+    busfault_stacked_pc cfsr_write_one_clears flash_key_bus_error_is_busfault hardfault_escalation udf_escalates_undefinstr \
     udf_usagefault_enabled bkpt_hardfault_debugevt wfi_woken_by_systick \
     wfi_wakes_with_primask_not_taken taken_after_cpsie wfe_after_sev_returns_at_once \
     wfe_sevonpend_wakes psp_exc_return psp_frame_on_process_stack fp_exc_return_e9 \
