@@ -24,6 +24,7 @@ enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN, EV_BUS_ERROR 
 struct count_entry {
     uint32_t addr, size, count, gen;
     uint8_t self_loop;
+    uint8_t has_fp; /* holds a floating-point instruction (lazy FP state preservation) */
 };
 
 struct region {
@@ -97,14 +98,22 @@ static struct count_entry *count_block(struct cpu *c, uint32_t addr, uint32_t si
     e->gen = c->gen;
     e->count = 0;
     e->self_loop = 0;
+    e->has_fp = 1; /* unknown: a lazy save that comes early is still exact */
     if (len == 0 || uc_mem_read(c->uc, addr, code, len) != UC_ERR_OK) {
         e->count = len / 2 ? len / 2 : 1;
         return e;
     }
+    e->has_fp = 0;
     for (uint32_t i = 0; i + 1 < len;) {
         uint16_t hw = (uint16_t)(code[i] | code[i + 1] << 8);
         uint16_t top = hw >> 11;
-        i += (top == 0x1D || top == 0x1E || top == 0x1F) ? 4 : 2;
+        int wide = top == 0x1D || top == 0x1E || top == 0x1F;
+        /* FP and Advanced SIMD register transfers, loads/stores and data processing: coprocessor
+         * space 0xEC00-0xEFFF with coprocessor 10 or 11 (ARMv7-M A6.4, A7.5) */
+        if (wide && (hw & 0xFC00u) == 0xEC00u && i + 3 < len &&
+            ((code[i + 3] << 8) & 0x0E00u) == 0x0A00u)
+            e->has_fp = 1;
+        i += wide ? 4 : 2;
         e->count++;
     }
     if (e->count == 0)
@@ -154,6 +163,11 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         machine_slow_path(m, addr);
         flush_changed_code(c);
     }
+    /* FPCCR.LSPACT: the first FP instruction of the handler saves the interrupted context's
+     * S0-S15/FPSCR into the frame first (AN298). Saving at the start of its block is exact: no
+     * FP instruction ran since the exception entry. */
+    if ((m->cx.fpccr & 1u) && e->has_fp)
+        exc_lazy_fp_save(uc, m);
     int takeable = 0;
     if (m->stop == STOP_NONE && nvic_any_pending(m)) {
         exc_sync_masks(uc, m);

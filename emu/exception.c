@@ -17,6 +17,8 @@
 #define CONTROL_FPCA       4u
 #define XPSR_ALIGN         (1u << 9)
 #define MAX_FAULT_LINES    16u
+#define FPCCR_LSPACT       (1u << 0)
+#define FPCCR_LSPEN        (1u << 30)
 
 /* The PC to resume at, given to uc_emu_start() (see exc_set_next_pc()). */
 static uint32_t next_pc;
@@ -203,19 +205,15 @@ static int enter(uc_engine *uc, struct machine *m, unsigned exc, uint32_t return
         w[i] = rd(uc, stacked[i]);
     w[6] = return_pc & ~1u;
     w[7] = (xpsr & ~XPSR_ALIGN) | (realigned ? XPSR_ALIGN : 0);
+    uc_mem_write(uc, frame, w, 0x20u);
     if (fpca) {
-        /* Eager stacking of S0-S15 and FPSCR even with FPCCR.LSPEN (docs: approximation). */
-        for (int i = 0; i < 8; i++) {
-            uint64_t d = 0;
-            uc_reg_read(uc, UC_ARM_REG_D0 + i, &d);
-            w[8 + 2 * i] = (uint32_t)d;
-            w[9 + 2 * i] = (uint32_t)(d >> 32);
-        }
-        w[24] = rd(uc, UC_ARM_REG_FPSCR);
-        w[25] = 0;
+        /* Space for S0-S15 and FPSCR; with FPCCR.LSPEN they are written later, by the first FP
+         * instruction (lazy state preservation, AN298), else now. */
         c->fpcar = frame + 0x20u;
+        c->fpccr |= FPCCR_LSPACT;
+        if (!(c->fpccr & FPCCR_LSPEN))
+            exc_lazy_fp_save(uc, m);
     }
-    uc_mem_write(uc, frame, w, framesize);
     if (use_psp)
         psp = frame;
     else
@@ -488,7 +486,9 @@ void exc_return(uc_engine *uc, struct machine *m, uint32_t exc_return)
                                    UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     for (int i = 0; i < 6; i++)
         wr(uc, stacked[i], w[i]);
-    if (fp_frame) {
+    if (fp_frame && (c->fpccr & FPCCR_LSPACT)) {
+        c->fpccr &= ~FPCCR_LSPACT; /* never saved: the registers still hold the context */
+    } else if (fp_frame) {
         for (int i = 0; i < 8; i++) {
             uint64_t d = (uint64_t)w[9 + 2 * i] << 32 | w[8 + 2 * i];
             uc_reg_write(uc, UC_ARM_REG_D0 + i, &d);
@@ -505,6 +505,26 @@ void exc_return(uc_engine *uc, struct machine *m, uint32_t exc_return)
     wr(uc, UC_ARM_REG_PC, w[6] | 1u);
     if (to_thread && (c->scr & SCR_SLEEPONEXIT))
         c->sleep_on_exit = 1;
+}
+
+void exc_lazy_fp_save(uc_engine *uc, struct machine *m)
+{
+    struct cortex_model *c = &m->cx;
+    uint32_t w[18];
+    for (int i = 0; i < 8; i++) {
+        uint64_t d = 0;
+        uc_reg_read(uc, UC_ARM_REG_D0 + i, &d);
+        w[2 * i] = (uint32_t)d;
+        w[2 * i + 1] = (uint32_t)(d >> 32);
+    }
+    w[16] = rd(uc, UC_ARM_REG_FPSCR);
+    w[17] = 0;
+    c->fpccr &= ~FPCCR_LSPACT;
+    if (!in_ram(m, c->fpcar, sizeof w)) {
+        lockup(m, rd(uc, UC_ARM_REG_PC), "lazy FP state preservation outside RAM (FPCAR)");
+        return;
+    }
+    uc_mem_write(uc, c->fpcar, w, sizeof w);
 }
 
 void exc_end_of_run(struct machine *m)

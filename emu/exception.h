@@ -49,6 +49,9 @@ void exc_return(uc_engine *uc, struct machine *m, uint32_t exc_return);
  * and a text for the timeline. Escalates to HardFault or locks up as B1.5.15 says. */
 void exc_fault(uc_engine *uc, struct machine *m, unsigned fault, uint32_t cfsr, uint32_t hfsr,
                uint32_t addr, uint32_t return_pc, const char *what);
+/* Lazy FP state preservation (FPCCR.LSPACT set): writes S0-S15 and FPSCR to FPCAR and clears
+ * LSPACT. Called before the first FP instruction after an exception entry. */
+void exc_lazy_fp_save(uc_engine *uc, struct machine *m);
 /* The run ends while a fault handler is active: report it as state=fault. */
 void exc_end_of_run(struct machine *m);
 

@@ -226,6 +226,14 @@ static void fp_irq_handler(void)
     (void)lr;
 }
 
+/* IRQ 24: no FP instruction, so the FP part of the frame stays unsaved (LSPACT = 1). */
+static volatile uint32_t nofp_fpccr;
+
+static void nofp_handler(void)
+{
+    nofp_fpccr = REG(0xE000EF34u);
+}
+
 __attribute__((naked)) static void fp_irq_entry(void)
 {
     __asm volatile("push {r4, lr}\n\t"
@@ -255,6 +263,7 @@ int main(void)
     ram_vectors[15] = (uint32_t)systick_handler;
     ram_vectors[16 + 21] = (uint32_t)fp_irq_entry;
     ram_vectors[16 + 22] = (uint32_t)sp_irq_entry;
+    ram_vectors[16 + 24] = (uint32_t)nofp_handler;
     SCB_VTOR = (uint32_t)ram_vectors;
     barrier();
     check("VTOR reads back the RAM table", SCB_VTOR == (uint32_t)ram_vectors);
@@ -438,6 +447,28 @@ int main(void)
     check("fp_frame_fpcar", FPU_FPCAR == irq_sp + 0x20u);
     check("fp_fpca_clear_in_handler", (irq_control & 4u) == 0);
     check("fp_s0_s15_restored", same);
+
+    /* Lazy state preservation (FPCCR.LSPEN, reset value 1): a handler with no FP instruction
+     * runs with LSPACT set, and the context comes back without being saved. */
+    irq_enable(24, 0x80);
+    for (unsigned i = 0; i < 16; i++)
+        fp_out[i] = 0;
+    __asm volatile(".fpu fpv4-sp-d16\n\t"
+                   "vldm %0, {s0-s15}\n\t"
+                   "str %2, [%3]\n\t"
+                   "dsb\n\t"
+                   "isb\n\t"
+                   "nop\n\t"
+                   "vstm %1, {s0-s15}\n\t"
+                   :
+                   : "r"(fp_in), "r"(fp_out), "r"(24u), "r"(&NVIC_STIR)
+                   : "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",
+                     "s11", "s12", "s13", "s14", "s15");
+    same = 1;
+    for (unsigned i = 0; i < 16; i++)
+        same &= fp_out[i] == fp_in[i];
+    check("lazy_lspact_set_in_handler_without_fp", (nofp_fpccr & 1u) && (nofp_fpccr >> 30) == 3u);
+    check("lazy_context_kept", same && (REG(0xE000EF34u) & 1u) == 0);
 
     /* SLEEPONEXIT (PM0214 2.5.3): the return to Thread mode goes to sleep instead; the core runs
      * handlers only, until the third SysTick clears the bit. */

@@ -22,7 +22,8 @@ for name in svc_then_pendsv_tail_chained primask_holds_three_pending \
     udf_usagefault_enabled bkpt_hardfault_debugevt wfi_woken_by_systick \
     wfi_wakes_with_primask_not_taken taken_after_cpsie wfe_after_sev_returns_at_once \
     wfe_sevonpend_wakes psp_exc_return psp_frame_on_process_stack fp_exc_return_e9 \
-    fp_frame_fpcar fp_fpca_clear_in_handler fp_s0_s15_restored sleeponexit_sleeps_until_cleared; do
+    fp_frame_fpcar fp_fpca_clear_in_handler fp_s0_s15_restored lazy_lspact_set_in_handler_without_fp lazy_context_kept \
+    sleeponexit_sleeps_until_cleared; do
     if grep -q "uart: ok $name\$" <<<"$out"; then
         pass "$name"
     else
