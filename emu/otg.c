@@ -182,7 +182,7 @@ struct otg_model {
 
     uint32_t gotgctl, gahbcfg, gusbcfg, gintsts, gintmsk, grxfsiz, hnptxfsiz, hptxfsiz;
     uint32_t gccfg, cid, hcfg, hfir, haintmsk, hprt, pcgcctl;
-    int host_mode;
+    int host_mode, ptx_overlap_reported;
     uint64_t cmod_at;
     uint32_t grstctl_busy, grstctl_txfnum;
     uint64_t grstctl_clear_at;
@@ -316,17 +316,24 @@ static int ranges_overlap(unsigned a, unsigned alen, unsigned b, unsigned blen)
     return alen && blen && a < b + blen && b < a + alen;
 }
 
-/* RM0090 34.16.2 (GRXFSIZ, HNPTXFSIZ, HPTXFSIZ): RX FIFO at 0, each TX FIFO at its start
- * address; RX and non-periodic TX 16..256 words in the 320 words of FIFO RAM; no two of the
- * three may overlap (the periodic FIFO is checked only for overlap: its reset value lies
- * outside the RAM and a host without periodic channels may leave it there). */
+/* RM0090 34.16.2 (GRXFSIZ, HNPTXFSIZ): RX FIFO at 0, non-periodic TX FIFO at its start
+ * address, each 16..256 words in the 320 words of FIFO RAM, no overlap. Without that,
+ * non-periodic requests do not start (the data would be corrupted). */
 static int fifo_layout_ok(const struct otg_model *m)
 {
     unsigned rx = rxfd(m), sa = m->hnptxfsiz & 0xFFFF, np = nptxfd(m);
+    return rx >= 16 && rx <= 256 && np >= 16 && np <= 256 && sa >= rx && sa + np <= FIFO_RAM_WORDS;
+}
+
+/* The periodic TX FIFO (HPTXFSIZ) overlapping the RX or non-periodic TX FIFO. Reported (once
+ * per layout), but nothing is blocked: the model keeps no periodic TX data, and on silicon the
+ * overlap corrupts data only once periodic OUT data is written (a host with no periodic
+ * channels may even leave the reset value, which lies outside the RAM). */
+static int ptx_overlaps(const struct otg_model *m)
+{
     unsigned psa = m->hptxfsiz & 0xFFFF, pd = m->hptxfsiz >> 16;
-    return rx >= 16 && rx <= 256 && np >= 16 && np <= 256 && sa >= rx &&
-           sa + np <= FIFO_RAM_WORDS && !ranges_overlap(0, rx, psa, pd) &&
-           !ranges_overlap(sa, np, psa, pd);
+    return ranges_overlap(0, rxfd(m), psa, pd) ||
+           ranges_overlap(m->hnptxfsiz & 0xFFFF, nptxfd(m), psa, pd);
 }
 
 static unsigned rx_free(const struct otg_model *m)
@@ -1410,6 +1417,13 @@ static void write_hcchar(struct otg_model *m, unsigned n, uint32_t v, uint64_t t
                   "channel %u enabled with an invalid FIFO layout (GRXFSIZ=%u, "
                   "HNPTXFSIZ=0x%08x; RM0090: 16..256 words each, 320 in all)",
                   n, rxfd(m), m->hnptxfsiz);
+    if (!m->ptx_overlap_reported && ptx_overlaps(m)) {
+        m->ptx_overlap_reported = 1;
+        violation(m, t,
+                  "FIFO layout: HPTXFSIZ=0x%08x overlaps GRXFSIZ=%u or HNPTXFSIZ=0x%08x (periodic "
+                  "TX data would corrupt them)",
+                  m->hptxfsiz, rxfd(m), m->hnptxfsiz);
+    }
     int was_active = c->active;
     if (!was_active) {
         c->active = 1;
@@ -1556,9 +1570,11 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         break;
     case GRXFSIZ:
         m->grxfsiz = v & 0xFFFF;
+        m->ptx_overlap_reported = 0;
         break;
     case HNPTXFSIZ:
         m->hnptxfsiz = v;
+        m->ptx_overlap_reported = 0;
         break;
     case GCCFG:
         m->gccfg = v & 0x003D0000u;
@@ -1569,6 +1585,7 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         break;
     case HPTXFSIZ:
         m->hptxfsiz = v;
+        m->ptx_overlap_reported = 0;
         break;
     case GDFIFOCFG:
         if (v)

@@ -765,6 +765,21 @@ static void test_fifo_overlap_is_a_firmware_error(void)
     wr(&h, R_HPTXFSIZ, 0x40u << 16 | 0xA0); /* periodic FIFO inside the non-periodic one */
     wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
     CHECK_EQ(stats_of(&h).protocol_errors, 1);
+    CHECK(strstr(test_log, "HPTXFSIZ=0x004000a0 overlaps") != NULL);
+    /* reported once per layout; non-periodic transfers still run (no periodic data here) */
+    CHECK(host_halt(&h, 1));
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
+    CHECK_EQ(stats_of(&h).protocol_errors, 1);
+    CHECK(host_halt(&h, 1));
+    uint8_t d[64];
+    uint32_t n = 0;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+    /* the RX FIFO overlapping the non-periodic TX FIFO: reported, and requests do not start */
+    wr(&h, R_HPTXFSIZ, 0x40u << 16 | 0xE0);
+    wr(&h, R_GRXFSIZ, 0x90);
+    wr(&h, R_HCTSIZ(1), 64 | 1u << 19);
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
+    CHECK_EQ(stats_of(&h).protocol_errors, 2);
     CHECK(strstr(test_log, "invalid FIFO layout") != NULL);
     otg_destroy(h.m);
 }
