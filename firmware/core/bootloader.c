@@ -30,9 +30,18 @@ static void rewind_image(void *ctx)
 /* Mount, find the file, install it. */
 static int update_session(void)
 {
-    int r = usb_msc_mount(&stick);
-    if (r == SB_OK)
+    int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
+    /* A card reader: the volume may be behind any ready LUN, not only the first. */
+    while (r == SB_OK) {
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+        if (r < SB_ERR_MEDIUM || r > SB_ERR_NO_FILE)
+            break;
+        if (r > best)
+            best = r;
+        r = usb_msc_next_lun(&stick);
+        if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
+            r = best; /* no further LUN: the most telling error of those tried */
+    }
     if (r != SB_OK)
         return r;
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
