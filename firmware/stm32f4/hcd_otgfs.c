@@ -262,6 +262,10 @@ static int channel_halt(void)
     xfer.halting = 1;
     uint32_t start = plat_ms(), requested = 0;
     int stuck = 0;
+#ifdef STICKBOOT_TEST_LOSE_HALT /* emulator test of the restart: the Nth halt never comes */
+    static unsigned halts;
+    requested = ++halts == STICKBOOT_TEST_LOSE_HALT;
+#endif
     while (!(HCINT & HCINT_CHH)) {
         if (plat_ms() - start >= 3) {
             stuck = 1;

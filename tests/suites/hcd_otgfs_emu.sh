@@ -34,6 +34,19 @@ t_vbus=$(sed -n 's/^\[ *\([0-9.]*\) ms\] VBUS on$/\1/p' <<<"$out" | head -n 1)
 check "core init does not wait out the flush bound ($t_reset -> $t_vbus ms)" \
     awk -v a="$t_reset" -v b="$t_vbus" 'BEGIN { exit !(a > 0 && b - a < 51.0) }'
 
+# --- a halt that never completes: the driver restarts the core (soft reset, port power, port
+# reset) instead of reusing the channel, and the session recovers. A test build drops the Nth
+# halt request (5: during enumeration, 20: between mass-storage commands).
+for n in 5 20; do
+    make -s --no-print-directory firmware PROBE_MS=297 FW_EXTRA_DEFS=-DSTICKBOOT_TEST_LOSE_HALT=$n \
+        >/dev/null 2>&1
+    fresh_flash "$d/lost.bin" "$(make -s --no-print-directory print-fw-out PROBE_MS=297)/stickboot.bin"
+    out=$(run --flash "$d/lost.bin" --stick "$d/v1.img" --stop-after-app-ms 100 --run-ms 30000 --trace usb)
+    resets=$(grep -c 'usb: core soft reset' <<<"$out")
+    check "halt $n lost: core restarted ($resets soft resets), install completes, no register misuse" \
+        test "$resets-$(result_key "$out" state)-$(result_key "$out" otg_errors)" = 2-app-0
+done
+
 # --- no crystal: the PLL runs from HSI (+-1 %), USB needs +-0.25 %: USB is not used.
 out=$(run --flash "$d/f.bin" --stick "$d/v2.img" --no-hse --stop-after-app-ms 100 --trace gpio)
 entry=$(result_key "$out" app_entry_ms)
