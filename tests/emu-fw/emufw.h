@@ -33,8 +33,9 @@ int main(void);
 void Reset_Handler(void);
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 
+#ifndef EMUFW_OWN_VECTORS /* a firmware with interrupt handlers brings its own table */
 /* Faults and unexpected exceptions stop here: the emulator reports a run that ends in a
- * fault handler as state=fault. A firmware may install its own table (VTOR). */
+ * fault handler as state=fault. A firmware may also install its own table (VTOR). */
 static void Default_Handler(void)
 {
     for (;;) {
@@ -59,6 +60,7 @@ __attribute__((section(".isr_vector"), used)) static const void *const vectors[1
     Default_Handler,
     Default_Handler,
 };
+#endif
 
 void Reset_Handler(void)
 {
