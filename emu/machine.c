@@ -248,6 +248,10 @@ void machine_update_deadline(struct machine *m)
         return;
     }
     uint64_t t = min_u64(scenario_next_ns(m), systick_next_event_ns(m));
+    /* The OTG model advances lazily, at register accesses; with its interrupt enabled in the
+     * NVIC its events must come on time, or an interrupt-driven driver waits forever. */
+    if (nvic_is_enabled(m, EXC_IRQ0 + 67))
+        t = min_u64(t, otg_next_event_ns(m->otg));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
 
@@ -268,6 +272,7 @@ void machine_process_events(struct machine *m)
         otg_set_plugged(m->otg, 0, now);
     }
     otg_advance(m->otg, now);
+    machine_irq_line(m, 67, otg_irq_level(m->otg)); /* OTG_FS interrupt line, IRQ 67 */
     if (m->cut_at_ns <= now) {
         m->cut_at_ns = TIME_NEVER;
         int busy = flash_busy(&m->flash);
