@@ -57,7 +57,12 @@ void bootloader_run(int app_valid, int forced)
     uint32_t window = forced ? FORCED_WAIT_MS : PROBE_MS;
     /* The window counts from clock start-up (plat_ms() = 0), so the whole boot, image check
      * included, stays within PROBE_MS plus the handover. */
-    hcd_init();
+    /* No crystal, so no USB clock within tolerance (docs/troubleshooting.md): USB stays off.
+     * Error 13 when an update was asked for or nothing else can run; otherwise the application
+     * starts on time. */
+    int no_clock = hcd_init() == HCD_NO_CLOCK;
+    if (no_clock && !forced && app_valid)
+        return;
     for (;;) {
         uint32_t slice = WAIT_SLICE_MS;
         if (app_valid) {
@@ -69,12 +74,15 @@ void bootloader_run(int app_valid, int forced)
         }
         plat_show(PHASE_WAITING, 0);
         plat_watchdog_kick();
-        if (hcd_wait_connect(slice) != HCD_OK)
-            continue;
-        int r = update_session();
-        if (r == SB_OK || r == SB_UP_TO_DATE) {
-            plat_show(PHASE_DONE, 0);
-            return;
+        int r = SB_ERR_USB_CLOCK;
+        if (!no_clock) {
+            if (hcd_wait_connect(slice) != HCD_OK)
+                continue;
+            r = update_session();
+            if (r == SB_OK || r == SB_UP_TO_DATE) {
+                plat_show(PHASE_DONE, 0);
+                return;
+            }
         }
         plat_show(PHASE_ERROR, (unsigned)r);
         /* A failure in pass 2 may have destroyed the old image; check again. */
