@@ -100,16 +100,8 @@ enum image_result image_vectors_check(const uint32_t vectors[2], uint32_t app_le
 
 void image_base_begin(struct image_base_scan *s, uint32_t length)
 {
+    __builtin_memset(s, 0, sizeof *s);
     s->length = length;
-    s->table_bytes = 0;
-    s->count = 0;
-    for (uint32_t i = 0; i < IMAGE_BASES_MAX; i++)
-        s->score[i] = 0;
-}
-
-static int reserved_entry(uint32_t i)
-{
-    return (i >= 7 && i <= 10) || i == 13; /* ARMv7-M B1.5.3; entry 7 holds L */
 }
 
 /* How compilers start a function (GCC, Clang, the CubeMX startup): first halfword & mask ==
@@ -143,30 +135,31 @@ void image_base_feed(struct image_base_scan *s, const uint8_t *bytes, uint32_t p
     if (n > s->length - pos)
         n = s->length - pos;
     if (pos == 0) {
-        uint32_t i;
-        for (i = 1; i < IMAGE_TABLE_MAX && 4 * i + 4 <= n; i++) {
+        uint32_t i = 1;
+        for (; i < IMAGE_TABLE_MAX && 4 * i + 4 <= n; i++) {
             uint32_t v = get_le32(bytes + 4 * i);
-            int in_flash = v & 1u && v - IMAGE_FLASH_START < IMAGE_BASES_MAX * IMAGE_BASE_GRID;
-            if (i >= 16 && v != 0 && !in_flash)
+            if (i >= 16 && v &&
+                !(v & 1u && v - IMAGE_FLASH_START < IMAGE_BASES_MAX * IMAGE_BASE_GRID))
                 break; /* the table has ended: code follows */
-            if (v == 0 || reserved_entry(i))
+            /* 0 (unused) and the reserved entries 7-10 and 13 (ARMv7-M B1.5.3; 7 holds L). */
+            if (!v || (i < 16 && (0x2780u >> i & 1u)))
                 continue;
             uint32_t k = 0;
             while (k < s->count && s->target[k] != v)
                 k++;
-            if (k == s->count && k < IMAGE_TARGETS_MAX)
-                s->target[s->count++] = v;
+            s->target[k] = v; /* k <= count < i: always room */
+            s->count += k == s->count;
         }
         s->table_bytes = 4 * i;
     }
+    if (n < 2)
+        return;
     /* Score each handler at each candidate base C that puts its first halfword in this chunk:
-     * pos <= handler - C <= pos + n - 2. */
+     * pos <= handler - C <= pos + n - 2. Unsigned: offsets before pos wrap to large values. */
     for (uint32_t k = 0; k < s->count; k++) {
-        uint32_t t = s->target[k] & ~1u;
-        for (uint32_t b = 0; b < IMAGE_BASES_MAX; b++) {
-            uint32_t offset = t - (IMAGE_FLASH_START + b * IMAGE_BASE_GRID);
-            /* Unsigned: offsets before pos wrap to large values. */
-            if (n >= 2 && offset - pos <= n - 2 && function_entry(get_le16(bytes + offset - pos)))
+        uint32_t offset = (s->target[k] & ~1u) - IMAGE_FLASH_START - pos;
+        for (uint32_t b = 0; b < IMAGE_BASES_MAX; b++, offset -= IMAGE_BASE_GRID) {
+            if (offset <= n - 2 && function_entry(get_le16(bytes + offset)))
                 s->score[b]++;
         }
     }
