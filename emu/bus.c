@@ -224,6 +224,7 @@ static int read_register(struct machine *m, enum periph p, int port, uint32_t ad
         uint64_t now = machine_now_ns(m);
         otg_advance(m->otg, now);
         *value = otg_read(m->otg, off, size, now);
+        machine_irq_line(m, 67, otg_irq_level(m->otg)); /* OTG_FS, RM0090 table 61 */
         machine_update_deadline(m);
         return 0;
     }
@@ -270,6 +271,7 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
         uint64_t now = machine_now_ns(m);
         otg_advance(m->otg, now);
         otg_write(m->otg, off, value, size, now);
+        machine_irq_line(m, 67, otg_irq_level(m->otg));
         machine_update_deadline(m);
         return 0;
     }
@@ -305,7 +307,7 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
     case P_FLASH:
         flash_advance(m, machine_now_ns(m));
         if (flash_reg_write(m, word_off, v) != 0) {
-            machine_fault(m, m->cur_block, 1, addr, "bus error on a flash key register");
+            machine_bus_error(m, addr, 1, "bus error on a flash key register (wrong sequence)");
             return -1;
         }
         break;

@@ -16,6 +16,19 @@ static void stop_cpu_nop(struct machine *m)
 }
 void (*machine_stop_cpu_hook)(struct machine *m) = stop_cpu_nop;
 
+static void bus_error_ends_run(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    (void)write;
+    machine_fault(m, m->cur_block, 1, addr, "%s", what);
+}
+void (*machine_bus_error_hook)(struct machine *m, uint32_t addr, int write,
+                               const char *what) = bus_error_ends_run;
+
+void machine_bus_error(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    machine_bus_error_hook(m, addr, write, what);
+}
+
 static uint32_t pc_from_block(struct machine *m)
 {
     return m->cur_block;
@@ -243,6 +256,10 @@ void machine_update_deadline(struct machine *m)
         return;
     }
     uint64_t t = min_u64(scheduled_next_ns(m), systick_next_event_ns(m));
+    /* The OTG model advances lazily, at register accesses; with its interrupt enabled in the
+     * NVIC its events must come on time, or an interrupt-driven driver waits forever. */
+    if (nvic_is_enabled(m, EXC_IRQ0 + 67))
+        t = min_u64(t, otg_next_event_ns(m->otg));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
 
@@ -254,8 +271,8 @@ void machine_process_events(struct machine *m)
     usart_advance(m, now);
     scenario_process(m, now);
     otg_advance(m->otg, now);
-    if (systick_interrupt_due(m))
-        machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
+    machine_irq_line(m, 67, otg_irq_level(m->otg)); /* OTG_FS interrupt line, IRQ 67 */
+    systick_interrupt_due(m);                       /* pends SysTick at a wrap with TICKINT */
     if (m->iwdg.running && m->iwdg.expire_ns <= now) {
         m->reset_cause = RESET_IWDG;
         machine_request_stop(m, STOP_RESET);

@@ -48,16 +48,32 @@ static int update_session(void)
 {
     session_start = plat_ms();
     reads_left = SESSION_READS;
-    int r = usb_msc_mount(&stick);
+    int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
+    /* A card reader: the volume may be behind any ready LUN, not only the first. */
+    while (r == SB_OK) {
+        stick_read = stick.read;
+        stick.read = counted_read;
+        r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+        stick.read = stick_read; /* the file's own reads are bounded by its size */
+        if (r != SB_OK && !reads_left) {
+            r = SB_ERR_FS_CORRUPT; /* the search was cut short by the session bound */
+            break;
+        }
+        if (r < SB_ERR_MEDIUM || r > SB_ERR_NO_FILE)
+            break;
+        if (r > best)
+            best = r;
+        r = usb_msc_next_lun(&stick);
+        if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
+            r = best; /* no further LUN: the most telling error of those tried */
+    }
+    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+#if LOG
+    if (r == SB_ERR_TOO_BIG)
+        update_name_file(&source);
+#endif
     if (r != SB_OK)
         return r;
-    stick_read = stick.read;
-    stick.read = counted_read;
-    r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
-    if (r != SB_OK) /* a search cut short by the bound counts as a broken file system */
-        return reads_left ? r : SB_ERR_FS_CORRUPT;
-    stick.read = stick_read; /* the file's own reads are bounded by its size */
-    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
     return update_install(&source);
 }
 
@@ -66,7 +82,12 @@ void bootloader_run(int app_valid, int forced)
     uint32_t window = forced ? FORCED_WAIT_MS : PROBE_MS;
     /* The window counts from clock start-up (plat_ms() = 0), so the whole boot, image check
      * included, stays within PROBE_MS plus the handover. */
-    hcd_init();
+    /* No crystal, so no USB clock within tolerance (docs/troubleshooting.md): USB stays off.
+     * Error 13 when an update was asked for or nothing else can run; otherwise the application
+     * starts on time. */
+    int no_clock = hcd_init() == HCD_NO_CLOCK;
+    if (no_clock && !forced && app_valid)
+        return;
     for (;;) {
         uint32_t slice = WAIT_SLICE_MS;
         if (app_valid) {
@@ -78,12 +99,15 @@ void bootloader_run(int app_valid, int forced)
         }
         plat_show(PHASE_WAITING, 0);
         plat_watchdog_kick();
-        if (hcd_wait_connect(slice) != HCD_OK)
-            continue;
-        int r = update_session();
-        if (r == SB_OK || r == SB_UP_TO_DATE) {
-            plat_show(PHASE_DONE, 0);
-            return;
+        int r = SB_ERR_USB_CLOCK;
+        if (!no_clock) {
+            if (hcd_wait_connect(slice) != HCD_OK)
+                continue;
+            r = update_session();
+            if (r == SB_OK || r == SB_UP_TO_DATE) {
+                plat_show(PHASE_DONE, 0);
+                return;
+            }
         }
         plat_show(PHASE_ERROR, (unsigned)r);
         /* A failure in pass 2 may have destroyed the old image; check again. */
