@@ -87,7 +87,7 @@ int main(void)
         if (fast)
             clock_init(1);
         led_init();
-        slot[2] = app_valid ? SLOT_SESSION_MAGIC : 0;
+        slot[2] = SLOT_SESSION_MAGIC; /* read back only with a valid app */
         bootloader_run(app_valid, forced);
         slot[2] = 0;
     }
