@@ -222,7 +222,7 @@ def main():
     print("== bootloader size per configuration (flash bytes = text + data)")
     md += ["## Size per build configuration", "",
            f"Budget {SIZE_BUDGET} bytes (one sector, enforced by the linker); target for the default build {SIZE_TARGET}.", "",
-           "| configuration | flash bytes | headroom to 16 KB | RAM (bss) | " + " | ".join(MODULES) + " | module sum (LTO=0) |",
+           "| configuration | flash bytes | headroom to the budget | RAM (bss) | " + " | ".join(MODULES) + " | module sum (LTO=0) |",
            "|---|---:|---:|---:|" + "---:|" * (len(MODULES) + 1)]
     for label, outdir, flash, bss, mods in size_rows:
         print(f"  {label:24} {flash:6} bytes  headroom {SIZE_BUDGET - flash:6}  ({outdir})")
