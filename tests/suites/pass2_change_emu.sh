@@ -79,3 +79,14 @@ run secure build/f4discovery-secure/stickboot.bin "$d/old-signed.bin" "$d/a-sign
 blinks=$(awk '/LED red on/ { if (!t0) t0 = $2 + 0; if ($2 + 0 < t0 + 5000) n++ } END { print n + 0 }' <<<"$out")
 check "SECURE=1, the same change: error 12 ($blinks red blinks), no app started" \
     test "$blinks" = 12 -a "$(result_key "$out" app_entry)" = -
+
+# Pass 2 much slower than pass 1 (1.5 s per READ(10) from pass 2 on) under the hardware
+# watchdog: the update still completes, with no watchdog reset (a refresh per 32 KB chunk).
+n=$(reads_before_erase build/stickboot.bin "$d/old.bin" "$d/a.img")
+printf 'second_image_after_reads=%s\nsecond_read_latency_us=1500000\n' "$n" >"$d/slow2.prof"
+fresh_flash "$d/f.bin" build/stickboot.bin
+"$EMU" --flash "$d/f.bin" --load 0x08004000 "$d/old.bin" --run-ms 0 >/dev/null 2>&1
+out=$("$EMU" --flash "$d/f.bin" --stick "$d/a.img" --profile "$d/slow2.prof" --iwdg --run-ms 20000 \
+    --stop-after-app-ms 200 2>&1)
+check "pass 2 at 1.5 s per READ(10), hardware watchdog: installed, $(result_key "$out" iwdg_resets) IWDG resets" \
+    test "$(result_key "$out" state)-$(result_key "$out" iwdg_resets)" = app-0 -a -n "$(holds "$d/f.bin" "$d/a.bin" && echo y)"
