@@ -18,7 +18,7 @@
 static struct blockdev stick;
 static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
 static struct fs_file image_file;
-static uint32_t reads_left;
+static uint32_t reads_left, rewinds;
 
 /* Every READ(10) counts against the session bound (config.h) until the file is found; each
  * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
@@ -38,8 +38,14 @@ static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
     return fs_read(ctx, buf, buf_size, got);
 }
 
+/* The first rewind starts pass 1, which still runs under the session deadline: the old image
+ * is intact until pass 2, so a stick that is slow to serve its file delays the application no
+ * longer than one that is slow to show it. The second starts pass 2, after the erase: from then
+ * on only the file's size bounds its reads. */
 static void rewind_image(void *ctx)
 {
+    if (rewinds++)
+        usb_deadline.on = 0;
     fs_rewind(ctx);
 }
 
@@ -47,6 +53,7 @@ static void rewind_image(void *ctx)
 static int update_session(void)
 {
     reads_left = SESSION_READS;
+    rewinds = 0;
     /* Every wait on the stick, the mount's included, ends by the session deadline. */
     usb_deadline.at = plat_ms() + SESSION_MS;
     usb_deadline.on = 1;
@@ -56,7 +63,8 @@ static int update_session(void)
         stick_read = stick.read;
         stick.read = counted_read;
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
-        stick.read = stick_read; /* the file's own reads are bounded by its size */
+        stick.read = stick_read; /* the file's own reads are bounded by its size (and pass 1's by
+                                    the deadline) */
         if (r != SB_OK && (!reads_left || !usb_time_left(1))) {
             r = SB_ERR_FS_CORRUPT; /* the search was cut short by the session bound */
             break;
@@ -69,7 +77,6 @@ static int update_session(void)
         if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
             r = best; /* no further LUN: the most telling error of those tried */
     }
-    usb_deadline.on = 0; /* the file's own reads are bounded by its size */
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
 #if LOG
     if (r == SB_ERR_TOO_BIG)
