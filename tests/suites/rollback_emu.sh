@@ -4,6 +4,8 @@
 # then be refused (error 10, nothing programmed) and a v2 or v3 stick must install.
 # Cuts: the first 6 flash operations (the floor pair, the first erases) and every
 # ROLLBACK_STRIDE-th after them (default 2000; 1 = every operation, for `make reliability`).
+# ROLLBACK_PAD_BYTES (default 40960): random bytes after the example app in the images; 0 gives
+# a small update whose every flash operation can be cut in minutes.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/emu_lib.sh
@@ -17,7 +19,8 @@ if ! make -s --no-print-directory firmware SECURE=1 >"$d/build.log" 2>&1; then
 fi
 BL=build/f4discovery-secure/stickboot.bin
 KEY=keys/dev-key.pem
-python3 -c "import random,sys; r=random.Random(15); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(40960)))" >"$d/pad.bin"
+python3 -c "import random,sys; r=random.Random(15); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(int(sys.argv[1]))))" \
+    "${ROLLBACK_PAD_BYTES:-40960}" >"$d/pad.bin"
 cat build/blink.bin "$d/pad.bin" >"$d/app.raw"
 for v in 1 2 3; do
     $S pack "$d/app.raw" -o "$d/v$v.bin" --version $v.0.0 --key $KEY -q
