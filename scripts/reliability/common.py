@@ -5,6 +5,7 @@ two at a time by default (RELIABILITY_JOBS), and prints a table. Flash files are
 power cycles: a campaign copies a prepared flash file, runs the cut, then the power-ups that
 follow it on the same file.
 """
+import argparse
 import concurrent.futures
 import os
 import random
@@ -78,6 +79,29 @@ def emu(*args, timeout=600):
     proc = subprocess.run([EMU, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=timeout)
     return Result(args, proc.stdout.decode("utf-8", "replace"), time.monotonic() - start)
+
+
+def campaign(name, doc):
+    """The options every campaign takes (--quick, --suite, --jobs): (args, Work, Reporter)."""
+    global JOBS
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--suite")
+    ap.add_argument("--jobs", type=int)
+    args = ap.parse_args()
+    if args.jobs:
+        JOBS = args.jobs
+    return args, Work(name + ("-quick" if args.quick else "")), Reporter(args.suite)
+
+
+def old_new_images(work, app_bytes, seed_old, seed_new):
+    """Packed OLD (1.0.0) and NEW (2.0.0) images of app_bytes pseudo-random application bytes."""
+    images = {}
+    for name, seed, version in (("old", seed_old, "1.0.0"), ("new", seed_new, "2.0.0")):
+        raw = work.path(f"{name}.raw")
+        padded_app(raw, app_bytes, seed)
+        images[name] = pack(raw, work.path(f"{name}.bin"), version)
+    return images
 
 
 def random_bytes(n, seed):

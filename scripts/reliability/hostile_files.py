@@ -11,7 +11,6 @@ firmware/core/status.h). Fields that do not make a file invalid are listed with 
 
   hostile_files.py [--quick] [--suite NAME]   (--quick: the same cases; the campaign is small)
 """
-import argparse
 import os
 import shutil
 import struct
@@ -204,20 +203,8 @@ def vector_cases(raw):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--suite")
-    ap.add_argument("--jobs", type=int)
-    args = ap.parse_args()
-    if args.jobs:
-        common.JOBS = args.jobs
-    work = common.Work("hostile_files" + ("-quick" if args.quick else ""))
-    rep = common.Reporter(args.suite)
-    images = {}
-    for name, seed, version in (("old", 31, "1.0.0"), ("new", 32, "2.0.0")):
-        raw = work.path(f"{name}.raw")
-        common.padded_app(raw, APP_BYTES, seed)
-        images[name] = common.pack(raw, work.path(f"{name}.bin"), version)
+    args, work, rep = common.campaign("hostile_files", __doc__)
+    images = common.old_new_images(work, APP_BYTES, 31, 32)
     common.make_stick(work.path("old.img"), {"IMAGE.BIN": work.path("old.bin")})
     common.make_stick(work.path("new.img"), {"IMAGE.BIN": work.path("new.bin")})
     base = work.path("base.bin")

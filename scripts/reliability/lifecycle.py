@@ -13,7 +13,6 @@ stick: it must install the NEW app (recovery).
 
   lifecycle.py [--quick] [--suite NAME] [--jobs N]   (--quick: the sample make test runs)
 """
-import argparse
 import os
 import re
 import sys
@@ -60,20 +59,8 @@ def timeline(text):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--suite")
-    ap.add_argument("--jobs", type=int)
-    args = ap.parse_args()
-    if args.jobs:
-        common.JOBS = args.jobs
-    work = common.Work("lifecycle" + ("-quick" if args.quick else ""))
-    rep = common.Reporter(args.suite)
-    images = {}
-    for name, seed, version in (("old", 61, "1.0.0"), ("new", 62, "2.0.0")):
-        raw = work.path(f"{name}.raw")
-        common.padded_app(raw, APP_BYTES, seed)
-        images[name] = common.pack(raw, work.path(f"{name}.bin"), version)
+    args, work, rep = common.campaign("lifecycle", __doc__)
+    images = common.old_new_images(work, APP_BYTES, 61, 62)
     common.make_stick(work.path("new.img"), {"IMAGE.BIN": work.path("new.bin")})
     requesters = {}
     for tag, app in (("app 3 s", "app-request1s.bin"), ("app 2 h", "app-request2h.bin")):

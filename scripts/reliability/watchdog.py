@@ -11,7 +11,6 @@ power cut during a 128 KB erase followed by recovery. None may see a watchdog re
 
   watchdog.py [--quick] [--suite NAME]
 """
-import argparse
 import os
 import sys
 
@@ -22,15 +21,7 @@ BIG = 983040 - 36  # application bytes of a 960 KB image (trailer included: 960 
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--suite")
-    ap.add_argument("--jobs", type=int)
-    args = ap.parse_args()
-    if args.jobs:
-        common.JOBS = args.jobs
-    work = common.Work("watchdog" + ("-quick" if args.quick else ""))
-    rep = common.Reporter(args.suite)
+    args, work, rep = common.campaign("watchdog", __doc__)
     images = {}
     for name, seed, version in (("old", 51, "1.0.0"), ("new", 52, "2.0.0")):
         raw = work.path(f"{name}.raw")
