@@ -38,6 +38,11 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     m->sram_seed = 0x5EED5EEDCAFEF00Dull;
     m->rng = 0x9E3779B97F4A7C15ull;
     m->app_entry_ns = TIME_NEVER;
+    /* System memory placeholder: a vector table whose reset vector points into this
+     * non-executable region (so a jump to "ST's bootloader" faults there), then 0xFF. */
+    memset(m->sysmem, 0xFF, sizeof m->sysmem);
+    static const uint8_t vectors[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x01, 0xFF, 0x1F};
+    memcpy(m->sysmem, vectors, sizeof vectors);
     return flash_init(&m->flash, flash_size, err, err_len);
 }
 
@@ -91,22 +96,10 @@ void machine_set_hclk(struct machine *m, uint32_t hz)
 
 static void common_reset(struct machine *m, int power_on)
 {
-    rcc_reset(m, power_on);
-    flash_reset(m, power_on);
-    gpio_reset(m);
-    crc_reset(m);
-    usart_reset(m);
-    iwdg_reset(m);
-    cortex_reset(m, power_on);
+    bus_reset_all(m, power_on ? PERIPH_POWER_ON : PERIPH_SYSTEM);
     m->in_app = 0;
-    m->gated_warned = 0;
     m->poll_streak = 0;
     m->poll_epoch++;
-    m->otg_clocked = 0;
-    otg_set_clocked(m->otg, 0);
-    machine_set_hclk(m, HSI_HZ);
-    if (m->iwdg_hw)
-        iwdg_start(m);
 }
 
 void machine_power_on(struct machine *m)
@@ -115,7 +108,6 @@ void machine_power_on(struct machine *m)
     fill_random(m->ccm, sizeof m->ccm, m->sram_seed ^ 0xCC);
     m->stop = STOP_NONE;
     common_reset(m, 1);
-    otg_power_on(m->otg, 0);
     emu_log(0, "power on: board %s, flash %u KB%s%s", m->board->name, m->flash.size / 1024,
             m->iwdg_hw ? ", hardware watchdog" : "", m->button_pressed ? ", button held" : "");
     machine_process_events(m);
@@ -124,23 +116,17 @@ void machine_power_on(struct machine *m)
 void machine_system_reset(struct machine *m, enum reset_cause cause)
 {
     uint64_t now = machine_now_ns(m);
-    usart_flush_line(m);
+    bus_flush_all(m);
     m->resets++;
+    m->reset_cause = cause; /* the RCC model sets its reset flags from it */
     if (cause == RESET_IWDG) {
         m->iwdg_resets++;
-        rcc_set_reset_flag(m, RCC_CSR_IWDGRSTF | RCC_CSR_PINRSTF);
         emu_log(now, "reset: IWDG");
     } else {
         m->sw_resets++;
-        rcc_set_reset_flag(m, RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF);
         emu_log(now, "reset: software (SYSRESETREQ)");
     }
-    if (flash_busy(&m->flash)) {
-        emu_log(now, "flash: reset during an operation, contents undefined");
-        flash_cut(m, 1);
-    }
     common_reset(m, 0);
-    otg_core_reset(m->otg, now);
     m->stop = STOP_NONE;
     machine_process_events(m);
 }
@@ -192,7 +178,7 @@ void machine_cut_power(struct machine *m, const char *why)
 {
     if (m->stop == STOP_CUT || m->stop == STOP_FAULT)
         return;
-    usart_flush_line(m);
+    bus_flush_all(m);
     emu_log(machine_now_ns(m), "power cut: %s", why);
     m->stop = STOP_NONE;
     machine_request_stop(m, STOP_CUT);
@@ -211,21 +197,12 @@ static uint64_t scenario_next_ns(const struct machine *m)
     t = min_u64(t, m->unplug_at_ns);
     if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER)
         t = min_u64(t, m->app_entry_ns + m->stop_after_app_ns);
-    if (m->iwdg.running)
-        t = min_u64(t, m->iwdg.expire_ns);
-    t = min_u64(t, rcc_next_event_ns(m));
-    t = min_u64(t, usart_next_event_ns(m));
-    if (flash_busy(&m->flash))
-        t = min_u64(t, m->flash.op.end_ns);
     return t;
 }
 
 uint64_t machine_next_event_ns(struct machine *m)
 {
-    uint64_t t = scenario_next_ns(m);
-    t = min_u64(t, otg_next_event_ns(m->otg));
-    t = min_u64(t, systick_next_event_ns(m));
-    return t;
+    return min_u64(scenario_next_ns(m), bus_next_event_ns(m, 1));
 }
 
 void machine_update_deadline(struct machine *m)
@@ -234,16 +211,14 @@ void machine_update_deadline(struct machine *m)
         m->deadline_cycles = 0; /* every block takes the slow path */
         return;
     }
-    uint64_t t = min_u64(scenario_next_ns(m), systick_next_event_ns(m));
+    /* Models flagged PERIPH_LAZY (USB) are advanced at their next access instead. */
+    uint64_t t = min_u64(scenario_next_ns(m), bus_next_event_ns(m, 0));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
 
 void machine_process_events(struct machine *m)
 {
     uint64_t now = machine_now_ns(m);
-    flash_advance(m, now);
-    rcc_advance(m, now);
-    usart_advance(m, now);
     if (m->plug_at_ns <= now) {
         m->plug_at_ns = TIME_NEVER;
         emu_log(now, "USB stick plugged");
@@ -254,7 +229,7 @@ void machine_process_events(struct machine *m)
         emu_log(now, "USB stick unplugged");
         otg_set_plugged(m->otg, 0, now);
     }
-    otg_advance(m->otg, now);
+    bus_advance_all(m, now);
     if (m->cut_at_ns <= now) {
         m->cut_at_ns = TIME_NEVER;
         int busy = flash_busy(&m->flash);
@@ -265,10 +240,6 @@ void machine_process_events(struct machine *m)
     }
     if (systick_interrupt_due(m))
         machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
-    if (m->iwdg.running && m->iwdg.expire_ns <= now) {
-        m->reset_cause = RESET_IWDG;
-        machine_request_stop(m, STOP_RESET);
-    }
     if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER &&
         now >= m->app_entry_ns + m->stop_after_app_ns)
         machine_request_stop(m, STOP_END);

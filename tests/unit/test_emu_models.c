@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "log.h"
 #include "machine.h"
 
 #define HARNESS_SUITE "test_emu_models"
@@ -531,14 +532,280 @@ static void test_gpio_leds_button_vbus(void)
     done(m);
 }
 
-static void test_unmodeled_peripheral_faults(void)
+static void test_reserved_address_faults(void)
 {
     struct machine *m = boot();
     uint32_t v;
-    CHECK(bus_read(m, 0x40000000u, 4, &v) != 0); /* TIM2 */
+    CHECK(bus_read(m, 0x40002400u, 4, &v) != 0); /* between TIM14 and RTC: reserved */
     CHECK_EQ(m->stop, STOP_FAULT);
     CHECK(m->fault_has_addr);
-    CHECK_EQ(m->fault_addr, 0x40000000u);
+    CHECK_EQ(m->fault_addr, 0x40002400u);
+    done(m);
+}
+
+/* The chip table: sorted, no overlaps, every instance inside a CPU window, names unique. */
+static void test_bus_table(void)
+{
+    const struct chip *c = board_find("f4discovery")->chip;
+    CHECK(c != NULL);
+    CHECK(c->nperiphs <= PERIPH_MAX);
+    for (size_t i = 0; i < c->nperiphs; i++) {
+        const struct periph *p = &c->periphs[i];
+        if (i > 0) {
+            const struct periph *q = &c->periphs[i - 1];
+            CHECK(q->base + q->size <= p->base);
+        }
+        int in_window = 0;
+        for (size_t w = 0; w < c->nwindows; w++)
+            in_window |= p->base - c->windows[w].base < c->windows[w].size &&
+                         p->base + p->size - c->windows[w].base <= c->windows[w].size;
+        CHECK(in_window);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(p->name, c->periphs[j].name) != 0);
+    }
+    CHECK_EQ(board_find("nucleo-f446ze")->chip, c);
+    /* Decode: a register in each kind of instance, and the gaps. */
+    struct machine *m = boot();
+    CHECK(strcmp(bus_find(m, 0x40023808u)->name, "RCC") == 0);
+    CHECK(strcmp(bus_find(m, 0x40020C14u)->name, "GPIOD") == 0);
+    CHECK(strcmp(bus_find(m, 0x40011004u)->name, "USART1") == 0);
+    CHECK(strcmp(bus_find(m, 0x50000408u)->name, "OTG_FS") == 0);
+    CHECK(strcmp(bus_find(m, 0xE000ED08u)->name, "PPB") == 0);
+    CHECK(strcmp(bus_find(m, 0x40028000u + 0x1000u)->name, "ETH") == 0);
+    CHECK(bus_find(m, 0x40002400u) == NULL);           /* reserved (APB1) */
+    CHECK(bus_find(m, 0x40015000u) == NULL);           /* SPI5: F42x only */
+    CHECK(bus_find(m, 0x50060000u) == NULL);           /* CRYP: F415/F417 only */
+    CHECK(bus_find(m, 0x40024000u + 0x1000u) == NULL); /* past the 4 KB backup SRAM */
+    done(m);
+}
+
+/* HAL's __HAL_RCC_PLL_ENABLE() is a bit-band write to 0x42470060 (RCC_CR bit 24). */
+static void test_bitband_peripheral(void)
+{
+    struct machine *m = boot();
+    uint32_t v = 0;
+    CHECK_EQ(bus_read(m, 0x42470060u, 4, &v), 0);
+    CHECK_EQ(v, 0u); /* PLLON */
+    CHECK_EQ(bus_read(m, 0x42470000u, 4, &v), 0);
+    CHECK_EQ(v, 1u); /* HSION */
+    CHECK_EQ(bus_write(m, 0x42470060u, 4, 1), 0);
+    CHECK(rd(m, RCC_CR) & (1u << 24));
+    CHECK_EQ(rd(m, RCC_CR) & (1u << 25), 0);
+    run_ns(m, 150 * NS_PER_US); /* the PLL really starts: PLLRDY after its lock time */
+    CHECK(rd(m, RCC_CR) & (1u << 25));
+    CHECK_EQ(bus_read(m, 0x42470064u, 4, &v), 0);
+    CHECK_EQ(v, 1u); /* PLLRDY through the alias */
+    /* Other bits of the word survive the read-modify-write; bit 0 of the value counts. */
+    CHECK_EQ(bus_write(m, 0x42470040u, 4, 0xFFFFFFFEu), 0); /* HSEON <- 0: no change */
+    CHECK_EQ(rd(m, RCC_CR) & (1u << 16), 0);
+    CHECK(rd(m, RCC_CR) & 1u);
+    /* A GPIO output bit through its ODR alias (GPIOD ODR bit 12, the green LED). */
+    wr(m, RCC_AHB1ENR, 1u << 3);
+    wr(m, 0x40020C00u, 1u << 24);
+    uint32_t alias = 0x42000000u + (0x20C14u * 32u) + 12u * 4u;
+    CHECK_EQ(bus_write(m, alias, 4, 1), 0);
+    CHECK_EQ(m->led_state & 1u, 1u);
+    CHECK_EQ(rd(m, 0x40020C14u), 1u << 12);
+    /* An alias of a reserved address faults at the alias address. */
+    CHECK(bus_read(m, 0x42000000u + 0x2400u * 32u, 4, &v) != 0);
+    CHECK_EQ(m->stop, STOP_FAULT);
+    CHECK_EQ(m->fault_addr, 0x42000000u + 0x2400u * 32u);
+    done(m);
+}
+
+static void test_bitband_sram(void)
+{
+    struct machine *m = boot();
+    uint32_t v = 0;
+    m->sram[0x100] = 0x00;
+    m->sram[0x101] = 0x80;
+    CHECK_EQ(bus_write(m, 0x22000000u + 0x100u * 32u + 3u * 4u, 4, 1), 0);
+    CHECK_EQ(m->sram[0x100], 0x08);
+    CHECK_EQ(bus_read(m, 0x22000000u + 0x101u * 32u + 7u * 4u, 4, &v), 0);
+    CHECK_EQ(v, 1u);
+    CHECK_EQ(bus_write(m, 0x22000000u + 0x101u * 32u + 7u * 4u, 1, 0), 0);
+    CHECK_EQ(m->sram[0x101], 0x00);
+    /* The last SRAM byte, then the first address past the 128 KB: reserved. */
+    CHECK_EQ(bus_write(m, 0x22000000u + (SRAM_SIZE - 1u) * 32u + 7u * 4u, 4, 1), 0);
+    CHECK_EQ(m->sram[SRAM_SIZE - 1u] & 0x80u, 0x80u);
+    CHECK_EQ(m->stop, STOP_NONE);
+    CHECK(bus_read(m, 0x22000000u + SRAM_SIZE * 32u, 4, &v) != 0);
+    CHECK_EQ(m->stop, STOP_FAULT);
+    done(m);
+}
+
+static int count_lines(FILE *f, const char *needle)
+{
+    char line[512];
+    int n = 0;
+    fflush(f);
+    rewind(f);
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    return n;
+}
+
+static void test_unmodeled_peripheral_warns_once(void)
+{
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    log_set_output(f);
+    struct machine *m = boot();
+    wr(m, 0x40023844u, 1u << 12);     /* SPI1EN */
+    CHECK_EQ(rd(m, 0x40013008u), 2u); /* SPI_SR reset value: TXE */
+    wr(m, 0x40013000u, 0x0344u);
+    CHECK_EQ(rd(m, 0x40013000u), 0x0344u); /* writes are stored */
+    CHECK_EQ(bus_write(m, 0x40013001u, 1, 0x12), 0);
+    CHECK_EQ(rd(m, 0x40013000u), 0x1244u); /* narrow writes merge */
+    CHECK_EQ(count_lines(f, "warning: unmodeled peripheral SPI1"), 1);
+    wr(m, 0x40023840u, 1u << 29); /* DACEN */
+    wr(m, 0x40007400u, 1);
+    CHECK_EQ(count_lines(f, "warning: unmodeled peripheral DAC"), 1);
+    CHECK_EQ(count_lines(f, "warning: unmodeled peripheral"), 2);
+    /* A system reset restores reset values (and does not repeat the warning); the RTC, in
+     * the backup domain, keeps what was written. */
+    wr(m, 0x40002850u, 0xCAFEu); /* RTC_BKP0R */
+    machine_system_reset(m, RESET_SOFTWARE);
+    wr(m, 0x40023844u, 1u << 12);
+    CHECK_EQ(rd(m, 0x40013000u), 0u);
+    CHECK_EQ(rd(m, 0x40002850u), 0xCAFEu);
+    CHECK_EQ(count_lines(f, "warning: unmodeled peripheral SPI1"), 1);
+    CHECK_EQ(m->stop, STOP_NONE);
+    done(m);
+    log_set_output(log_sink);
+    fclose(f);
+}
+
+#define TIM2_BASE 0x40000000u
+#define TIM6_BASE 0x40001000u
+
+/* TIM2 from a 42 MHz APB1 (PPRE1 /4 at 168 MHz): its clock is 2 x 42 = 84 MHz (RM0090 6.2). */
+static void test_timer_update_timing(void)
+{
+    struct machine *m = boot();
+    wr(m, RCC_PLLCFGR, 16u | (336u << 6) | (7u << 24)); /* HSI/16*336/2 = 168 MHz */
+    wr(m, RCC_CR, rd(m, RCC_CR) | (1u << 24));
+    run_ns(m, 200 * NS_PER_US);
+    wr(m, 0x40023C00u, 5u);
+    wr(m, RCC_CFGR, (5u << 10) | (4u << 13) | 2u);
+    CHECK_EQ(m->hclk_hz, 168000000u);
+    CHECK_EQ(rcc_apb_hz(m, 1, 0), 42000000u);
+    CHECK_EQ(rcc_apb_hz(m, 1, 1), 84000000u);
+    wr(m, 0x40023840u, 1u);                /* TIM2EN */
+    wr(m, TIM2_BASE + 0x28, 83);           /* PSC: 1 MHz */
+    wr(m, TIM2_BASE + 0x2C, 999);          /* ARR: 1 ms */
+    wr(m, TIM2_BASE + 0x14, 1);            /* UG: load PSC */
+    CHECK_EQ(rd(m, TIM2_BASE + 0x10), 1u); /* UG sets UIF (URS = 0) */
+    wr(m, TIM2_BASE + 0x10, 0);
+    wr(m, TIM2_BASE + 0x0C, 1); /* UIE */
+    wr(m, TIM2_BASE + 0x00, 1); /* CEN */
+    uint64_t t0 = machine_now_ns(m);
+    uint64_t next = machine_next_event_ns(m);
+    CHECK(next - t0 >= 999900u && next - t0 <= 1000100u);
+    run_ns(m, 500 * NS_PER_US);
+    uint32_t cnt = rd(m, TIM2_BASE + 0x24);
+    CHECK(cnt >= 495 && cnt <= 505);
+    CHECK_EQ(rd(m, TIM2_BASE + 0x10), 0u);
+    CHECK_EQ(m->cx.irq_level[0] & (1u << 28), 0u);
+    /* The update comes at 1 ms, raises UIF and the TIM2 line (IRQ 28) at once. */
+    uint64_t upd = machine_next_event_ns(m);
+    CHECK(upd - t0 >= 999900u && upd - t0 <= 1000100u);
+    machine_advance_to(m, upd);
+    CHECK(m->cx.irq_level[0] & (1u << 28));
+    CHECK_EQ(rd(m, TIM2_BASE + 0x10), 1u);
+    CHECK(rd(m, TIM2_BASE + 0x24) <= 1u);
+    wr(m, TIM2_BASE + 0x10, 0); /* rc_w0 clears UIF, the line drops */
+    CHECK_EQ(m->cx.irq_level[0] & (1u << 28), 0u);
+    /* A long jump: 10.5 ms later the counter is at 500 again and UIF is set. */
+    machine_advance_to(m, upd + 10500 * NS_PER_US);
+    cnt = rd(m, TIM2_BASE + 0x24);
+    CHECK(cnt >= 495 && cnt <= 505);
+    CHECK_EQ(rd(m, TIM2_BASE + 0x10), 1u);
+    /* One-pulse mode on TIM6 (16-bit): the counter stops at the update. */
+    wr(m, 0x40023840u, 1u | (1u << 4));
+    wr(m, TIM6_BASE + 0x28, 0);
+    wr(m, TIM6_BASE + 0x2C, 8399); /* 100 us at 84 MHz */
+    wr(m, TIM6_BASE + 0x00, 1u | (1u << 3));
+    run_ns(m, 200 * NS_PER_US);
+    CHECK_EQ(rd(m, TIM6_BASE + 0x00) & 1u, 0u);
+    CHECK_EQ(rd(m, TIM6_BASE + 0x10), 1u);
+    CHECK_EQ(rd(m, TIM6_BASE + 0x24), 0u);
+    done(m);
+}
+
+#define USART2_BASE 0x40004400u
+
+static void test_usart_rx(void)
+{
+    struct machine *m = boot();
+    static const uint8_t text[] = "ok\n";
+    usart_set_rx(m, 1, text, 3);
+    wr(m, 0x40023840u, 1u << 17);   /* USART2EN; PCLK1 = HSI 16 MHz */
+    wr(m, USART2_BASE + 0x08, 139); /* BRR: 16 MHz / 139 = 115108 baud */
+    uint64_t t0 = machine_now_ns(m);
+    wr(m, USART2_BASE + 0x0C, (1u << 13) | (1u << 2) | (1u << 5)); /* UE, RE, RXNEIE */
+    uint64_t first = machine_next_event_ns(m);
+    /* 10 bits x 139 / 16 MHz = 86.875 us */
+    CHECK(first - t0 >= 86800u && first - t0 <= 86900u);
+    CHECK_EQ(rd(m, USART2_BASE) & (1u << 5), 0u);
+    machine_advance_to(m, first);
+    CHECK(rd(m, USART2_BASE) & (1u << 5)); /* RXNE */
+    CHECK(m->cx.irq_level[1] & (1u << (38 - 32)));
+    CHECK_EQ(rd(m, USART2_BASE + 0x04), (uint32_t)'o');
+    CHECK_EQ(rd(m, USART2_BASE) & (1u << 5), 0u);
+    CHECK_EQ(m->cx.irq_level[1] & (1u << (38 - 32)), 0u);
+    /* Not read in time: the third character overruns (ORE), RDR keeps the second. */
+    run_ns(m, 200 * NS_PER_US);
+    uint32_t sr = rd(m, USART2_BASE);
+    CHECK(sr & (1u << 5));
+    CHECK(sr & (1u << 3));
+    CHECK_EQ(rd(m, USART2_BASE + 0x04), (uint32_t)'k');
+    CHECK_EQ(rd(m, USART2_BASE) & ((1u << 5) | (1u << 3)), 0u); /* SR then DR cleared ORE */
+    CHECK_EQ(machine_next_event_ns(m), TIME_NEVER);
+    done(m);
+}
+
+/* The f4discovery's button (PA0) through SYSCFG_EXTICR1 = PA to EXTI line 0 (IRQ 6). */
+static void test_exti_button(void)
+{
+    struct machine *m = boot();
+    wr(m, 0x40023844u, 1u << 14); /* SYSCFGEN */
+    wr(m, 0x40013808u, 0);        /* EXTI0 <- PA0 */
+    wr(m, 0x40013C00u, 1);        /* IMR */
+    wr(m, 0x40013C08u, 1);        /* RTSR */
+    CHECK_EQ(rd(m, 0x40013C14u), 0u);
+    m->button_pressed = 1;
+    bus_pins_changed(m);
+    CHECK_EQ(rd(m, 0x40013C14u), 1u);
+    CHECK(m->cx.irq_level[0] & (1u << 6));
+    wr(m, 0x40013C14u, 1); /* rc_w1 */
+    CHECK_EQ(rd(m, 0x40013C14u), 0u);
+    CHECK_EQ(m->cx.irq_level[0] & (1u << 6), 0u);
+    m->button_pressed = 0; /* falling edge: not selected */
+    bus_pins_changed(m);
+    CHECK_EQ(rd(m, 0x40013C14u), 0u);
+    /* Line 0 from port C instead: the button no longer reaches it. */
+    wr(m, 0x40013808u, 2);
+    m->button_pressed = 1;
+    bus_pins_changed(m);
+    CHECK_EQ(rd(m, 0x40013C14u), 0u);
+    done(m);
+}
+
+static void test_system_memory_and_backup_sram(void)
+{
+    struct machine *m = boot();
+    CHECK_EQ(m->sysmem[4], 0x01);
+    wr(m, 0x40023830u, rd(m, 0x40023830u) | (1u << 18)); /* BKPSRAMEN */
+    wr(m, 0x40024000u, 0x1234u);                         /* DBP clear: ignored */
+    CHECK_EQ(rd(m, 0x40024000u), 0u);
+    wr(m, 0x40023840u, 1u << 28);                       /* PWREN */
+    wr(m, 0x40007000u, rd(m, 0x40007000u) | (1u << 8)); /* DBP */
+    wr(m, 0x40024000u, 0x1234u);
+    CHECK_EQ(rd(m, 0x40024000u), 0x1234u);
+    machine_system_reset(m, RESET_SOFTWARE);
+    wr(m, 0x40023830u, rd(m, 0x40023830u) | (1u << 18));
+    CHECK_EQ(rd(m, 0x40024000u), 0x1234u); /* kept across a system reset */
     done(m);
 }
 
@@ -560,7 +827,15 @@ int main(void)
     RUN_TEST(test_systick_and_dwt);
     RUN_TEST(test_crc_unit);
     RUN_TEST(test_gpio_leds_button_vbus);
-    RUN_TEST(test_unmodeled_peripheral_faults);
+    RUN_TEST(test_reserved_address_faults);
+    RUN_TEST(test_bus_table);
+    RUN_TEST(test_bitband_peripheral);
+    RUN_TEST(test_bitband_sram);
+    RUN_TEST(test_unmodeled_peripheral_warns_once);
+    RUN_TEST(test_timer_update_timing);
+    RUN_TEST(test_usart_rx);
+    RUN_TEST(test_exti_button);
+    RUN_TEST(test_system_memory_and_backup_sram);
     fclose(log_sink);
     return HARNESS_EXIT();
 }
