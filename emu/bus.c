@@ -7,8 +7,7 @@
 #include "log.h"
 #include "machine.h"
 
-#define POLL_START          2       /* reads of one loop before time starts jumping */
-#define POLL_QUANTUM_MAX_NS 1000000 /* 1 ms */
+#define POLL_START 2 /* reads of one loop (with the same values) before time may jump */
 
 /* Bit-band regions (PM0214 2.2.5, ARMv7-M ARM A3.7): each word of the 32 MB alias maps one bit
  * of the first 1 MB of the SRAM and of the peripheral region. */
@@ -29,7 +28,9 @@ static const struct chip *chip_of(const struct machine *m)
 
 const struct periph *bus_find(const struct machine *m, uint32_t addr)
 {
-    const struct periph *last = m->periph_last;
+    /* A small cache by 1 KB page: polling loops alternate between a few instances. */
+    unsigned slot = (addr >> 10) & (PERIPH_CACHE - 1u);
+    const struct periph *last = m->periph_cache[slot];
     if (last && addr - last->base < last->size)
         return last;
     const struct chip *c = chip_of(m);
@@ -42,7 +43,7 @@ const struct periph *bus_find(const struct machine *m, uint32_t addr)
         else if (addr - p->base >= p->size)
             lo = mid + 1;
         else {
-            ((struct machine *)m)->periph_last = p;
+            ((struct machine *)m)->periph_cache[slot] = p;
             return p;
         }
     }
@@ -130,6 +131,16 @@ uint64_t bus_next_event_ns(struct machine *m, int include_lazy)
     return t;
 }
 
+const struct periph *bus_due_instance(struct machine *m, uint64_t now_ns)
+{
+    if (m->ntimed == 0)
+        timed_init(m);
+    for (unsigned i = 0; i < m->ntimed; i++)
+        if (m->timed[i]->ops->next_event_ns(m, m->timed[i]) <= now_ns)
+            return m->timed[i];
+    return NULL;
+}
+
 void bus_advance_all(struct machine *m, uint64_t now_ns)
 {
     const struct chip *c = chip_of(m);
@@ -196,7 +207,7 @@ static void trace(struct machine *m, const struct periph *p, int write, uint32_t
                 p->name, addr - p->base, value);
 }
 
-/* ---- polling detection ---- */
+/* ---- polling detection and exact time jumps ---- */
 
 static void note_write(struct machine *m)
 {
@@ -204,8 +215,7 @@ static void note_write(struct machine *m)
     m->poll_streak = 0;
 }
 
-/* A value that differs from the last one read there means the loop saw progress: the next
- * reads start again from the smallest time step. */
+/* A value that differs from the last one read there means the loop saw progress. */
 static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t value, int time_reg)
 {
     if (!site)
@@ -213,6 +223,45 @@ static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t 
     if (site->last_value != value && !time_reg)
         m->poll_streak = 0;
     site->last_value = value;
+}
+
+/* The firmware is in a loop that re-reads this register: skip whole iterations up to the
+ * first one at or after the next event of any model. Exact: every skipped iteration would
+ * have read the same values (nothing changes before the event, and the loop reads no
+ * free-running counter), and the block leaves no state behind (loop_block_skippable), so the
+ * CPU continues as it would have after those iterations, at the same cycle and instruction
+ * count. */
+static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_insns,
+                      uint64_t prev_next)
+{
+    uint64_t period = site->interval;
+    if (m->no_time_jumps || m->time_read_insns >= prev_insns)
+        return;
+    /* An event may have come due since the previous read: this read must see it first. */
+    if (prev_next == TIME_NEVER || m->cycles + 1 >= machine_ns_to_cycles(m, prev_next))
+        return;
+    if (site->skippable < 0)
+        site->skippable = loop_block_skippable(m, site->block, period);
+    if (!site->skippable)
+        return;
+    uint64_t next = machine_next_event_ns(m);
+    if (next == TIME_NEVER)
+        return;
+    /* Events in cycles (SysTick) are reported at the next whole ns, which can be one cycle
+     * late: aim one cycle early. A jump that falls short is harmless (the loop runs on and
+     * jumps again); one that overshoots would not be. */
+    uint64_t target = machine_ns_to_cycles(m, next) - 1;
+    if (target <= m->cycles)
+        return;
+    uint64_t n = (target - m->cycles + period - 1) / period;
+    uint64_t before = machine_now_ns(m);
+    m->cycles += n * period;
+    m->insns += n * period;
+    site->last_insns = m->insns;
+    site->last_cycles = m->cycles;
+    m->jumps++;
+    m->jumped_ns += machine_now_ns(m) - before;
+    machine_process_events(m);
 }
 
 static struct poll_site *poll_check(struct machine *m, uint32_t addr)
@@ -228,38 +277,42 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
         site->addr = addr;
         site->block = m->cur_block;
         site->last_insns = m->insns;
+        site->last_cycles = m->cycles;
         site->interval = UINT64_MAX;
         site->epoch = m->poll_epoch;
         site->last_value = 0;
+        site->skippable = -1;
+        site->next_at_read = TIME_NEVER;
         m->poll_streak = 0;
         return site;
     }
     uint64_t interval = m->insns - site->last_insns;
-    int same = site->epoch == m->poll_epoch && interval == site->interval;
+    uint64_t prev_insns = site->last_insns;
+    /* One cycle per instruction in the loop: no stall (CRC, flash) inside it. */
+    int same = site->epoch == m->poll_epoch && interval == site->interval &&
+               m->cycles - site->last_cycles == interval;
+    if (interval != site->interval)
+        site->skippable = -1;
     site->interval = interval;
     site->last_insns = m->insns;
+    site->last_cycles = m->cycles;
     site->epoch = m->poll_epoch;
+    uint64_t prev_next = site->next_at_read;
+    site->next_at_read = TIME_NEVER;
     if (!same) {
         m->poll_streak = 0;
         return site;
     }
-    if (++m->poll_streak < POLL_START || m->no_time_jumps)
-        return site;
-    unsigned shift = m->poll_streak - POLL_START;
-    uint64_t quantum = shift >= 10 ? POLL_QUANTUM_MAX_NS : (NS_PER_US << shift);
-    if (quantum > POLL_QUANTUM_MAX_NS)
-        quantum = POLL_QUANTUM_MAX_NS;
-    uint64_t now = machine_now_ns(m);
-    uint64_t next = machine_next_event_ns(m);
-    uint64_t target = now + quantum < next ? now + quantum : next;
-    if (target > now)
-        machine_advance_to(m, target);
-    if (target == next) {
-        /* An event happened: the loop must see its effect before time may jump again. Without
-         * this, a read of another register of the same loop (not yet re-read since the
-         * event) would jump on by a whole quantum past data that is already there. */
-        m->poll_epoch++;
-        m->poll_streak = 0;
+    /* Only a candidate loop pays for the next-event time. */
+    if (++m->poll_streak >= POLL_START - 1 && !m->no_time_jumps &&
+        m->time_read_insns < prev_insns) {
+        if (site->skippable < 0)
+            site->skippable = loop_block_skippable(m, site->block, interval);
+        if (!site->skippable)
+            return site;
+        if (m->poll_streak >= POLL_START)
+            poll_jump(m, site, prev_insns, prev_next);
+        site->next_at_read = machine_next_event_ns(m);
     }
     return site;
 }
@@ -309,6 +362,8 @@ static int read_polled(struct machine *m, const struct periph *p, uint32_t addr,
 {
     unsigned flags = reg_flags(p, (addr - p->base) & ~3u);
     struct poll_site *site = NULL;
+    if (flags & REG_TIME)
+        m->time_read_insns = m->insns;
     if (flags & REG_READ_SIDE_EFFECT)
         note_write(m);
     else

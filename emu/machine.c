@@ -248,11 +248,21 @@ void machine_process_events(struct machine *m)
     machine_update_deadline(m);
 }
 
+/* The emulator must never spin without advancing time: a model whose event stays due after
+ * it was processed is a model error, reported as an internal fault instead of a hang. */
+static void livelock(struct machine *m, uint64_t now, uint64_t next)
+{
+    const struct periph *p = bus_due_instance(m, now);
+    machine_fault(m, m->cur_block, 0, 0,
+                  "emulator livelock: %s event at %llu ns still due at %llu ns (internal error)",
+                  p ? p->name : "scenario", (unsigned long long)next, (unsigned long long)now);
+}
+
 /* Steps through every event on the way, so a long stall cannot skip a cut, a watchdog
  * expiry or the end of the run. */
 void machine_advance_to(struct machine *m, uint64_t t_ns)
 {
-    for (int guard = 0; guard < 1000000; guard++) {
+    for (int guard = 0;; guard++) {
         /* Process what is due first: a next-event time computed before that can be stale (in
          * the past), and jumping straight to t_ns then skipped a watchdog expiry. */
         machine_process_events(m);
@@ -260,9 +270,11 @@ void machine_advance_to(struct machine *m, uint64_t t_ns)
         if (now >= t_ns || m->stop != STOP_NONE)
             break;
         uint64_t next = machine_next_event_ns(m);
+        if (next <= now || guard == 10000000) {
+            livelock(m, now, next);
+            break;
+        }
         uint64_t step = next < t_ns ? next : t_ns;
-        if (step <= now) /* a source still due after processing: creep 100 us */
-            step = now + 100000u < t_ns ? now + 100000u : t_ns;
         uint64_t target = machine_ns_to_cycles(m, step);
         if (target > m->cycles)
             m->cycles = target;

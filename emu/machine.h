@@ -195,7 +195,9 @@ struct crc_model {
 
 struct poll_site {
     uint32_t addr, block, last_value;
-    uint64_t last_insns, interval, epoch;
+    uint64_t last_insns, last_cycles, interval, epoch;
+    int skippable;         /* -1 unknown, 0/1: loop_block_skippable() for this block and interval */
+    uint64_t next_at_read; /* machine_next_event_ns() at the last read */
 };
 
 struct machine {
@@ -242,9 +244,11 @@ struct machine {
     unsigned poll_next;
     uint64_t poll_epoch;
     unsigned poll_streak;
+    uint64_t time_read_insns;  /* insns at the last read of a free-running counter */
+    uint64_t jumps, jumped_ns; /* exact polling jumps taken, virtual time they skipped */
     /* peripheral interface (periph.h) */
-    const struct periph *periph_last;       /* last decoded instance */
-    const struct periph *timed[PERIPH_MAX]; /* instances with next_event_ns, eager first */
+    const struct periph *periph_cache[PERIPH_CACHE]; /* decoded instances by 1 KB page */
+    const struct periph *timed[PERIPH_MAX];          /* instances with next_event_ns, eager first */
     unsigned ntimed, ntimed_eager;
     uint8_t periph_warned[PERIPH_MAX]; /* 1: unmodeled warned (once per run) */
     struct tim_model tim[TIM_COUNT];
@@ -371,6 +375,12 @@ int systick_interrupt_due(struct machine *m);
  * 61) to level (0 or 1). Lines are level-sensitive: the NVIC pends an enabled line while it
  * is high (ARMv7-M ARM B3.4, PM0214 4.3). */
 void machine_irq_line(struct machine *m, unsigned irqn, int level);
+
+/* --- loop.c --- */
+/* 1 if the basic block at addr, executed insns instructions per iteration, is a loop whose
+ * iterations may be skipped exactly: it branches back to addr, stores nothing and carries no
+ * register or flag from one iteration to the next (ARMv7-M ARM A5/A7 encodings). */
+int loop_block_skippable(const struct machine *m, uint32_t addr, uint64_t insns);
 
 /* --- log.c --- */
 void log_set_output(void *file); /* FILE *; NULL: stdout */

@@ -363,6 +363,10 @@ int main(int argc, char **argv)
     usart_flush_line(m);
     if (m->stop == STOP_END)
         emu_log(machine_now_ns(m), "end of run");
+    if (m->jumps)
+        emu_log(machine_now_ns(m), "time jumps: %llu, %llu.%03llu ms skipped",
+                (unsigned long long)m->jumps, (unsigned long long)(m->jumped_ns / NS_PER_MS),
+                (unsigned long long)(m->jumped_ns / NS_PER_US % 1000u));
     int rc = 0;
     if (flash_path && flash_save_file(&m->flash, flash_path, err, sizeof err) != 0) {
         fprintf(stderr, "stickemu: %s\n", err);

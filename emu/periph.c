@@ -533,14 +533,22 @@ static void iwdg_op_reset(struct machine *m, const struct periph *p, enum periph
 
 static uint64_t iwdg_op_next(struct machine *m, const struct periph *p)
 {
+    const struct iwdg_model *w = &m->iwdg;
+    uint64_t t = w->running ? w->expire_ns : TIME_NEVER;
     (void)p;
-    return m->iwdg.running ? m->iwdg.expire_ns : TIME_NEVER;
+    /* The end of a PR/RLR update changes IWDG_SR (PVU/RVU): an event for time jumps. */
+    if (w->pvu_until && w->pvu_until < t)
+        t = w->pvu_until;
+    if (w->rvu_until && w->rvu_until < t)
+        t = w->rvu_until;
+    return t;
 }
 
 /* Expiry: a system reset (RM0090 19.3.2). */
 static void iwdg_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
 {
     (void)p;
+    iwdg_sync(m, now_ns);
     if (m->iwdg.running && m->iwdg.expire_ns <= now_ns) {
         m->reset_cause = RESET_IWDG;
         machine_request_stop(m, STOP_RESET);

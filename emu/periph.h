@@ -86,7 +86,8 @@ struct chip {
     size_t nwindows;
 };
 
-#define PERIPH_MAX 96
+#define PERIPH_MAX   96
+#define PERIPH_CACHE 16 /* bus_find() cache slots, a power of 2 */
 
 extern const struct chip chip_stm32f407;
 
@@ -97,6 +98,8 @@ void bus_reset_all(struct machine *m, enum periph_reset kind);
 void bus_reset_rcc(struct machine *m, uint8_t rstr_off, uint32_t bits);
 uint64_t bus_next_event_ns(struct machine *m, int include_lazy);
 void bus_advance_all(struct machine *m, uint64_t now_ns);
+/* The first instance whose next event is at or before now_ns (NULL: none). */
+const struct periph *bus_due_instance(struct machine *m, uint64_t now_ns);
 void bus_pins_changed(struct machine *m);
 void bus_clock_sync(struct machine *m);
 void bus_flush_all(struct machine *m);

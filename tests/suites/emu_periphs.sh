@@ -27,7 +27,7 @@ check "the fault line names the reserved address" \
 printf 'from a file\n' >"$d/rx.txt"
 out=$("$EMU" --load 0 "$FW" --uart-rx-file "2:$d/rx.txt" --run-ms 1000 2>&1)
 check "USART2 receives a --uart-rx-file" grep -q 'uart: rx: from a file$' <<<"$out"
-out=$("$EMU" --load 0 "$FW" --run-ms 1000 --no-time-jumps 2>&1)
+out=$("$EMU" --load 0 "$FW" --run-ms 1000 2>&1)
 check "nothing sent: nothing received" grep -q 'uart: rx: $' <<<"$out"
 check "--uart-rx on a USART that does not exist is refused" \
     bash -c '"$1" --load 0 "$2" --uart-rx 4:x --run-ms 1; test $? -eq 2' _ "$EMU" "$FW"

@@ -147,30 +147,76 @@ static void test_program_takes_16us_and_eop_needs_eopie(void)
     done(m);
 }
 
-/* A polling loop with two reads (flash SR, RCC_CR), the same code and interval each time:
- * time jumps, but the loop sees BSY clear right when the program ends, whichever of its two
- * reads the jump that reached the end happened at (it used to jump one more quantum). */
-static void test_polling_jump_stops_at_the_event(void)
+/* Loop code placed in flash at LOOP_ADDR, as the CPU would run it: the model only decodes it. */
+#define LOOP_ADDR 0x08000100u
+
+static void put_code(struct machine *m, const uint16_t *code, size_t n)
 {
-    for (int order = 0; order < 2; order++) {
-        struct machine *m = boot();
-        unlock(m);
-        wr(m, CR, CR_PG | PSIZE32);
-        bus_flash_store(m, 0x08004000u + 4u * (uint32_t)order, 4, 0);
-        uint64_t end = m->flash.op.end_ns;
-        uint32_t sites[2] = {order ? RCC_CR : SR, order ? SR : RCC_CR};
-        uint64_t seen = TIME_NEVER;
-        for (int i = 0; i < 100000 && seen == TIME_NEVER; i++) {
-            uint32_t v = 0;
-            m->insns += 7;
-            m->cycles += 7;
-            m->cur_block = 0x08000100u + 0x40u * (uint32_t)(i & 1);
-            bus_read(m, sites[i & 1], 4, &v);
-            if (sites[i & 1] == SR && !(v & SR_BSY))
-                seen = machine_now_ns(m);
+    memcpy(m->flash.mem + (LOOP_ADDR - FLASH_BASE), code, n * 2);
+}
+
+/* Polls `site` as a loop of `insns` instructions at LOOP_ADDR until BSY of the program that
+ * was just started clears; returns the time the loop saw it and the instructions run. */
+static uint64_t poll_until_idle(struct machine *m, uint32_t site, unsigned insns,
+                                uint64_t *insns_out)
+{
+    uint64_t insns0 = m->insns;
+    for (int i = 0; i < 1000000; i++) {
+        uint32_t v = 0, sr = 0;
+        m->insns += insns;
+        m->cycles += insns;
+        m->cur_block = LOOP_ADDR;
+        if (m->cycles >= m->deadline_cycles)
+            machine_slow_path(m, 0x20000000u);
+        bus_read(m, site, 4, &v);
+        if (site != SR)
+            bus_read(m, SR, 4, &sr);
+        if (!((site == SR ? v : sr) & SR_BSY)) {
+            *insns_out = m->insns - insns0;
+            return machine_now_ns(m);
         }
-        CHECK(seen >= end && seen - end < 500); /* within a few loop iterations */
-        done(m);
+    }
+    return TIME_NEVER;
+}
+
+/* An exact jump skips whole iterations of a loop that leaves nothing behind: the loop sees
+ * BSY clear at the same instant and after the same number of instructions as without the
+ * jump. Loops that carry a counter or read a free-running counter run every iteration. */
+static void test_polling_jump_is_exact(void)
+{
+    /* ldr r3, [r2]; lsls r3, r3, #15; bmi LOOP_ADDR (waits for FLASH_SR.BSY = 0) */
+    static const uint16_t idle_loop[] = {0x6813, 0x03DB, 0xD4FC};
+    /* the same with adds r1, #1 (a loop counter): not skippable */
+    static const uint16_t counting_loop[] = {0x6813, 0x3101, 0x03DB, 0xD4FB};
+    struct {
+        const uint16_t *code;
+        unsigned insns;
+        uint32_t site;
+        int jumps;
+    } cases[] = {
+        {idle_loop, 3, SR, 1},
+        {counting_loop, 4, SR, 0},
+        {idle_loop, 3, 0xE0001004u, 0}, /* the loop reads DWT_CYCCNT */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint64_t seen[2], insns[2], jumps[2];
+        for (int nj = 0; nj < 2; nj++) {
+            struct machine *m = boot();
+            m->no_time_jumps = nj;
+            put_code(m, cases[c].code, cases[c].insns);
+            unlock(m);
+            wr(m, CR, CR_PG | PSIZE32);
+            bus_flash_store(m, 0x08004000u, 4, 0);
+            uint64_t end = m->flash.op.end_ns;
+            seen[nj] = poll_until_idle(m, cases[c].site, cases[c].insns, &insns[nj]);
+            jumps[nj] = m->jumps;
+            CHECK(seen[nj] >= end && seen[nj] - end < 4 * 63);
+            done(m);
+        }
+        CHECK_EQ(seen[0], seen[1]);
+        CHECK_EQ(insns[0], insns[1]);
+        CHECK_EQ(jumps[1], 0u);
+        CHECK_EQ(jumps[0] > 0, cases[c].jumps);
     }
 }
 
@@ -809,13 +855,57 @@ static void test_system_memory_and_backup_sram(void)
     done(m);
 }
 
+/* A model whose event stays due after it was processed: the emulator stops with an internal
+ * fault instead of spinning (the livelock assertion). */
+static uint64_t stuck_next(struct machine *m, const struct periph *p)
+{
+    (void)m;
+    (void)p;
+    return 1000u; /* due at 1 us, and still due after being processed */
+}
+
+static const struct periph_ops stuck_ops = {.next_event_ns = stuck_next};
+
+static void test_livelock_is_an_internal_fault(void)
+{
+    const struct board *real = board_find("f4discovery");
+    struct periph table[PERIPH_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < real->chip->nperiphs; i++)
+        table[n++] = real->chip->periphs[i];
+    struct periph stuck = {
+        .name = "STUCK", .base = 0x5FFF0000u, .size = 0x400, .ops = &stuck_ops, .irq = {-1, -1}};
+    table[n++] = stuck; /* 0x5FFF0000 sorts after AHB2, before the FSMC registers */
+    for (size_t i = n - 1; i > 0 && table[i].base < table[i - 1].base; i--) {
+        struct periph t = table[i];
+        table[i] = table[i - 1];
+        table[i - 1] = t;
+    }
+    struct chip chip = *real->chip;
+    chip.periphs = table;
+    chip.nperiphs = n;
+    struct board board = *real;
+    board.chip = &chip;
+    struct machine *m = calloc(1, sizeof *m);
+    char err[128];
+    CHECK(m && machine_init(m, &board, 1024u * 1024u, err, sizeof err) == 0);
+    m->run_end_ns = TIME_NEVER;
+    m->otg = otg_create(NULL, NULL, err, sizeof err);
+    machine_power_on(m);
+    machine_advance_to(m, 5 * NS_PER_MS);
+    CHECK_EQ(m->stop, STOP_FAULT);
+    CHECK(strstr(m->fault_reason, "emulator livelock: STUCK") != NULL);
+    CHECK(machine_now_ns(m) < 5 * NS_PER_MS);
+    done(m);
+}
+
 int main(void)
 {
     log_sink = fopen("/dev/null", "w");
     log_set_output(log_sink);
     RUN_TEST(test_program_only_clears_bits);
     RUN_TEST(test_program_takes_16us_and_eop_needs_eopie);
-    RUN_TEST(test_polling_jump_stops_at_the_event);
+    RUN_TEST(test_polling_jump_is_exact);
     RUN_TEST(test_wrong_key_locks_until_reset);
     RUN_TEST(test_program_errors);
     RUN_TEST(test_erase_times_and_content);
@@ -836,6 +926,7 @@ int main(void)
     RUN_TEST(test_usart_rx);
     RUN_TEST(test_exti_button);
     RUN_TEST(test_system_memory_and_backup_sram);
+    RUN_TEST(test_livelock_is_an_internal_fault);
     fclose(log_sink);
     return HARNESS_EXIT();
 }
