@@ -1,6 +1,6 @@
 /* STM32F407 OTG_FS (Synopsys DWC2 2.81a) in host mode, slave/FIFO mode, register by register,
  * with the full-speed bus timing and the USB stick of stick.c behind its one port.
- * Facts: RM0090 chapter "USB on-the-go full-speed", reference/usb-host.md; every behaviour we
+ * Facts: RM0090 chapter 34 (OTG_FS), Linux dwc2, ST's HAL, TinyUSB; every behaviour we
  * could not confirm is listed in docs/emulator-otg.md ("OTG_FS model: unconfirmed"). */
 #include "otg.h"
 
@@ -38,6 +38,11 @@ enum {
     GCCFG = 0x038,
     CID = 0x03C,
     GSNPSID = 0x040,
+    GHWCFG1 = 0x044,
+    GHWCFG2 = 0x048,
+    GHWCFG3 = 0x04C,
+    GHWCFG4 = 0x050,
+    GDFIFOCFG = 0x05C,
     HPTXFSIZ = 0x100,
     HCFG = 0x400,
     HFIR = 0x404,
@@ -63,6 +68,7 @@ enum {
 #define RXFFLSH (1u << 4)
 #define TXFFLSH (1u << 5)
 #define AHBIDL  (1u << 31)
+#define TXFNUM  (0x1Fu << 6)
 /* GINTSTS */
 #define CMOD        (1u << 0)
 #define MMIS        (1u << 1)
@@ -126,11 +132,18 @@ enum { RX_IN_DATA = 2, RX_IN_DONE = 3, RX_TOGGLE_ERR = 5, RX_HALTED = 7 };
 #define RESET_MIN_NS         (10 * MS)
 #define CMOD_DELAY_NS        (25 * MS)
 #define SELF_CLEAR_NS        1000
+/* The host scheduler's turn for a channel-disable request at the head of the queue, once the
+ * bus is idle: one inter-packet gap (our choice; no source gives the figure). */
+#define HALT_TURN_BITS GAP_BITS
+/* USB 2.0 7.1.11: a full-speed host's data rate is 12 Mb/s +-0.25 %. */
+#define PHY_CLOCK_HZ      48000000u
+#define PHY_TOLERANCE_PPM 2500u
 
 enum req_kind { REQ_IN, REQ_OUT, REQ_HALT };
 struct request {
     uint8_t kind, chan;
     uint16_t len, words;
+    uint64_t at; /* REQ_HALT: written at this time */
     uint8_t data[MAX_PACKET];
 };
 
@@ -147,6 +160,7 @@ struct transaction {
 struct channel {
     uint32_t hcchar, hcint, hcintmsk, hctsiz;
     int active, halting, blocked, periodic_pending;
+    int chdis;             /* CHDIS written without CHENA: the next CHENA write is a halt request */
     uint32_t out_inflight; /* bytes of OUT packets queued or on the bus */
     uint8_t partial[MAX_PACKET];
     uint32_t partial_words;
@@ -161,14 +175,16 @@ struct rx_word {
 struct otg_model {
     struct stick *stick;
     int clocked, plugged, vbus, stick_powered, pulled_up;
+    uint32_t phy_hz; /* the 48 MHz clock as the RCC delivers it */
+    int phy_off_tolerance;
     uint64_t now, pullup_at;
     unsigned trace;
 
     uint32_t gotgctl, gahbcfg, gusbcfg, gintsts, gintmsk, grxfsiz, hnptxfsiz, hptxfsiz;
     uint32_t gccfg, cid, hcfg, hfir, haintmsk, hprt, pcgcctl;
-    int host_mode;
+    int host_mode, ptx_overlap_reported;
     uint64_t cmod_at;
-    uint32_t grstctl_busy;
+    uint32_t grstctl_busy, grstctl_txfnum;
     uint64_t grstctl_clear_at;
     uint64_t prst_since, enable_at;
 
@@ -295,10 +311,29 @@ static unsigned nptxfd(const struct otg_model *m)
     return m->hnptxfsiz >> 16;
 }
 
+static int ranges_overlap(unsigned a, unsigned alen, unsigned b, unsigned blen)
+{
+    return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* RM0090 34.16.2 (GRXFSIZ, HNPTXFSIZ): RX FIFO at 0, non-periodic TX FIFO at its start
+ * address, each 16..256 words in the 320 words of FIFO RAM, no overlap. Without that,
+ * non-periodic requests do not start (the data would be corrupted). */
 static int fifo_layout_ok(const struct otg_model *m)
 {
     unsigned rx = rxfd(m), sa = m->hnptxfsiz & 0xFFFF, np = nptxfd(m);
     return rx >= 16 && rx <= 256 && np >= 16 && np <= 256 && sa >= rx && sa + np <= FIFO_RAM_WORDS;
+}
+
+/* The periodic TX FIFO (HPTXFSIZ) overlapping the RX or non-periodic TX FIFO. Reported (once
+ * per layout), but nothing is blocked: the model keeps no periodic TX data, and on silicon the
+ * overlap corrupts data only once periodic OUT data is written (a host with no periodic
+ * channels may even leave the reset value, which lies outside the RAM). */
+static int ptx_overlaps(const struct otg_model *m)
+{
+    unsigned psa = m->hptxfsiz & 0xFFFF, pd = m->hptxfsiz >> 16;
+    return ranges_overlap(0, rxfd(m), psa, pd) ||
+           ranges_overlap(m->hnptxfsiz & 0xFFFF, nptxfd(m), psa, pd);
 }
 
 static unsigned rx_free(const struct otg_model *m)
@@ -340,9 +375,13 @@ static void rx_flush(struct otg_model *m)
 
 /* ---- frames ----------------------------------------------------------------------------- */
 
+/* Frame k starts at the first whole ns at or after origin + k * HFIR / 48 MHz (rounded up),
+ * and frame_index(t) is the largest k with frame_start(k) <= t: the two agree exactly for
+ * every HFIR, so a due SOF is always consumed (an HFIR of 47999, TinyUSB's value, is not a
+ * whole number of ns). */
 static uint64_t frame_start(const struct otg_model *m, int64_t k)
 {
-    return m->frame_origin + (uint64_t)k * m->frame_len_x6 / 6;
+    return m->frame_origin + ((uint64_t)k * m->frame_len_x6 + 5) / 6;
 }
 
 static int64_t frame_index(const struct otg_model *m, uint64_t t)
@@ -413,7 +452,7 @@ static void complete_halt(struct otg_model *m, unsigned n)
 {
     struct channel *c = &m->ch[n];
     c->hcint |= CHH;
-    c->active = c->halting = c->blocked = c->periodic_pending = 0;
+    c->active = c->halting = c->blocked = c->periodic_pending = c->chdis = 0;
     m->tx_used_words -= c->partial_words;
     c->partial_words = 0;
 }
@@ -478,7 +517,7 @@ static void sense_port(struct otg_model *m, uint64_t t)
         m->hprt |= PCSTS | PCDET;
         tlog(m, t, "port: device connected");
     } else if (!sees && (m->hprt & PCSTS)) {
-        m->hprt &= ~PCSTS;
+        m->hprt &= ~(PCSTS | PSUSP); /* a disconnect ends a suspend */
         m->gintsts |= DISCINT;
         port_disable(m);
         m->enable_at = NEVER;
@@ -565,6 +604,7 @@ struct otg_model *otg_create(const char *disk_path, const char *profile_path, ch
     }
     m->plugged = 0; /* the core inserts it with otg_set_plugged() (--plug-at-ms) */
     m->clocked = 1;
+    m->phy_hz = PHY_CLOCK_HZ;
     registers_reset(m);
     return m;
 }
@@ -612,6 +652,19 @@ void otg_set_clocked(struct otg_model *m, int clocked)
     m->clocked = clocked != 0;
 }
 
+void otg_set_phy_clock_hz(struct otg_model *m, uint32_t hz)
+{
+    uint32_t dev = hz > PHY_CLOCK_HZ ? hz - PHY_CLOCK_HZ : PHY_CLOCK_HZ - hz;
+    int off = (uint64_t)dev * 1000000u > (uint64_t)PHY_CLOCK_HZ * PHY_TOLERANCE_PPM;
+    if (off && (!m->phy_off_tolerance || hz != m->phy_hz))
+        emu_log(m->now,
+                "otg: 48 MHz clock at %u Hz, outside USB's +-0.25 %%: no transaction "
+                "will succeed",
+                hz);
+    m->phy_hz = hz;
+    m->phy_off_tolerance = off;
+}
+
 void otg_set_trace(struct otg_model *m, unsigned flags)
 {
     m->trace = flags;
@@ -652,6 +705,20 @@ static uint64_t fit_in_frame(const struct otg_model *m, uint64_t t, unsigned bit
     return frame_start(m, k) + bits_ns(SOF_BITS); /* longer than a frame: start anyway */
 }
 
+/* A disable request at the head of the queue is handled by the scheduler once the bus is
+ * idle: after the transaction in progress (the caller checks m->busy) and the SOF, plus the
+ * scheduler's turn. RM0090 34.17.4 "Halting a channel": the core does not interrupt a
+ * transaction already started on the bus; Linux dwc2 (hcd.c, dwc2_hc_halt) waits for CHH
+ * for the same reason. */
+static uint64_t halt_time(const struct otg_model *m, const struct request *r, uint64_t t)
+{
+    uint64_t when = r->at + bits_ns(HALT_TURN_BITS);
+    if (when < t)
+        when = t;
+    uint64_t sof_end = frame_start(m, frame_index(m, when)) + bits_ns(SOF_BITS);
+    return when < sof_end ? sof_end : when;
+}
+
 /* When the request at the head of the queue can start (>= t), or NEVER if it waits for the
  * firmware (RX FIFO space, a halt, a port) or the bus is busy. */
 static uint64_t head_start_time(const struct otg_model *m, uint64_t t)
@@ -661,7 +728,7 @@ static uint64_t head_start_time(const struct otg_model *m, uint64_t t)
     const struct request *r = &m->q[m->qhead];
     const struct channel *c = &m->ch[r->chan];
     if (r->kind == REQ_HALT)
-        return (ch_is_in(c) && rx_free(m) < 1) ? NEVER : t;
+        return (ch_is_in(c) && rx_free(m) < 1) ? NEVER : halt_time(m, r, t);
     if (c->blocked || !fifo_layout_ok(m))
         return NEVER;
     unsigned mps = ch_mps(c);
@@ -689,7 +756,9 @@ static void start_transaction(struct otg_model *m, uint64_t t)
     struct channel *c = &m->ch[n];
     struct transaction *x = &m->x;
     unsigned mps = ch_mps(c), dpid = ch_dpid(c), addr = ch_dad(c), ep = ch_epnum(c);
-    int bad_phy = (m->hcfg & 3) != 1 || (c->hcchar & (1u << 17)); /* FSLSPCS, LSDEV */
+    /* FSLSPCS, LSDEV, or a 48 MHz clock outside USB's +-0.25 %: the device cannot decode
+     * the token (no answer, TXERR) */
+    int bad_phy = (m->hcfg & 3) != 1 || (c->hcchar & (1u << 17)) || m->phy_off_tolerance;
     unsigned bits;
 
     memset(x, 0, offsetof(struct transaction, data));
@@ -826,6 +895,12 @@ static void finish_transaction(struct otg_model *m, uint64_t t)
         c->hcint |= ACK;
         if (pktcnt == 0) {
             c->hcint |= XFRC;
+            /* Slave mode: the core disables an OUT/SETUP channel itself when the transfer
+             * completes (Linux dwc2 hcd_intr.c, dwc2_complete_non_periodic_xfer: "The channel
+             * is automatically disabled by the core for OUT transfers in Slave mode"). CHENA
+             * reads 0 and no CHH follows unless the firmware asks for a halt. */
+            if (!c->halting)
+                c->active = c->blocked = 0;
             if (!x->is_setup)
                 transfer_done_trace(m, t, n, "done");
             else
@@ -877,8 +952,8 @@ static void try_start(struct otg_model *m, uint64_t t)
         const struct request *r = &m->q[m->qhead];
         unsigned n = r->chan;
         if (r->kind == REQ_HALT) {
-            if (ch_is_in(&m->ch[n]) && rx_free(m) < 1)
-                return;
+            if ((ch_is_in(&m->ch[n]) && rx_free(m) < 1) || halt_time(m, r, t) > t)
+                break;
             q_pop(m);
             process_halt(m, n);
         } else if (r->kind == REQ_IN && ch_pktcnt(&m->ch[n]) == 0) {
@@ -974,15 +1049,20 @@ static void process_events(struct otg_model *m, uint64_t t)
 
 void otg_advance(struct otg_model *m, uint64_t now_ns)
 {
-    for (int guard = 0; guard < 10000000; guard++) {
+    for (;;) {
         uint64_t t = otg_next_event_ns(m);
         if (t > now_ns)
             break;
-        uint64_t before = m->now;
-        int busy_before = m->busy;
         process_events(m, t);
-        if (t == before && busy_before == m->busy && otg_next_event_ns(m) == t)
-            break; /* nothing could progress (never expected): do not spin */
+        /* Everything due at t has been handled, so the next event lies after t. If not, the
+         * model would report the same event forever and the emulator would spin without
+         * advancing time (a firmware in WFI waits for exactly that event): a model bug. */
+        if (otg_next_event_ns(m) <= t) {
+            fprintf(stderr,
+                    "stickemu: internal error: OTG_FS model event at %llu ns never clears\n",
+                    (unsigned long long)t);
+            abort();
+        }
     }
     if (now_ns > m->now)
         m->now = now_ns;
@@ -1116,7 +1196,7 @@ static uint32_t read_reg(struct otg_model *m, uint32_t off, uint64_t t)
         struct channel *c = &m->ch[(off - HC_BASE) / 0x20];
         switch (off & 0x1F) {
         case 0x00:
-            return c->hcchar | (c->active ? CHENA : 0) | (c->halting ? CHDIS : 0);
+            return c->hcchar | (c->active ? CHENA : 0) | (c->halting || c->chdis ? CHDIS : 0);
         case 0x08:
             return c->hcint;
         case 0x0C:
@@ -1137,7 +1217,7 @@ static uint32_t read_reg(struct otg_model *m, uint32_t off, uint64_t t)
     case GUSBCFG:
         return m->gusbcfg;
     case GRSTCTL:
-        return m->grstctl_busy | (m->grstctl_busy & CSRST ? 0 : AHBIDL);
+        return m->grstctl_busy | m->grstctl_txfnum | (m->grstctl_busy & CSRST ? 0 : AHBIDL);
     case GINTSTS:
         return read_gintsts(m);
     case GINTMSK:
@@ -1156,8 +1236,19 @@ static uint32_t read_reg(struct otg_model *m, uint32_t off, uint64_t t)
         return m->gccfg;
     case CID:
         return m->cid;
+    /* Release 2.81a and the hardware configuration of the F407's OTG_FS, as dumped from
+     * silicon in TinyUSB's src/portable/synopsys/dwc2/dwc2_info.md ("ST F207/F407/411/429 FS"):
+     * 8 host channels, slave only, 8-deep request queues. */
     case GSNPSID:
         return 0x4F54281Au;
+    case GHWCFG1:
+        return 0x00000000u;
+    case GHWCFG2:
+        return 0x229DCD20u;
+    case GHWCFG3:
+        return 0x020001E8u;
+    case GHWCFG4:
+        return 0x0FF08030u;
     case HPTXFSIZ:
         return m->hptxfsiz;
     case HCFG:
@@ -1202,6 +1293,7 @@ static void core_soft_reset(struct otg_model *m, uint64_t t)
 
 static void write_grstctl(struct otg_model *m, uint32_t v, uint64_t t)
 {
+    m->grstctl_txfnum = v & TXFNUM; /* a plain field: reads back what was written */
     if (v & CSRST) {
         core_soft_reset(m, t);
         m->grstctl_busy = CSRST;
@@ -1253,7 +1345,7 @@ static void write_hprt(struct otg_model *m, uint32_t v, uint64_t t)
     if ((old & PRES) && !(v & PRES))
         m->hprt &= ~PSUSP; /* end of resume signalling */
     if ((v & PRST) && !(old & PRST)) {
-        m->hprt |= PRST;
+        m->hprt = (m->hprt | PRST) & ~PSUSP; /* a port reset ends a suspend */
         m->prst_since = t;
         port_disable(m);
         abort_transaction(m);
@@ -1287,19 +1379,33 @@ static void write_hcchar(struct otg_model *m, unsigned n, uint32_t v, uint64_t t
 {
     struct channel *c = &m->ch[n];
     c->hcchar = v & HCCHAR_STORED;
+    /* CHDIS and CHENA are read/set bits that only the core clears (RM0090 34.16.3 OTG_FS_HCCHARx).
+     * CHDIS alone flushes the channel's posted requests (RM0090 34.17.4 "Halting a channel":
+     * the way to make room when the queue is full) and stays set; the next write with CHENA
+     * is then a disable request, as with CHDIS and CHENA together. ST's HAL (USB_HC_Halt)
+     * halts in these two steps. */
+    if ((v & CHDIS) && !(v & CHENA) && !c->halting) {
+        c->chdis = 1;
+        q_flush_channel(m, n, 0);
+    }
     if (!(v & CHENA))
-        return; /* CHENA can only be cleared by the core; a lone CHDIS does nothing */
-    if (v & CHDIS) {
+        return;
+    if ((v & CHDIS) || c->chdis) {
         if (c->halting)
             return; /* already halting */
         if (m->qcount >= QDEPTH) {
             violation(m, t, "channel %u halt with the request queue full: ignored", n);
             return;
         }
+        /* Also on an idle channel (an OUT channel the core disabled at XFRC): the request
+         * goes through the queue and ends in CHH. ST's HAL halts after every OUT XFRC and
+         * waits for that CHH, which the silicon gives. */
         c->halting = 1;
         c->active = 1;
+        c->chdis = 0;
         q_flush_channel(m, n, 0);
-        q_push(m, REQ_HALT, n);
+        q_push(m, REQ_HALT, n)->at = t;
+        try_start(m, t);
         return;
     }
     if (c->halting) {
@@ -1311,6 +1417,13 @@ static void write_hcchar(struct otg_model *m, unsigned n, uint32_t v, uint64_t t
                   "channel %u enabled with an invalid FIFO layout (GRXFSIZ=%u, "
                   "HNPTXFSIZ=0x%08x; RM0090: 16..256 words each, 320 in all)",
                   n, rxfd(m), m->hnptxfsiz);
+    if (!m->ptx_overlap_reported && ptx_overlaps(m)) {
+        m->ptx_overlap_reported = 1;
+        violation(m, t,
+                  "FIFO layout: HPTXFSIZ=0x%08x overlaps GRXFSIZ=%u or HNPTXFSIZ=0x%08x (periodic "
+                  "TX data would corrupt them)",
+                  m->hptxfsiz, rxfd(m), m->hnptxfsiz);
+    }
     int was_active = c->active;
     if (!was_active) {
         c->active = 1;
@@ -1414,6 +1527,12 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         case 0x10:
             c->hctsiz = v & 0x7FFFFFFFu;
             break;
+        case 0x04:
+        case 0x14:
+            if (v) /* writing the reset value keeps a reserved register as RM0090 asks */
+                violation(m, t, "write 0x%08x to %s of channel %u: reserved on OTG_FS", v,
+                          (off & 0x1F) == 4 ? "HCSPLT" : "HCDMA", n);
+            break;
         default:
             break;
         }
@@ -1451,9 +1570,11 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         break;
     case GRXFSIZ:
         m->grxfsiz = v & 0xFFFF;
+        m->ptx_overlap_reported = 0;
         break;
     case HNPTXFSIZ:
         m->hnptxfsiz = v;
+        m->ptx_overlap_reported = 0;
         break;
     case GCCFG:
         m->gccfg = v & 0x003D0000u;
@@ -1464,6 +1585,11 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         break;
     case HPTXFSIZ:
         m->hptxfsiz = v;
+        m->ptx_overlap_reported = 0;
+        break;
+    case GDFIFOCFG:
+        if (v)
+            violation(m, t, "write 0x%08x to GDFIFOCFG: reserved on OTG_FS", v);
         break;
     case HCFG:
         m->hcfg = v & 3;

@@ -48,6 +48,11 @@ void otg_set_plugged(struct otg_model *m, int plugged, uint64_t now_ns);
 /* OTGFSEN clock enable and a 48 MHz clock present; without it register writes are ignored
  * and reads return 0. */
 void otg_set_clocked(struct otg_model *m, int clocked);
+/* The frequency of the 48 MHz clock (PLL48CK) in Hz as the board delivers it, worst case
+ * within its source's accuracy (48000000 until told). USB 2.0 7.1.11 allows a full-speed
+ * host +-0.25 % (RM0090 7.3.2 PLLQ: OTG_FS needs 48 MHz); outside it every
+ * transaction fails as on the bus (the device cannot decode the token: TXERR). */
+void otg_set_phy_clock_hz(struct otg_model *m, uint32_t hz);
 
 /* Register / FIFO access at offset from OTG_FS_BASE_ADDR; size is 1, 2 or 4. */
 uint32_t otg_read(struct otg_model *m, uint32_t offset, unsigned size, uint64_t now_ns);

@@ -200,6 +200,15 @@ static void update_otg_clock(struct machine *m)
     if (clocked != m->otg_clocked) {
         m->otg_clocked = clocked;
         otg_set_clocked(m->otg, clocked);
+        if (clocked) {
+            /* A PLL fed from HSI carries HSI's error: +-1 % at 25 C (DS8626, HSI oscillator
+             * characteristics), four times USB's +-0.25 %. Strict reading: the worst case. */
+            const char *why;
+            uint64_t usb = pll_vco_hz(m, &why) / ((r->pllcfgr >> 24) & 0xFu);
+            if (!(r->pllcfgr & PLLCFGR_SRC_HSE))
+                usb += usb / 100;
+            otg_set_phy_clock_hz(m->otg, (uint32_t)usb);
+        }
     }
 }
 

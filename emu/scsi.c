@@ -69,14 +69,15 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /* Media-access commands need a medium that has become ready. */
-static int medium_ready(struct scsi_lun *lun, struct scsi_reply *r, int is_tur)
+static int medium_ready(struct scsi_lun *lun, struct scsi_reply *r, int is_tur, uint64_t now)
 {
     if (lun->kind == SCSI_LUN_EMPTY || lun->blocks == 0) {
         fail(lun, r, 0x02, 0x3A, 0x00); /* MEDIUM NOT PRESENT */
         return 0;
     }
-    if (lun->not_ready_left > 0) {
-        if (is_tur)
+    /* Readiness by count and by time: a host that polls faster does not get ready sooner. */
+    if (lun->not_ready_left > 0 || now < lun->ready_at_ns) {
+        if (is_tur && lun->not_ready_left > 0)
             lun->not_ready_left--;
         fail(lun, r, 0x02, 0x04, 0x01); /* BECOMING READY */
         return 0;
@@ -85,7 +86,7 @@ static int medium_ready(struct scsi_lun *lun, struct scsi_reply *r, int is_tur)
 }
 
 void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const uint8_t cdb[16],
-                  struct scsi_reply *r)
+                  uint64_t now, struct scsi_reply *r)
 {
     memset(r, 0, sizeof(*r));
     uint8_t op = cdb[0];
@@ -99,7 +100,7 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
 
     switch (op) {
     case OP_TEST_UNIT_READY:
-        if (!medium_ready(lun, r, 1))
+        if (!medium_ready(lun, r, 1, now))
             return;
         break;
 
@@ -157,11 +158,13 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
     }
 
     case OP_READ_CAPACITY10: {
-        if (!medium_ready(lun, r, 0))
+        if (!medium_ready(lun, r, 0, now))
             return;
         uint64_t last = quirks->capacity_off_by_one ? lun->blocks : lun->blocks - 1;
         put_be32(r->data, last > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)last);
         put_be32(r->data + 4, lun->block_size);
+        if (lun->raw_capacity)
+            memcpy(r->data, lun->capacity_reply, 8);
         r->data_len = 8;
         break;
     }
@@ -172,7 +175,7 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
         r->is_read10 = 1;
         r->lba = lba;
         r->blocks = count;
-        if (!medium_ready(lun, r, 0))
+        if (!medium_ready(lun, r, 0, now))
             return;
         if (quirks->max_sectors && count > quirks->max_sectors) {
             fail(lun, r, 0x05, 0x24, 0x00); /* INVALID FIELD IN CDB */

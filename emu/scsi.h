@@ -16,6 +16,9 @@ struct scsi_lun {
     uint8_t sense_key, asc, ascq;
     int unit_attention;      /* pending 06/28/00 */
     unsigned not_ready_left; /* TEST UNIT READY failures still to come */
+    uint64_t ready_at_ns;    /* media commands say BECOMING READY before this time */
+    int raw_capacity;        /* READ CAPACITY(10) answers capacity_reply as it is */
+    uint8_t capacity_reply[8];
 };
 
 struct scsi_quirks {
@@ -38,8 +41,9 @@ struct scsi_reply {
     uint32_t lba, blocks; /* for the trace */
 };
 
+/* now_ns: the device's time, for readiness by time (ready_at_ns). */
 void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const uint8_t cdb[16],
-                  struct scsi_reply *reply);
+                  uint64_t now_ns, struct scsi_reply *reply);
 /* Reads len bytes of the medium at offset into buf (zeros where there is no image). */
 void scsi_read_medium(const struct scsi_lun *lun, uint64_t offset, uint8_t *buf, size_t len);
 /* "READ(10)" etc., for the trace. */

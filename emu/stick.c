@@ -18,7 +18,13 @@
 #define MAX_LUNS    16
 #define EP_BULK_IN  1
 #define EP_BULK_OUT 2
-#define EP_INTR_IN  3 /* only declared with extra_descriptors=2; always NAKs */
+#define EP_INTR_IN  3 /* only declared with extra_descriptors=2 or composite=hid; always NAKs */
+#define PATH_LEN    256
+#define CONFIG_MAX  4096 /* longest configuration descriptor the model builds */
+/* composite= bits: interfaces before the mass-storage one. */
+#define COMPOSITE_HID 1u /* a HID interface (interrupt IN 0x83) */
+#define COMPOSITE_CDC                                                                              \
+    2u /* an IAD and a CDC ACM pair: comm (interrupt 0x84), data (bulk 0x85/0x06) */
 
 #define MS 1000000ull
 #define US 1000ull
@@ -34,6 +40,20 @@ struct profile {
     unsigned txerr_every, babble_once;
     uint64_t disconnect_after_bytes;
     unsigned block_size, garbage_descriptors, stall_all, extra_descriptors, strings;
+    /* per LUN: an image of its own, a raw READ CAPACITY(10) reply */
+    char lun_image[MAX_LUNS][PATH_LEN];
+    int has_capacity[MAX_LUNS];
+    uint64_t capacity[MAX_LUNS];
+    /* the medium changes after N READ(10)s: other data, other latency */
+    char second_image[PATH_LEN];
+    unsigned second_image_after_reads, second_read_latency_us;
+    int has_second_latency;
+    unsigned not_ready_ms, last_sector_bug, hang_above_sectors;
+    /* composite devices and long configuration descriptors */
+    unsigned composite, msc_alt_setting, config_padding, config_tail;
+    /* a stick that stays alive on its capacitors through short VBUS gaps */
+    unsigned vbus_off_min_ms, warm_reset_hang;
+    unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -49,6 +69,14 @@ struct stick {
     unsigned trace;
 
     int powered, on_bus, reset_seen;
+    int hung;        /* warm_reset_hang: answers nothing until a long enough VBUS-off */
+    uint64_t off_at; /* when VBUS went off (vbus_off_min_ms) */
+    int image_lun;   /* the LUN holding the --stick image, or -1 */
+    int second_fd;   /* second_image, or -1 */
+    int first_fd;    /* the image LUN's first medium once switched */
+    int ever_powered;
+    int switched;         /* the second medium / latency is in effect */
+    unsigned alt;         /* current alternate setting of the mass-storage interface */
     uint64_t moved_bytes; /* payload both ways, for disconnect_after_bytes */
     unsigned address;
     uint64_t ready_at; /* reset recovery / SET_ADDRESS recovery */
@@ -56,7 +84,7 @@ struct stick {
 
     struct {
         enum ep0_phase phase;
-        uint8_t buf[256];
+        uint8_t buf[CONFIG_MAX];
         size_t len, sent, wlength;
         int done, toggle, stalled;
         enum ep0_action action;
@@ -71,6 +99,7 @@ struct stick {
         unsigned lun, cmd_index;
         uint8_t status, opcode;
         int from_medium, stall_after_data, zlp_sent, csw_stalled, read10;
+        int hang;          /* last_sector_bug: the data never comes (until Reset Recovery) */
         uint32_t csw_sent; /* CSW bytes the host has ACKed (a CSW spans packets below 16) */
         uint8_t cbw[31];
         size_t cbw_len;
@@ -163,11 +192,21 @@ static const struct num_key num_keys[] = {
     K(inquiry_needs_36, 0, 1),
     K(txerr_every, 0, 1000000),
     K(babble_once, 0, 1000000),
-    K(block_size, 128, 8192),
+    K(block_size, 128, 65536),
     K(garbage_descriptors, 0, 2),
     K(stall_all, 0, 1),
     K(extra_descriptors, 0, 2),
     K(strings, 0, 1),
+    K(second_image_after_reads, 0, 100000000),
+    K(not_ready_ms, 0, 600000),
+    K(last_sector_bug, 0, 1024),
+    K(hang_above_sectors, 0, 65535),
+    K(msc_alt_setting, 0, 1),
+    K(config_padding, 0, 3800),
+    K(config_tail, 0, 3800),
+    K(vbus_off_min_ms, 0, 60000),
+    K(warm_reset_hang, 0, 1),
+    K(deaf_after_reset_ms, 0, 5000),
 };
 #undef K
 
@@ -177,8 +216,33 @@ static int profile_set(struct profile *p, const char *key, const char *val, char
     unsigned long long v;
     if (!strncmp(key, "lun.", 4)) {
         unsigned long long n;
-        if (!parse_number(key + 4, &n) || n >= MAX_LUNS) {
+        char num[8] = "", *dot = strchr(key + 4, '.');
+        size_t len = dot ? (size_t)(dot - (key + 4)) : strlen(key + 4);
+        if (len && len < sizeof num)
+            memcpy(num, key + 4, len);
+        if (!parse_number(num, &n) || n >= MAX_LUNS) {
             set_err(err, err_len, "%s: bad LUN number in key '%s'", where, key);
+            return 0;
+        }
+        if (dot && !strcmp(dot, ".image")) {
+            if (!*val || strlen(val) >= PATH_LEN) {
+                set_err(err, err_len, "%s: %s needs a path", where, key);
+                return 0;
+            }
+            snprintf(p->lun_image[n], PATH_LEN, "%s", val);
+            return 1;
+        }
+        if (dot && !strcmp(dot, ".read_capacity")) {
+            if (!parse_number(val, &v)) {
+                set_err(err, err_len, "%s: %s needs a 64-bit number", where, key);
+                return 0;
+            }
+            p->has_capacity[n] = 1;
+            p->capacity[n] = v;
+            return 1;
+        }
+        if (dot) {
+            set_err(err, err_len, "%s: unknown key '%s'", where, key);
             return 0;
         }
         if (!strcmp(val, "disk"))
@@ -202,6 +266,50 @@ static int profile_set(struct profile *p, const char *key, const char *val, char
             p->get_max_lun = (int)v;
         else {
             set_err(err, err_len, "%s: get_max_lun must be 0..255, stall or zlp", where);
+            return 0;
+        }
+        return 1;
+    }
+    if (!strcmp(key, "read_capacity")) {
+        if (!parse_number(val, &v)) {
+            set_err(err, err_len, "%s: read_capacity needs a 64-bit number", where);
+            return 0;
+        }
+        for (int i = 0; i < MAX_LUNS; i++) {
+            p->has_capacity[i] = 1;
+            p->capacity[i] = v;
+        }
+        return 1;
+    }
+    if (!strcmp(key, "second_image")) {
+        if (!*val || strlen(val) >= PATH_LEN) {
+            set_err(err, err_len, "%s: second_image needs a path", where);
+            return 0;
+        }
+        snprintf(p->second_image, PATH_LEN, "%s", val);
+        return 1;
+    }
+    if (!strcmp(key, "second_read_latency_us")) {
+        if (!parse_number(val, &v) || v > 100000000) {
+            set_err(err, err_len, "%s: second_read_latency_us must be a number in 0..100000000",
+                    where);
+            return 0;
+        }
+        p->second_read_latency_us = (unsigned)v;
+        p->has_second_latency = 1;
+        return 1;
+    }
+    if (!strcmp(key, "composite")) {
+        if (!strcmp(val, "none"))
+            p->composite = 0;
+        else if (!strcmp(val, "hid"))
+            p->composite = COMPOSITE_HID;
+        else if (!strcmp(val, "cdc"))
+            p->composite = COMPOSITE_CDC;
+        else if (!strcmp(val, "cdc+hid"))
+            p->composite = COMPOSITE_CDC | COMPOSITE_HID;
+        else {
+            set_err(err, err_len, "%s: composite must be none, hid, cdc or cdc+hid", where);
             return 0;
         }
         return 1;
@@ -276,6 +384,18 @@ static int profile_load(struct profile *p, const char *path, char *err, size_t e
         set_err(err, err_len, "profile %s: bulk_mps must be 8, 16, 32 or 64", path);
         ok = 0;
     }
+    if (ok && (p->second_image[0] || p->has_second_latency) && !p->second_image_after_reads) {
+        set_err(err, err_len,
+                "profile %s: second_image/second_read_latency_us need "
+                "second_image_after_reads >= 1",
+                path);
+        ok = 0;
+    }
+    if (ok && p->config_padding + p->config_tail > CONFIG_MAX - 200) {
+        set_err(err, err_len, "profile %s: config_padding + config_tail above %d", path,
+                CONFIG_MAX - 200);
+        ok = 0;
+    }
     return ok;
 }
 
@@ -295,6 +415,21 @@ static void trace_usb(const struct stick *s, uint64_t now, const char *fmt, ...)
     emu_log(now, "usb: stick %s", buf);
 }
 
+static int open_image(const char *path, int *fd, uint64_t *bytes, char *err, size_t err_len)
+{
+    struct stat st;
+    *fd = open(path, O_RDONLY);
+    if (*fd < 0 || fstat(*fd, &st) < 0) {
+        set_err(err, err_len, "disk image %s: %s", path, strerror(errno));
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        return 0;
+    }
+    *bytes = (uint64_t)st.st_size;
+    return 1;
+}
+
 struct stick *stick_create(const char *disk_path, const char *profile_path, char *err,
                            size_t err_len)
 {
@@ -304,47 +439,55 @@ struct stick *stick_create(const char *disk_path, const char *profile_path, char
         return NULL;
     }
     profile_defaults(&s->p);
+    s->image_lun = -1;
+    s->second_fd = s->first_fd = -1;
+    for (unsigned i = 0; i < MAX_LUNS; i++)
+        s->lun[i].fd = -1;
     if (profile_path && !profile_load(&s->p, profile_path, err, err_len)) {
         free(s);
         return NULL;
     }
     int fd = -1;
     uint64_t image_bytes = 0;
-    if (disk_path) {
-        fd = open(disk_path, O_RDONLY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            set_err(err, err_len, "disk image %s: %s", disk_path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            free(s);
-            return NULL;
-        }
-        image_bytes = (uint64_t)st.st_size;
+    if (disk_path && !open_image(disk_path, &fd, &image_bytes, err, err_len)) {
+        free(s);
+        return NULL;
     }
-    int image_used = 0;
     for (unsigned i = 0; i < MAX_LUNS; i++) {
         struct scsi_lun *l = &s->lun[i];
         l->kind = s->p.lun_kind[i];
-        l->fd = -1;
         l->block_size = s->p.block_size;
+        l->raw_capacity = s->p.has_capacity[i];
+        for (int b = 0; b < 8; b++)
+            l->capacity_reply[b] = (uint8_t)(s->p.capacity[i] >> (56 - 8 * b));
+        uint64_t bytes;
         if (l->kind == SCSI_LUN_CDROM) {
             l->block_size = 2048;
             l->blocks = 1024; /* a 2 MB zero-filled "installer" disc */
-        } else if (l->kind == SCSI_LUN_DISK && i < s->p.luns && !image_used) {
-            image_used = 1;
+        } else if (l->kind == SCSI_LUN_DISK && s->p.lun_image[i][0]) {
+            if (!open_image(s->p.lun_image[i], &l->fd, &bytes, err, err_len))
+                goto fail;
+            l->blocks = bytes / l->block_size;
+        } else if (l->kind == SCSI_LUN_DISK && i < s->p.luns && s->image_lun < 0 && fd >= 0) {
+            s->image_lun = (int)i;
             l->fd = fd;
             l->blocks = image_bytes / l->block_size;
         } else if (l->kind == SCSI_LUN_DISK) {
             l->blocks = (1u << 20) / l->block_size; /* further disks: 1 MB of zeros */
         }
     }
-    if (!image_used && fd >= 0)
+    if (s->image_lun < 0 && fd >= 0)
         close(fd);
+    if (s->p.second_image[0] &&
+        !open_image(s->p.second_image, &s->second_fd, &image_bytes, err, err_len))
+        goto fail;
     s->quirks.capacity_off_by_one = (int)s->p.capacity_off_by_one;
     s->quirks.inquiry_needs_36 = (int)s->p.inquiry_needs_36;
     s->quirks.max_sectors = s->p.max_sectors;
     return s;
+fail:
+    stick_destroy(s);
+    return NULL;
 }
 
 void stick_destroy(struct stick *s)
@@ -352,8 +495,12 @@ void stick_destroy(struct stick *s)
     if (!s)
         return;
     for (unsigned i = 0; i < MAX_LUNS; i++)
-        if (s->lun[i].fd >= 0)
+        if (s->lun[i].fd >= 0 && s->lun[i].fd != s->second_fd)
             close(s->lun[i].fd);
+    if (s->second_fd >= 0)
+        close(s->second_fd);
+    if (s->first_fd >= 0)
+        close(s->first_fd);
     free(s);
 }
 
@@ -394,17 +541,34 @@ static void device_reset(struct stick *s)
 
 void stick_power(struct stick *s, int on, uint64_t now_ns)
 {
-    (void)now_ns;
+    uint64_t min_off = (uint64_t)s->p.vbus_off_min_ms * MS;
+    if (!on) {
+        s->powered = s->on_bus = 0;
+        s->off_at = now_ns;
+        if (min_off)
+            return; /* vbus_off_min_ms: the state waits on the device's capacitors */
+    } else if (min_off && s->ever_powered && now_ns - s->off_at < min_off) {
+        /* Off too briefly: address, configuration, SCSI state and a hang all survive. */
+        s->powered = s->on_bus = 1;
+        trace_usb(s, now_ns, "VBUS back after %llu us: state kept",
+                  (unsigned long long)((now_ns - s->off_at) / US));
+        return;
+    }
     s->powered = on;
     s->on_bus = on;
     s->reset_seen = 0;
     s->moved_bytes = 0;
+    s->hung = 0;
     device_reset(s);
+    if (!on)
+        return;
+    s->ever_powered = 1;
     for (unsigned i = 0; i < MAX_LUNS; i++) {
         struct scsi_lun *l = &s->lun[i];
         l->sense_key = l->asc = l->ascq = 0;
         l->unit_attention = (int)s->p.unit_attention;
         l->not_ready_left = l->fd >= 0 ? s->p.not_ready_count : 0;
+        l->ready_at_ns = l->fd >= 0 ? now_ns + (uint64_t)s->p.not_ready_ms * MS : 0;
     }
 }
 
@@ -412,9 +576,16 @@ void stick_bus_reset(struct stick *s, uint64_t now_ns)
 {
     if (!stick_on_bus(s))
         return;
+    if (s->p.warm_reset_hang && s->configured && !s->hung) {
+        /* Some USB 3.0 sticks: a reset that finds them configured (the host restarted, VBUS
+         * stayed up) leaves them dead until power goes away for long enough. */
+        s->hung = 1;
+        trace_usb(s, now_ns, "bus reset while configured: hangs until VBUS is off");
+    }
     device_reset(s);
     s->reset_seen = 1;
-    s->ready_at = now_ns + 10 * MS; /* reset recovery time */
+    /* reset recovery time, and a device that needs longer to wake up */
+    s->ready_at = now_ns + 10 * MS + (uint64_t)s->p.deaf_after_reset_ms * MS;
     for (unsigned i = 0; i < MAX_LUNS; i++)
         s->lun[i].unit_attention = (int)s->p.unit_attention;
     trace_usb(s, now_ns, "bus reset");
@@ -424,7 +595,7 @@ void stick_bus_reset(struct stick *s, uint64_t now_ns)
  * injected transaction errors. */
 static int token_for_us(struct stick *s, unsigned addr, uint64_t now)
 {
-    if (!stick_on_bus(s) || !s->reset_seen || now < s->ready_at || addr != s->address)
+    if (!stick_on_bus(s) || s->hung || !s->reset_seen || now < s->ready_at || addr != s->address)
         return 0;
     s->transactions++;
     if (s->p.txerr_every && s->transactions % s->p.txerr_every == 0)
@@ -449,6 +620,11 @@ static size_t device_descriptor(const struct stick *s, uint8_t *d)
                                      0,  0, 0,    0x00, 0x01, 1, 2, 3,  1};
     memcpy(d, tmpl, 18);
     d[7] = (uint8_t)s->p.ep0_mps;
+    if (s->p.composite & COMPOSITE_CDC) {
+        d[4] = 0xEF; /* Miscellaneous, Common Class, Interface Association (IAD ECN) */
+        d[5] = 0x02;
+        d[6] = 0x01;
+    }
     d[8] = (uint8_t)s->p.vid;
     d[9] = (uint8_t)(s->p.vid >> 8);
     d[10] = (uint8_t)s->p.pid;
@@ -475,6 +651,47 @@ static size_t put_endpoint(uint8_t *d, uint8_t addr, uint8_t attr, unsigned mps,
     return 7;
 }
 
+/* The mass-storage interface's number: one per interface declared before it. */
+static unsigned msc_iface(const struct stick *s)
+{
+    return (s->p.composite & COMPOSITE_CDC ? 2u : 0u) + (s->p.composite & COMPOSITE_HID ? 1u : 0u);
+}
+
+static int has_intr_in(const struct stick *s)
+{
+    return s->p.extra_descriptors >= 2 || (s->p.composite & COMPOSITE_HID);
+}
+
+/* The bulk pair exists once configured, and in the mass-storage alternate setting. */
+static int bulk_active(const struct stick *s)
+{
+    return s->configured && s->alt == s->p.msc_alt_setting;
+}
+
+static size_t put_bytes(uint8_t *d, const uint8_t *src, size_t n)
+{
+    memcpy(d, src, n);
+    return n;
+}
+
+/* n bytes of vendor-specific descriptors (type 0xFF, at most 255 bytes each, none shorter
+ * than 2): what a long configuration descriptor is made of, for a host to skip by bLength. */
+static size_t put_padding(uint8_t *d, unsigned n)
+{
+    size_t pos = 0;
+    while (n) {
+        unsigned len = n > 255 ? 255 : n;
+        if (n - len == 1)
+            len--; /* never leave a 1-byte remainder */
+        memset(d + pos, 0xA5, len);
+        d[pos] = (uint8_t)len;
+        d[pos + 1] = 0xFF;
+        pos += len;
+        n -= len;
+    }
+    return pos;
+}
+
 static size_t config_descriptor(const struct stick *s, uint8_t *d)
 {
     size_t n = 0;
@@ -489,17 +706,46 @@ static size_t config_descriptor(const struct stick *s, uint8_t *d)
         return sizeof(junk);
     }
     static const uint8_t cfg[9] = {9, 2, 0, 0, 1, 1, 0, 0x80, 50};
-    memcpy(d, cfg, 9);
-    n = 9;
-    uint8_t *itf = d + n;
+    n = put_bytes(d, cfg, 9);
+    if (s->p.composite & COMPOSITE_CDC) {
+        /* USB CDC 1.2 ACM: IAD, communication interface with its functional descriptors and
+         * notification endpoint, data interface with a bulk pair of its own. */
+        static const uint8_t cdc[] = {
+            8, 0x0B, 0,    2,    0x02, 0x02, 0x01, 0,       /* IAD: interfaces 0-1 */
+            9, 4,    0,    0,    1,    0x02, 0x02, 0x01, 0, /* comm interface 0 */
+            5, 0x24, 0,    0x10, 0x01,                      /* header */
+            5, 0x24, 1,    0x00, 0x01,                      /* call management */
+            4, 0x24, 2,    0x02,                            /* ACM */
+            5, 0x24, 6,    0,    1,                         /* union: 0 controls 1 */
+            7, 5,    0x84, 3,    8,    0,    16,            /* notification IN */
+            9, 4,    1,    0,    2,    0x0A, 0x00, 0x00, 0, /* data interface 1 */
+            7, 5,    0x85, 2,    64,   0,    0,             /* data IN: bulk, not ours */
+            7, 5,    0x06, 2,    64,   0,    0};            /* data OUT */
+        n += put_bytes(d + n, cdc, sizeof cdc);
+    }
+    if (s->p.composite & COMPOSITE_HID) {
+        uint8_t hid[] = {9, 4,    0,    0,    1, 0x03, 0x00, 0x00, 0, /* HID interface, no boot */
+                         9, 0x21, 0x11, 0x01, 0, 1,    0x22, 34,   0};
+        hid[2] = (uint8_t)(msc_iface(s) - 1);
+        n += put_bytes(d + n, hid, sizeof hid);
+        n += put_endpoint(d + n, 0x80 | EP_INTR_IN, 0x03, 8, 10);
+    }
+    n += put_padding(d + n, s->p.config_padding);
     static const uint8_t itf_tmpl[9] = {9, 4, 0, 0, 2, 0x08, 0x06, 0x50, 0};
-    memcpy(itf, itf_tmpl, 9);
-    n += 9;
+    if (s->p.msc_alt_setting) {
+        /* Alternate setting 0 has no endpoints and is not mass storage; 1 is. */
+        static const uint8_t alt0[9] = {9, 4, 0, 0, 0, 0xFF, 0x00, 0x00, 0};
+        n += put_bytes(d + n, alt0, 9);
+        d[n - 7] = (uint8_t)msc_iface(s);
+    }
+    uint8_t *itf = d + n;
+    n += put_bytes(itf, itf_tmpl, 9);
+    itf[2] = (uint8_t)msc_iface(s);
+    itf[3] = (uint8_t)s->p.msc_alt_setting;
     if (s->p.extra_descriptors >= 1) {
         /* A class/vendor-specific descriptor a host must skip by bLength. */
         static const uint8_t extra[5] = {5, 0x24, 0x01, 0x10, 0x01};
-        memcpy(d + n, extra, 5);
-        n += 5;
+        n += put_bytes(d + n, extra, 5);
     }
     if (s->p.extra_descriptors >= 2) {
         itf[4] = 3; /* plus an interrupt IN endpoint the host must ignore */
@@ -507,8 +753,10 @@ static size_t config_descriptor(const struct stick *s, uint8_t *d)
     }
     n += put_endpoint(d + n, 0x80 | EP_BULK_IN, 0x02, s->p.bulk_mps, 0);
     n += put_endpoint(d + n, EP_BULK_OUT, 0x02, s->p.bulk_mps, 0);
+    n += put_padding(d + n, s->p.config_tail);
     d[2] = (uint8_t)n;
     d[3] = (uint8_t)(n >> 8);
+    d[4] = (uint8_t)(msc_iface(s) + 1);
     return n;
 }
 
@@ -628,7 +876,7 @@ static int ep0_request(struct stick *s, const uint8_t *r, uint64_t now)
                 if (!s->reset_required)
                     s->out_halt = 0;
             }
-        } else if (index == (0x80 | EP_INTR_IN) && s->p.extra_descriptors >= 2) {
+        } else if (index == (0x80 | EP_INTR_IN) && has_intr_in(s)) {
             /* nothing to clear */
         } else {
             return 0;
@@ -638,18 +886,24 @@ static int ep0_request(struct stick *s, const uint8_t *r, uint64_t now)
     case 0x0001: /* CLEAR_FEATURE device (remote wakeup) */
         return value == 1;
     case 0x010B: /* SET_INTERFACE */
-        if (!s->configured || value || index)
+        if (!s->configured || index > msc_iface(s) ||
+            value > (index == msc_iface(s) ? s->p.msc_alt_setting : 0))
             return 0;
-        s->in_toggle = s->out_toggle = 0;
+        if (index == msc_iface(s)) {
+            s->alt = value;
+            s->in_toggle = s->out_toggle = 0;
+            s->in_halt = s->out_halt = 0;
+            trace_usb(s, now, "interface %u alternate setting %u", index, value);
+        }
         return 1;
     case 0x810A: /* GET_INTERFACE */
-        if (!s->configured || index)
+        if (!s->configured || index > msc_iface(s))
             return 0;
-        b[0] = 0;
+        b[0] = (uint8_t)(index == msc_iface(s) ? s->alt : 0);
         n = 1;
         break;
-    case 0xA1FE: /* GET_MAX_LUN */
-        if (!s->configured || value || index || (r[6] | r[7] << 8) != 1)
+    case 0xA1FE: /* GET_MAX_LUN: wIndex names the mass-storage interface, or STALL */
+        if (!s->configured || value || index != msc_iface(s) || (r[6] | r[7] << 8) != 1)
             return 0;
         if (s->p.get_max_lun == -1)
             return 0;
@@ -661,7 +915,7 @@ static int ep0_request(struct stick *s, const uint8_t *r, uint64_t now)
         n = 1;
         break;
     case 0x21FF: /* Bulk-Only Mass Storage Reset */
-        if (!s->configured || value || index || r[6] || r[7])
+        if (!s->configured || value || index != msc_iface(s) || r[6] || r[7])
             return 0;
         bot_reset(s, now);
         return 1;
@@ -680,6 +934,7 @@ static void ep0_finish_status(struct stick *s, uint64_t now)
         trace_usb(s, now, "address %u", s->address);
     } else if (s->ep0.action == ACT_SET_CONFIG) {
         s->configured = (int)s->ep0.action_value;
+        s->alt = 0;
         s->in_halt = s->out_halt = s->in_toggle = s->out_toggle = s->reset_required = 0;
         memset(&s->bot, 0, sizeof(s->bot));
         trace_usb(s, now, "configuration %u", s->configured);
@@ -822,7 +1077,18 @@ static void handle_cbw(struct stick *s, const uint8_t *d, size_t len, uint64_t n
     s->bot.lun = lun;
     s->bot.cmd_index = s->cmds;
     s->bot.opcode = cdb[0];
-    scsi_command(&s->lun[lun], &s->quirks, cdb, &r);
+    if (cdb[0] == 0x28 && s->p.second_image_after_reads && !s->switched &&
+        s->read10_cmds >= s->p.second_image_after_reads) {
+        /* From this READ(10) on, the medium (and its latency) is the second one. */
+        s->switched = 1;
+        if (s->second_fd >= 0 && s->image_lun >= 0) {
+            s->first_fd = s->lun[s->image_lun].fd;
+            s->lun[s->image_lun].fd = s->second_fd;
+            s->second_fd = -1;
+        }
+        trace_usb(s, now, "medium changes after %u READ(10)s", s->read10_cmds);
+    }
+    scsi_command(&s->lun[lun], &s->quirks, cdb, now, &r);
     if (r.is_read10 && r.status == SCSI_GOOD)
         s->read10_cmds++;
 
@@ -861,7 +1127,16 @@ static void handle_cbw(struct stick *s, const uint8_t *d, size_t len, uint64_t n
         s->bot.medium_offset = r.medium_offset;
         s->bot.read10 = r.is_read10;
         memcpy(s->bot.reply, r.data, sizeof(r.data));
-        s->bot.data_ready_at = now + (r.is_read10 ? (uint64_t)s->p.read_latency_us * US : 0);
+        unsigned latency = s->switched && s->p.has_second_latency ? s->p.second_read_latency_us
+                                                                  : s->p.read_latency_us;
+        s->bot.data_ready_at = now + (r.is_read10 ? (uint64_t)latency * US : 0);
+        /* last_sector_bug: a multi-block READ(10) touching the last N blocks hangs the
+         * reader's firmware; single-block reads work (Linux sd.c SD_LAST_BUGGY_SECTORS). */
+        uint64_t blocks = s->lun[lun].blocks;
+        s->bot.hang =
+            r.is_read10 && ((s->p.last_sector_bug && r.blocks > 1 &&
+                             (uint64_t)r.lba + r.blocks + s->p.last_sector_bug > blocks) ||
+                            (s->p.hang_above_sectors && r.blocks > s->p.hang_above_sectors));
     }
     if (s->bot.phase == BOT_CSW)
         s->bot.csw_ready_at = now + (uint64_t)s->p.csw_latency_us * US;
@@ -878,7 +1153,7 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
         return STICK_NAK;
     *pid = (unsigned)s->in_toggle;
     if (s->bot.phase == BOT_DATA_IN) {
-        if (now < s->bot.data_ready_at)
+        if (now < s->bot.data_ready_at || s->bot.hang)
             return STICK_NAK;
         uint32_t n = s->bot.dev_len - s->bot.sent;
         if (n > s->p.bulk_mps)
@@ -970,6 +1245,8 @@ enum stick_reply stick_out(struct stick *s, unsigned addr, unsigned ep, unsigned
             return STICK_SILENT;
         return ep0_out(s, pid, len, now_ns);
     }
+    if (ep == EP_BULK_OUT && s->configured && !bulk_active(s))
+        return STICK_SILENT; /* not part of the current alternate setting */
     if (ep == EP_BULK_OUT && !s->p.stall_all)
         return s->configured ? bulk_out(s, pid, data, len, now_ns) : STICK_STALL;
     if (ep == EP_BULK_OUT)
@@ -989,9 +1266,11 @@ enum stick_reply stick_in(struct stick *s, unsigned addr, unsigned ep, uint8_t *
         return ep0_in(s, buf, len, pid);
     if (s->p.stall_all && (ep == EP_BULK_IN || ep == EP_INTR_IN))
         return STICK_STALL;
+    if (ep == EP_BULK_IN && s->configured && !bulk_active(s))
+        return STICK_SILENT; /* not part of the current alternate setting */
     if (ep == EP_BULK_IN)
         return s->configured ? bulk_in(s, buf, len, pid, now_ns) : STICK_STALL;
-    if (ep == EP_INTR_IN && s->p.extra_descriptors >= 2 && s->configured)
+    if (ep == EP_INTR_IN && has_intr_in(s) && s->configured)
         return STICK_NAK;
     return STICK_SILENT;
 }

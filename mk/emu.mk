@@ -24,6 +24,8 @@ $(BUILD)/emu-fw/%.elf: tests/emu-fw/%.c tests/emu-fw/emufw.h tests/emu-fw/emufw.
 	@mkdir -p $(@D)
 	$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T tests/emu-fw/emufw.ld $< -lgcc -o $@ > /dev/null
 TEST_DEPS += $(EMU_FW_BINS)
+# The USB host test firmware is one source in two modes (interrupt, polled).
+$(BUILD)/emu-fw/usbhost_irq.elf $(BUILD)/emu-fw/usbhost_polled.elf: tests/emu-fw/usbhost.h
 
 EMU_UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_emu_*.c))
 $(foreach t,$(EMU_UNIT_TESTS),$(eval $(call host_test,$(t),tests/unit/$(t).c $(EMU_MODEL_SRCS),-Iemu)))

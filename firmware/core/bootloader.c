@@ -30,9 +30,18 @@ static void rewind_image(void *ctx)
 /* Mount, find the file, install it. */
 static int update_session(void)
 {
-    int r = usb_msc_mount(&stick);
-    if (r == SB_OK)
+    int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
+    /* A card reader: the volume may be behind any ready LUN, not only the first. */
+    while (r == SB_OK) {
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+        if (r < SB_ERR_MEDIUM || r > SB_ERR_NO_FILE)
+            break;
+        if (r > best)
+            best = r;
+        r = usb_msc_next_lun(&stick);
+        if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
+            r = best; /* no further LUN: the most telling error of those tried */
+    }
     if (r != SB_OK)
         return r;
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
@@ -44,7 +53,12 @@ void bootloader_run(int app_valid, int forced)
     uint32_t window = forced ? FORCED_WAIT_MS : PROBE_MS;
     /* The window counts from clock start-up (plat_ms() = 0), so the whole boot, image check
      * included, stays within PROBE_MS plus the handover. */
-    hcd_init();
+    /* No crystal, so no USB clock within tolerance (docs/troubleshooting.md): USB stays off.
+     * Error 13 when an update was asked for or nothing else can run; otherwise the application
+     * starts on time. */
+    int no_clock = hcd_init() == HCD_NO_CLOCK;
+    if (no_clock && !forced && app_valid)
+        return;
     for (;;) {
         uint32_t slice = WAIT_SLICE_MS;
         if (app_valid) {
@@ -56,12 +70,15 @@ void bootloader_run(int app_valid, int forced)
         }
         plat_show(PHASE_WAITING, 0);
         plat_watchdog_kick();
-        if (hcd_wait_connect(slice) != HCD_OK)
-            continue;
-        int r = update_session();
-        if (r == SB_OK || r == SB_UP_TO_DATE) {
-            plat_show(PHASE_DONE, 0);
-            return;
+        int r = SB_ERR_USB_CLOCK;
+        if (!no_clock) {
+            if (hcd_wait_connect(slice) != HCD_OK)
+                continue;
+            r = update_session();
+            if (r == SB_OK || r == SB_UP_TO_DATE) {
+                plat_show(PHASE_DONE, 0);
+                return;
+            }
         }
         plat_show(PHASE_ERROR, (unsigned)r);
         /* A failure in pass 2 may have destroyed the old image; check again. */

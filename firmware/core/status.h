@@ -17,6 +17,7 @@ enum sb_status {
     SB_ERR_SIGNATURE = 10, /* secure build: signature or rollback rejected */
     SB_ERR_FLASH = 11,     /* erase/program/verify failed */
     SB_ERR_CHANGED = 12,   /* the stick returned different data in pass 2 */
+    SB_ERR_USB_CLOCK = 13, /* no crystal: the PLL runs from HSI, USB would be out of tolerance */
     SB_UP_TO_DATE = 32,    /* not an error: the file equals the installed image */
 };
 

@@ -1,14 +1,18 @@
 /* usb/hcd.h on the STM32F4 OTG_FS core (RM0090 ch. 34): host mode, slave (FIFO) mode, polled.
  * Every transfer runs on host channel 0, reprogrammed per stage: the bootloader talks to one
- * device, one transfer at a time. Register facts: shared/reference/usb-host.md.
+ * device, one transfer at a time. Register facts: RM0090 34.16-34.17, with Linux dwc2 and ST's
+ * HAL for what the manual leaves out (docs/emulator-otg.md lists them).
  *
- * IN transfers program PKTCNT for up to 256 packets and re-enable the channel after each full
+ * IN transfers program PKTCNT for up to 512 packets and re-enable the channel after each full
  * packet is popped, so a READ(10) streams without a software round trip per packet; received
  * words go straight into the caller's buffer. OUT transfers move one packet per channel run:
  * the core drops FIFO data on a NAK or error, so a retry simply rewrites the packet (and the
  * only OUT data we send are SETUPs and 31-byte CBWs). The data toggle comes back from HCTSIZ.
- * NAK: halt, then re-enable until the per-call timeout. TXERR/DTERR/FRMOR: up to 3 retries
- * without progress. STALL and babble end the transfer. Every wait is bounded by plat_ms(). */
+ * An OUT/SETUP channel that completed is already disabled by the core (no halt, no CHH); an IN
+ * channel, or an OUT one that ended otherwise, is halted. NAK: halt, then re-enable until the
+ * per-call timeout. TXERR/DTERR/FRMOR, or a CHH we did not ask for: up to 3 retries without
+ * progress. STALL and babble end the transfer. A halt that never completes restarts the core.
+ * Every wait is bounded by plat_ms(). */
 #include <string.h>
 
 #include "board.h"
@@ -39,7 +43,9 @@
 #define GUSBCFG_PHYSEL    (1u << 6)
 #define GUSBCFG_FHMOD     (1u << 29)
 #define GRSTCTL_CSRST     (1u << 0)
-#define GRSTCTL_FLUSH_ALL ((1u << 4) | (1u << 5) | (0x10u << 6)) /* RX + all TX FIFOs */
+#define GRSTCTL_RXFFLSH   (1u << 4)
+#define GRSTCTL_TXFFLSH   (1u << 5)
+#define GRSTCTL_TXF_ALL   (0x10u << 6) /* TXFNUM: every TX FIFO */
 #define GRSTCTL_AHBIDL    (1u << 31)
 #define GINTSTS_CMOD      (1u << 0)
 #define GINTSTS_RXFLVL    (1u << 4)
@@ -52,6 +58,7 @@
 #define HPRT_PPWR         (1u << 12)
 #define HPRT_SPEED_FULL   (1u << 17)
 #define HPRT_SPEED_MASK   (3u << 17)
+#define HNPTXSTS_NPTQXSAV (0xFFu << 16)
 #define HCCHAR_EPDIR      (1u << 15)
 #define HCCHAR_BULK       (2u << 18)
 #define HCCHAR_MC1        (1u << 20)
@@ -105,26 +112,20 @@ static void vbus(int on)
     GPIO_BSRR(BOARD_VBUS_PORT) = 1u << (BOARD_VBUS_PIN + (high ? 0 : 16));
 }
 
+/* Once the AHB side is idle, TX then RX, waiting only for each flush bit: TXFNUM keeps what
+ * was written (ST's HAL USB_FlushTxFifo/USB_FlushRxFifo, Linux dwc2_flush_tx_fifo). */
 static void flush_fifos(void)
 {
-    GRSTCTL = GRSTCTL_FLUSH_ALL;
-    wait_bits(&GRSTCTL, GRSTCTL_FLUSH_ALL, 0, 2);
+    wait_bits(&GRSTCTL, GRSTCTL_AHBIDL, GRSTCTL_AHBIDL, 2);
+    GRSTCTL = GRSTCTL_TXFFLSH | GRSTCTL_TXF_ALL;
+    wait_bits(&GRSTCTL, GRSTCTL_TXFFLSH, 0, 2);
+    GRSTCTL = GRSTCTL_RXFFLSH;
+    wait_bits(&GRSTCTL, GRSTCTL_RXFFLSH, 0, 2);
 }
 
-int hcd_init(void)
+/* Core soft reset and host set-up up to port power (RM0090 34.17.1 and 34.17.2). */
+static int core_start(void)
 {
-    RCC_AHB1ENR |= (1u << 0) | (1u << BOARD_VBUS_PORT);
-    (void)RCC_AHB1ENR;
-    vbus(0);
-    GPIO_MODER(BOARD_VBUS_PORT) = (GPIO_MODER(BOARD_VBUS_PORT) & ~(3u << (2 * BOARD_VBUS_PIN))) |
-                                  (1u << (2 * BOARD_VBUS_PIN));
-    /* PA11 (DM), PA12 (DP): alternate function 10, very high speed. */
-    GPIO_MODER(0) = (GPIO_MODER(0) & ~(0xFu << 22)) | (0xAu << 22);
-    GPIO_OSPEEDR(0) |= 0xFu << 22;
-    GPIO_AFRH(0) = (GPIO_AFRH(0) & ~(0xFFu << 12)) | (0xAAu << 12);
-
-    RCC_AHB2ENR |= RCC_AHB2ENR_OTGFSEN;
-    (void)RCC_AHB2ENR;
     GAHBCFG = 0;
     if (wait_bits(&GRSTCTL, GRSTCTL_AHBIDL, GRSTCTL_AHBIDL, 10))
         return HCD_TIMEOUT;
@@ -151,8 +152,39 @@ int hcd_init(void)
     HCINT = ~0u;
     GINTSTS = ~0u;
     hprt_write(HPRT_PPWR, 0);
-    vbus(1);
     return HCD_OK;
+}
+
+int hcd_init(void)
+{
+    RCC_AHB1ENR |= (1u << 0) | (1u << BOARD_VBUS_PORT);
+    (void)RCC_AHB1ENR;
+    vbus(0);
+    /* HSI is +-1 % at 25 C (DS8626) against USB's +-0.25 % (USB 2.0 7.1.11): without the
+     * crystal, no USB (docs/troubleshooting.md, error 13). */
+    if (!(RCC_PLLCFGR & RCC_PLLCFGR_SRC_HSE))
+        return HCD_NO_CLOCK;
+    GPIO_MODER(BOARD_VBUS_PORT) = (GPIO_MODER(BOARD_VBUS_PORT) & ~(3u << (2 * BOARD_VBUS_PIN))) |
+                                  (1u << (2 * BOARD_VBUS_PIN));
+    /* PA11 (DM), PA12 (DP): alternate function 10, very high speed. */
+    GPIO_MODER(0) = (GPIO_MODER(0) & ~(0xFu << 22)) | (0xAu << 22);
+    GPIO_OSPEEDR(0) |= 0xFu << 22;
+    GPIO_AFRH(0) = (GPIO_AFRH(0) & ~(0xFFu << 12)) | (0xAAu << 12);
+
+    RCC_AHB2ENR |= RCC_AHB2ENR_OTGFSEN;
+    (void)RCC_AHB2ENR;
+    int result = core_start();
+    if (result == HCD_OK)
+        vbus(1);
+    return result;
+}
+
+/* A channel whose halt never completed may still own the bus: start the core again instead of
+ * reusing it. VBUS stays on, so the device sees a port reset and answers at address 0. */
+static void core_restart(void)
+{
+    if (core_start() == HCD_OK && !wait_bits(&HPRT, HPRT_PCSTS, HPRT_PCSTS, 200))
+        hcd_port_reset();
 }
 
 int hcd_is_connected(void)
@@ -219,20 +251,35 @@ static void rx_pop(void)
 }
 
 /* Disables the channel if it is still enabled and waits for CHH, draining the RX FIFO (IN
- * channels report the halt through it). Bounded: the CHH of a just-enabled channel can go
- * missing. */
-static void channel_halt(void)
+ * channels report the halt through it). A completed OUT/SETUP channel reads CHENA = 0: the
+ * core disabled it (Linux dwc2, slave mode) and sends no CHH. The disable request needs a free
+ * request-queue slot (RM0090 34.17.4 "Halting a channel"), which an IN request frees once its
+ * packet fits the RX FIFO. 1 when CHH did not come in time. */
+static int channel_halt(void)
 {
-    if (HCCHAR & HCCHAR_CHENA) {
-        xfer.halting = 1;
-        HCCHAR = xfer.hcchar | HCCHAR_CHENA | HCCHAR_CHDIS;
-        uint32_t start = plat_ms();
-        while (!(HCINT & HCINT_CHH) && plat_ms() - start < 3) {
-            if (GINTSTS & GINTSTS_RXFLVL)
-                rx_pop();
+    if (!(HCCHAR & HCCHAR_CHENA))
+        return 0;
+    xfer.halting = 1;
+    uint32_t start = plat_ms(), requested = 0;
+    int stuck = 0;
+#ifdef STICKBOOT_TEST_LOSE_HALT /* emulator test of the restart: the Nth halt never comes */
+    static unsigned halts;
+    requested = ++halts == STICKBOOT_TEST_LOSE_HALT;
+#endif
+    while (!(HCINT & HCINT_CHH)) {
+        if (plat_ms() - start >= 3) {
+            stuck = 1;
+            break;
         }
-        xfer.halting = 0;
+        if (!requested && (HNPTXSTS & HNPTXSTS_NPTQXSAV)) {
+            HCCHAR = xfer.hcchar | HCCHAR_CHENA | HCCHAR_CHDIS;
+            requested = 1;
+        }
+        if (GINTSTS & GINTSTS_RXFLVL)
+            rx_pop();
     }
+    xfer.halting = 0;
+    return stuck;
 }
 
 /* Writes one OUT packet (at most 64 bytes) into the non-periodic TX FIFO. No space check:
@@ -283,14 +330,19 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
         do {
             if (GINTSTS & GINTSTS_RXFLVL)
                 rx_pop();
-            events = HCINT & (HCINT_XFRC | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR |
-                              HCINT_FRMOR | HCINT_DTERR);
+            /* CHH here was not asked for (the core stopped the channel): an error. */
+            events = HCINT & (HCINT_XFRC | HCINT_CHH | HCINT_STALL | HCINT_NAK | HCINT_TXERR |
+                              HCINT_BBERR | HCINT_FRMOR | HCINT_DTERR);
             if (!hcd_is_connected())
                 events = EVENT_GONE;
             else if (plat_ms() - start > timeout_ms)
                 events |= EVENT_TIMEOUT;
         } while (!events);
-        channel_halt();
+        if (channel_halt()) {
+            core_restart();
+            result = HCD_XACT_ERROR;
+            break;
+        }
         *pid = (HCTSIZ >> 29) & 3;
         uint32_t got = in ? xfer.got : (events & HCINT_XFRC) ? run : 0;
         done += got < run ? got : run;

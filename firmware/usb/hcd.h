@@ -11,6 +11,7 @@ enum hcd_result {
     HCD_TIMEOUT = 2,
     HCD_XACT_ERROR = 3, /* CRC/bit-stuff/babble/toggle errors after retries */
     HCD_DISCONNECTED = 4,
+    HCD_NO_CLOCK = 5, /* hcd_init: no 48 MHz clock within USB's tolerance; USB left off */
 };
 
 struct usb_setup {
@@ -21,7 +22,8 @@ struct usb_setup {
     uint16_t wLength;
 };
 
-/* Power the port (VBUS on) and bring the core up in host mode. */
+/* Power the port (VBUS on) and bring the core up in host mode. HCD_NO_CLOCK when the USB
+ * clock cannot meet USB's +-0.25 % (a PLL fed from HSI): nothing is powered. */
 int hcd_init(void);
 /* Wait up to timeout_ms for a device to connect, then debounce. HCD_OK when connected. */
 int hcd_wait_connect(uint32_t timeout_ms);

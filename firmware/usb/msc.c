@@ -1,5 +1,6 @@
 /* Bulk-Only Transport and the few SCSI commands a reader needs (usb_msc.h). The robustness
- * rules come from shared/reference/usb-host.md: decide by bytes received, never the residue;
+ * rules (BOT 1.0 sections 5.3 and 6.7, and Linux transport.c, whose comments list the same
+ * device faults): decide by bytes received, never the residue;
  * a ZLP or a STALL where the CSW should be gets one more read; a CSW in the data phase means
  * the device skipped it; phase errors and garbage lead to Reset Recovery, then re-enumeration. */
 #include "usb_msc.h"
@@ -20,6 +21,10 @@
 #define COMMAND_TIMEOUT_MS 2000u /* per stage; bounds NAK storms */
 #define READY_TIMEOUT_MS   10000u
 #define READ_ATTEMPTS      4
+/* Linux sd.c: some card readers fail or hang on a multi-block READ(10) that touches the last
+ * blocks of the medium (SD_LAST_BUGGY_SECTORS, set for every USB disk): those are read one
+ * block at a time, and the read before them stops short of them. */
+#define LAST_BUGGY_BLOCKS 8u
 
 #define SCSI_TEST_UNIT_READY 0x00
 #define SCSI_REQUEST_SENSE   0x03
@@ -35,6 +40,7 @@ enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
 static struct {
     struct usb_device usb;
     uint8_t lun;
+    uint8_t max_lun;
     uint8_t dead; /* Reset Recovery and re-enumeration failed: stop talking */
     uint8_t cbw[CBW_SIZE + 1];
     uint8_t csw[CSW_SIZE];
@@ -42,6 +48,7 @@ static struct {
     uint32_t tag;
     uint32_t block_size;
     uint32_t chunk; /* READ(10) blocks per command; halves when a device refuses a read */
+    uint32_t start; /* plat_ms() at the mount: the LUN scan's time bound counts from here */
 } msc;
 #define usb   msc.usb
 #define cbw   msc.cbw
@@ -150,26 +157,29 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
     uint8_t *dst = buf;
     if (lba >= dev->block_count || count > dev->block_count - lba)
         return SB_ERR_MEDIUM;
+    uint32_t tail = dev->block_count > LAST_BUGGY_BLOCKS ? dev->block_count - LAST_BUGGY_BLOCKS : 0;
     while (count) {
         int attempt = 0;
         uint32_t n;
         for (;;) {
             n = count < msc.chunk ? count : msc.chunk;
+            if (lba + n > tail)
+                n = lba < tail ? tail - lba : 1;
             int r = scsi(SCSI_READ10, lba, n, dst, n * msc.block_size);
             if (r == CMD_OK)
                 break;
             int lost = device_lost();
             if (lost)
                 return lost;
-            if (r == CMD_FAILED) {
+            if (r == CMD_FAILED)
                 request_sense(); /* also clears a unit attention */
-                if (n > 1) {
-                    /* Some devices refuse long transfers (Linux MAX_SECTORS_64 and worse):
-                     * halve the chunk for good; this does not count as an attempt. */
-                    msc.chunk = n >> 1;
-                    continue;
-                }
-            }
+            /* Some devices refuse or hang on long transfers (Linux MAX_SECTORS_64 and worse):
+             * the chunk halves for good. A refusal does not count as an attempt; a hang (a
+             * timeout, then Reset Recovery) does, which keeps the time bound. */
+            if (n > 1)
+                msc.chunk = n >> 1;
+            if (r == CMD_FAILED && n > 1)
+                continue;
             if (++attempt == READ_ATTEMPTS)
                 return SB_ERR_MEDIUM;
         }
@@ -209,33 +219,50 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
     msc.block_size = size;
     msc.chunk = USB_MAX_SECTORS;
     dev->block_size = size;
-    dev->block_count = last_lba; /* LBAs 0..last_lba-1: some devices report the count */
+    /* The capacity as reported, as Linux takes it. A device that reports the block count
+     * instead fails the read of the block past its end, which no volume on it uses. 0xFFFFFFFF
+     * (2 TiB and more, or an empty reader slot) stops below 2^32 - 1 so that fs.c's one block
+     * of slack cannot wrap. */
+    dev->block_count = last_lba < 0xFFFFFFFEu ? last_lba + 1 : 0xFFFFFFFEu;
     dev->max_blocks = USB_MAX_SECTORS;
     dev->read = msc_read;
     return SB_OK;
 }
 
-int usb_msc_mount(struct blockdev *dev)
+/* Mounts the first usable LUN from msc.lun on. */
+static int scan_luns(struct blockdev *dev)
 {
-    uint32_t start = plat_ms();
-    msc.dead = 0;
-    int result = usb_enumerate(&usb);
-    if (result)
-        return result;
-    uint16_t got = 0;
-    uint8_t max_lun = 0;
-    /* GET_MAX_LUN: a STALL, a ZLP, a timeout or nonsense all mean one LUN. */
-    if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&
-        reply[0] <= 15)
-        max_lun = reply[0];
-    result = SB_ERR_NOT_MSC;
+    int result = SB_ERR_NOT_MSC;
     /* Enumeration, the LUN scan and the readiness loop share one time bound. */
-    for (msc.lun = 0; msc.lun <= max_lun && plat_ms() - start < READY_TIMEOUT_MS; msc.lun++) {
-        int r = lun_mount(dev, start);
+    for (; msc.lun <= msc.max_lun && plat_ms() - msc.start < READY_TIMEOUT_MS; msc.lun++) {
+        int r = lun_mount(dev, msc.start);
         if (r == SB_OK || r == SB_ERR_NO_DEVICE || r == SB_ERR_USB)
             return r;
         if (r == SB_ERR_MEDIUM)
             result = r;
     }
     return result;
+}
+
+int usb_msc_next_lun(struct blockdev *dev)
+{
+    msc.lun++;
+    return scan_luns(dev);
+}
+
+int usb_msc_mount(struct blockdev *dev)
+{
+    msc.start = plat_ms();
+    msc.dead = 0;
+    int result = usb_enumerate(&usb);
+    if (result)
+        return result;
+    uint16_t got = 0;
+    msc.max_lun = 0;
+    /* GET_MAX_LUN (wIndex: our interface): a STALL, a ZLP, a timeout or nonsense mean one LUN. */
+    if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&
+        reply[0] <= 15)
+        msc.max_lun = reply[0];
+    msc.lun = 0;
+    return scan_luns(dev);
 }

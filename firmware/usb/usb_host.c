@@ -1,6 +1,7 @@
-/* Enumeration of the one device on the root port (usb_host.h). Sizes and delays follow
- * shared/reference/usb-host.md: 8-byte first descriptor read, >= 2 ms after SET_ADDRESS,
- * three attempts with a port reset each. */
+/* Enumeration of the one device on the root port (usb_host.h): an 8-byte first device
+ * descriptor read (bMaxPacketSize0 is in those bytes, USB 2.0 9.6.1), >= 2 ms after
+ * SET_ADDRESS (USB 2.0 9.2.6.3), three attempts with a port reset each, each request retried
+ * over a time window, then one long VBUS power cycle. */
 #include "usb_host.h"
 
 #include "hcd.h"
@@ -11,19 +12,44 @@
 #define REQ_SET_ADDRESS       5
 #define REQ_GET_DESCRIPTOR    6
 #define REQ_SET_CONFIGURATION 9
+#define REQ_SET_INTERFACE     11
 #define DESC_DEVICE           1
 #define DESC_CONFIG           2
 #define DESC_INTERFACE        4
 #define DESC_ENDPOINT         5
 #define DEVICE_ADDRESS        1
-#define CONFIG_BUF_SIZE       255 /* room for a card reader's configuration; the rest is cut */
+/* Room for a composite device's configuration (mass storage after CDC, HID, vendor
+ * interfaces); a longer one is cut here, which only matters if the mass-storage interface
+ * lies past the cut. */
+#define CONFIG_BUF_SIZE 1024
+/* A device that has just been reset may miss requests for tens of milliseconds: a request it
+ * does not answer is retried for this long (issue 16: 100-200 ms, as Linux and ST's host
+ * library are said to allow). */
+#define STAGE_WINDOW_MS 200u
+#define STAGE_RETRY_MS  10u
+/* Some USB 3.0 sticks kept powered through an MCU reset hang until VBUS has been off for a
+ * while; when three attempts fail, VBUS goes off this long (plus hcd_init's own ~50 ms). */
+#define VBUS_OFF_MS  500u
+#define RECONNECT_MS 1000u
+/* No attempt starts later than this after the first: with every request retried for 200 ms,
+ * a device that answers just slowly enough could otherwise hold enumeration for ~30 s. */
+#define ENUM_WINDOW_MS 4000u
 
 int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t value,
                 uint16_t index, void *data, uint16_t length, uint16_t *actual)
 {
     struct usb_setup setup = {type, request, value, index, length};
     uint16_t moved;
-    return hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved);
+    uint32_t start = plat_ms();
+    int r;
+    /* No answer (transaction errors, a NAK storm shorter than the HCD's timeout): retried for
+     * STAGE_WINDOW_MS. A STALL is an answer. */
+    while (((r = hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved)) ==
+                HCD_TIMEOUT ||
+            r == HCD_XACT_ERROR) &&
+           plat_ms() - start < STAGE_WINDOW_MS)
+        plat_delay_ms(STAGE_RETRY_MS);
+    return r;
 }
 
 int usb_clear_halt(struct usb_device *dev, uint8_t ep)
@@ -70,7 +96,8 @@ int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len)
                 return SB_OK; /* the first complete MSC interface wins */
             dev->ep_in = dev->ep_out = 0;
             dev->iface = d[2];
-            in_msc = d[3] == 0 && d[5] == 0x08 && d[6] == 0x06 && d[7] == 0x50;
+            dev->alt = d[3]; /* any alternate setting; enumeration selects it */
+            in_msc = d[5] == 0x08 && d[6] == 0x06 && d[7] == 0x50;
         } else if (d[1] == DESC_ENDPOINT) {
             uint32_t mps = (d[4] | (uint32_t)d[5] << 8) & 0x7FF;
             if (mps > 64)
@@ -90,7 +117,8 @@ int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len)
     }
     if (dev->ep_in && dev->ep_out)
         return SB_OK;
-    return pos < len ? SB_ERR_USB : SB_ERR_NOT_MSC;
+    /* A walk that ended early is malformed, unless our buffer cut the descriptor there. */
+    return pos < len && len == total ? SB_ERR_USB : SB_ERR_NOT_MSC;
 }
 
 static int enumerate_once(struct usb_device *dev)
@@ -122,7 +150,8 @@ static int enumerate_once(struct usb_device *dev)
     result = usb_parse_config(dev, buf, got);
     if (result)
         return result;
-    if (usb_control(dev, 0x00, REQ_SET_CONFIGURATION, dev->config, 0, 0, 0, 0))
+    if (usb_control(dev, 0x00, REQ_SET_CONFIGURATION, dev->config, 0, 0, 0, 0) ||
+        (dev->alt && usb_control(dev, 0x01, REQ_SET_INTERFACE, dev->alt, dev->iface, 0, 0, 0)))
         return SB_ERR_USB;
     dev->toggle_in = dev->toggle_out = 0;
     return SB_OK;
@@ -131,7 +160,18 @@ static int enumerate_once(struct usb_device *dev)
 int usb_enumerate(struct usb_device *dev)
 {
     int result = SB_ERR_NO_DEVICE;
-    for (int attempt = 0; attempt < 3 && hcd_is_connected(); attempt++) {
+    uint32_t start = plat_ms();
+    for (int attempt = 0; attempt < 6 && hcd_is_connected() && plat_ms() - start < ENUM_WINDOW_MS;
+         attempt++) {
+        plat_watchdog_kick(); /* six bounded attempts may outlast the IWDG period */
+        if (attempt == 3) {
+            if (result != SB_ERR_USB)
+                break; /* it answered, with something we cannot use */
+            hcd_shutdown();
+            plat_delay_ms(VBUS_OFF_MS);
+            if (hcd_init() || hcd_wait_connect(RECONNECT_MS))
+                break;
+        }
         result = enumerate_once(dev);
         if (result == SB_OK)
             break;

@@ -9,7 +9,8 @@ struct usb_device {
     uint8_t addr;
     uint8_t ep0_mps;
     uint8_t config; /* bConfigurationValue */
-    uint8_t iface;  /* the Bulk-Only SCSI interface */
+    uint8_t iface;  /* the Bulk-Only SCSI interface: wIndex of its class requests */
+    uint8_t alt;    /* its alternate setting (SET_INTERFACE when not 0) */
     uint8_t ep_in;  /* bulk IN endpoint address (bit 7 set) */
     uint8_t ep_out; /* bulk OUT endpoint address */
     uint8_t mps_in; /* clamped to 64 (full speed) */
@@ -19,15 +20,18 @@ struct usb_device {
 };
 
 /* Port reset, 8-byte device descriptor, EP0 size, SET_ADDRESS, full device and configuration
- * descriptors, SET_CONFIGURATION; up to 3 attempts, each starting with a port reset.
+ * descriptors (the first 1024 bytes), SET_CONFIGURATION, SET_INTERFACE when the mass-storage
+ * interface is an alternate setting. Each request is retried for 200 ms; up to 3 attempts,
+ * each starting with a port reset; when all fail without a usable answer, VBUS goes off for
+ * 500 ms (a stick that kept its state through an MCU reset) and 3 more attempts follow.
  * Returns an sb_status: SB_OK, SB_ERR_NO_DEVICE, SB_ERR_USB or SB_ERR_NOT_MSC. */
 int usb_enumerate(struct usb_device *dev);
 
-/* Finds the first class 08 / subclass 06 / protocol 0x50 interface (alternate setting 0) and
- * its bulk IN and OUT endpoints in a configuration descriptor of len bytes. Walks by bLength;
- * a bLength below 2, past the end or too short for its type rejects the whole descriptor,
- * unless a complete MSC interface came before it (a tail cut by our 255-byte buffer).
- * Returns SB_OK, SB_ERR_USB (malformed) or SB_ERR_NOT_MSC (no usable interface). */
+/* Finds the first class 08 / subclass 06 / protocol 0x50 interface (any interface number and
+ * alternate setting) and its bulk IN and OUT endpoints in a configuration descriptor of len
+ * bytes. Walks by bLength; a bLength below 2, past the end or too short for its type rejects
+ * the whole descriptor, unless a complete MSC interface came before it (a tail cut by our
+ * buffer). Returns SB_OK, SB_ERR_USB (malformed) or SB_ERR_NOT_MSC (no usable interface). */
 int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len);
 
 /* A control request to the device; returns an hcd_result. actual may be NULL. */

@@ -3,6 +3,7 @@
  * Call order (update pipeline):
  *   hcd_init(); hcd_wait_connect(ms);      -- hcd.h
  *   usb_msc_mount(&dev);                   -- enumerate, pick a LUN, read its capacity
+ *   usb_msc_next_lun(&dev);                -- optional: the next usable LUN
  *   dev.read(&dev, lba, count, buf) ...    -- READ(10) in chunks of <= dev.max_blocks
  *   hcd_shutdown();
  * One device at a time: the driver keeps its state in statics. */
@@ -17,11 +18,18 @@
 #endif
 
 /* Enumerates the connected device and brings up its first usable LUN: direct access, ready
- * (TEST UNIT READY / REQUEST SENSE loop, at most 10 s per mount), block size a power of two
- * from 512 to 4096. Fills *dev: block_count excludes the last LBA the device reports, so it
- * is never read. Returns an sb_status: SB_OK, SB_ERR_NO_DEVICE, SB_ERR_USB, SB_ERR_NOT_MSC
- * (no Bulk-Only interface or no direct-access LUN) or SB_ERR_MEDIUM (no LUN became ready or
- * had a usable capacity). dev->read returns 0, SB_ERR_MEDIUM or SB_ERR_NO_DEVICE. */
+ * (TEST UNIT READY / REQUEST SENSE loop; enumeration, the LUN scan and the readiness loop share
+ * 10 s per mount), block size a power of two from 512 to 4096, last LBA not 0. Fills *dev:
+ * block_count is the reported last LBA + 1 (at most 0xFFFFFFFE). Returns an sb_status: SB_OK,
+ * SB_ERR_NO_DEVICE, SB_ERR_USB, SB_ERR_NOT_MSC (no Bulk-Only interface or no direct-access
+ * LUN) or SB_ERR_MEDIUM (no LUN became ready or had a usable capacity). dev->read returns 0,
+ * SB_ERR_MEDIUM or SB_ERR_NO_DEVICE; reads that touch the last 8 blocks go one block at a
+ * time (Linux's last-sector rule). */
 int usb_msc_mount(struct blockdev *dev);
+
+/* After a mount: brings up the next usable LUN after the current one (a card reader whose
+ * first ready LUN holds no volume), within the same time bound. Same results as
+ * usb_msc_mount; SB_ERR_MEDIUM or SB_ERR_NOT_MSC when no further LUN is usable. */
+int usb_msc_next_lun(struct blockdev *dev);
 
 #endif

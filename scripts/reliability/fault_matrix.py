@@ -48,6 +48,17 @@ SINGLES = [
     ("disconnect_after_bytes=30000", OLD),
     ("garbage_descriptors=1", OLD), ("garbage_descriptors=2", OLD), ("stall_all=1", OLD),
     ("extra_descriptors=1", NEW), ("extra_descriptors=2", NEW), ("strings=0", NEW),
+    # issues 15 and 16
+    ("block_size=8192", OLD), ("block_size=65536", OLD),
+    ("read_capacity=0xFFFFFFFF00000200", NEW),  # the stick is unpartitioned
+    ("read_capacity=0x0000000000000200", OLD), ("read_capacity=0x0001000000000208", OLD),
+    ("not_ready_ms=2000", NEW), ("last_sector_bug=8", NEW), ("hang_above_sectors=16", NEW),
+    ("composite=cdc", NEW), ("composite=hid", NEW), ("composite=cdc+hid", NEW),
+    ("msc_alt_setting=1", NEW), ("config_padding=700", NEW), ("config_tail=2000", NEW),
+    ("vbus_off_min_ms=300", NEW), ("warm_reset_hang=1", NEW), ("deaf_after_reset_ms=150", NEW),
+    ("second_image_after_reads=5 second_read_latency_us=3000", NEW),
+    ("luns=2 lun.0.image=@nofile.img", NEW),  # a card without the file in LUN 0
+    ("luns=2 lun.0.read_capacity=0xFFFFFFFF00000200", NEW),
 ]
 
 # Fault keys for the pairs; True: a quirk the stack handles (a pair of those must end "new").
@@ -57,7 +68,8 @@ FAULTS = [
     ("skip_data_phase_once=4", True), ("capacity_off_by_one=1", True), ("txerr_every=50", True),
     ("babble_once=10", True), ("read_latency_us=2000", True), ("csw_latency_us=1000", True),
     ("not_ready_count=30", True), ("unit_attention=1", True), ("max_sectors=8", True),
-    ("inquiry_needs_36=1", True), ("get_max_lun=stall", True),
+    ("inquiry_needs_36=1", True), ("get_max_lun=stall", True), ("not_ready_ms=2000", True),
+    ("last_sector_bug=8", True), ("composite=cdc+hid", True), ("msc_alt_setting=1", True),
     ("disconnect_after_bytes=30000", False),
 ]
 
@@ -65,6 +77,8 @@ COMBOS = [  # issue 4
     ("ep0_mps=8 not_ready_count=30", NEW), ("luns=2 lun.0=empty lun.1=disk", NEW),
     ("luns=2 lun.0=cdrom lun.1=disk", NEW), ("max_sectors=8 nak_every=3", NEW),
     ("txerr_every=50 read_latency_us=2000", NEW),
+    ("composite=cdc+hid msc_alt_setting=1 config_padding=300 txerr_every=50", NEW),
+    ("luns=3 lun.0=empty lun.1.image=@nofile.img not_ready_ms=1500", NEW),
 ]
 HOSTILE = [  # issue 4: must be given up within 15 s, then the old app boots
     ("garbage_descriptors=1", OLD), ("garbage_descriptors=2", OLD), ("stall_all=1", OLD),
@@ -103,8 +117,8 @@ def run_case(work, base, images, case):
             "--run-ms", RUN_MS, *extra]
     if profile.strip():
         prof = os.path.join(work.tmp, tag + ".prof")
-        with open(prof, "w") as f:
-            f.write("\n".join(profile.split()) + "\n")
+        with open(prof, "w") as f:  # @name: an image of the campaign's work directory
+            f.write("\n".join(profile.replace("@", work.path("")).split()) + "\n")
         args += ["--profile", prof]
     r = common.emu(*args)
     outcome = classify(r, flash, images)
@@ -181,6 +195,7 @@ def main():
         common.padded_app(raw, APP_BYTES, seed)
         images[name] = common.pack(raw, work.path(f"{name}.bin"), version)
         common.make_stick(work.path(f"{name}.img"), {"IMAGE.BIN": work.path(f"{name}.bin")})
+    common.make_stick(work.path("nofile.img"), {}, size_mb=16, fat=16)  # a card without the file
     for size in (2048, 4096):
         common.make_stick(work.path(f"new-{size}.img"), {"IMAGE.BIN": work.path("new.bin")},
                           fat=16, sector=size)

@@ -33,10 +33,12 @@ int main(void);
 void Reset_Handler(void);
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 
+#ifndef EMUFW_OWN_VECTORS /* a firmware with interrupt handlers brings its own table */
 __attribute__((section(".isr_vector"), used)) static const void *const vectors[2] = {
     &_estack,
     Reset_Handler,
 };
+#endif
 
 void Reset_Handler(void)
 {

@@ -23,7 +23,18 @@ static struct {
     uint8_t data[64 * 4096 + 64];
     uint32_t data_len; /* bytes the device will send in the data phase */
     int first_desc_seen;
+    int hang;          /* last_sector_bug: the data phase NAKs until a BOMS reset */
+    uint8_t alt;       /* current alternate setting of the MSC interface */
+    int hung;          /* warm_reset_hang */
+    int vbus_off;      /* hcd_shutdown() until hcd_init() */
+    uint32_t off_at;   /* fake_ms at hcd_shutdown() */
+    uint32_t reset_at; /* fake_ms at the last port reset */
 } dev;
+
+int fake_hung(void)
+{
+    return dev.hung;
+}
 
 static int fire(int *counter)
 {
@@ -69,6 +80,15 @@ void fake_hcd_reset(uint32_t blocks)
 
 int hcd_init(void)
 {
+    if (dev.vbus_off) {
+        dev.vbus_off = 0;
+        fake_stats.vbus_cycles++;
+        fake_stats.vbus_off_ms = fake_ms - dev.off_at;
+        if (fake_ms - dev.off_at >= fake.vbus_off_min_ms) {
+            dev.hung = 0; /* a real power-on */
+            dev.addr = dev.configured = dev.alt = 0;
+        }
+    }
     return HCD_OK;
 }
 
@@ -89,6 +109,8 @@ int hcd_is_connected(void)
 
 void hcd_shutdown(void)
 {
+    dev.vbus_off = 1;
+    dev.off_at = fake_ms;
 }
 
 int hcd_port_reset(void)
@@ -101,6 +123,11 @@ int hcd_port_reset(void)
         fake.port_reset_fails--;
         return HCD_XACT_ERROR;
     }
+    if (fake.warm_reset_hang && dev.configured)
+        dev.hung = 1;
+    dev.reset_at = fake_ms;
+    dev.alt = 0;
+    dev.hang = 0;
     dev.addr = dev.configured = 0;
     dev.halted_in = dev.halted_out = 0;
     dev.toggle_in = dev.toggle_out = 0;
@@ -132,6 +159,20 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
     *actual = 0;
     if (!fake.connected)
         return HCD_DISCONNECTED;
+    if (dev.hung || dev.vbus_off)
+        return HCD_XACT_ERROR; /* no answer at all */
+    if (fake_ms - dev.reset_at < fake.deaf_after_reset_ms)
+        return HCD_XACT_ERROR;
+    if (fake.slow_control_ms) {
+        static uint32_t key, first_seen;
+        uint32_t k = (uint32_t)s->bmRequestType << 24 | (uint32_t)s->bRequest << 16 | s->wValue;
+        if (k != key || fake_ms - first_seen > 2 * fake.slow_control_ms) {
+            key = k;
+            first_seen = fake_ms;
+        }
+        if (fake_ms - first_seen < fake.slow_control_ms)
+            return HCD_XACT_ERROR;
+    }
     if (dev_addr != dev.addr) {
         fake_stats.wrong_address++;
         fake_ms += CONTROL_TIMEOUT_MS;
@@ -165,11 +206,19 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         return HCD_OK;
     case 0x0009: /* SET_CONFIGURATION */
         fake_stats.set_config++;
-        if (s->wValue != fake.config_desc[5])
+        if (s->wValue != fake.config_desc[5] || fake.stall_set_config)
             return HCD_STALL;
         dev.configured = 1;
+        dev.alt = 0;
         dev.toggle_in = dev.toggle_out = 0;
         dev.halted_in = dev.halted_out = 0;
+        return HCD_OK;
+    case 0x010B: /* SET_INTERFACE */
+        fake_stats.set_interface++;
+        if (!dev.configured || s->wIndex != fake.msc_iface || s->wValue > fake.msc_alt)
+            return HCD_STALL;
+        dev.alt = (uint8_t)s->wValue;
+        dev.toggle_in = dev.toggle_out = 0;
         return HCD_OK;
     case 0x0201: /* CLEAR_FEATURE(ENDPOINT_HALT) */
         fake_stats.clear_halts++;
@@ -185,12 +234,15 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         return HCD_OK;
     case 0x21FF: /* Bulk-Only Mass Storage Reset */
         fake_stats.boms_resets++;
-        if (fire(&fake.boms_reset_stalls))
+        if (fire(&fake.boms_reset_stalls) || s->wIndex != fake.msc_iface)
             return HCD_STALL;
         dev.phase = BOT_CBW;
+        dev.hang = 0;
         return HCD_OK;
     case 0xA1FE: /* GET_MAX_LUN */
         fake_stats.get_max_lun++;
+        if (s->wIndex != fake.msc_iface)
+            return HCD_STALL;
         switch (fake.max_lun_mode) {
         case MAXLUN_STALL:
             return HCD_STALL;
@@ -270,8 +322,12 @@ static void execute(const uint8_t *cbw)
             fail = 1;
             break;
         }
-        put_be32(dev.data, lun->blocks - 1);
+        put_be32(dev.data, lun->blocks - !fake.capacity_off_by_one);
         put_be32(dev.data + 4, lun->block_size);
+        if (fake.raw_capacity) {
+            put_be32(dev.data, fake.raw_last);
+            put_be32(dev.data + 4, fake.raw_size);
+        }
         dev.data_len = 8;
         break;
     case 0x28: { /* READ(10) */
@@ -293,6 +349,9 @@ static void execute(const uint8_t *cbw)
             fail = 1;
             break;
         }
+        if ((fake.last_sector_bug && n > 1 && lba + n + fake.last_sector_bug > lun->blocks) ||
+            (fake.hang_above_sectors && n > fake.hang_above_sectors))
+            dev.hang = 1;
         for (uint32_t i = 0; i < n * lun->block_size; i++)
             dev.data[i] = fake_block_byte(dev.lun, lba + i / lun->block_size, i % lun->block_size);
         dev.data_len = n * lun->block_size;
@@ -361,6 +420,8 @@ int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *
         fake_ms += timeout_ms;
         return HCD_TIMEOUT;
     }
+    if (dev.hung || dev.vbus_off || dev.alt != fake.msc_alt)
+        return HCD_XACT_ERROR; /* no such endpoint in this setting, or a dead device */
     if (fire(&fake.stall_everything))
         return HCD_STALL;
     if (fire(&fake.nak_bulk)) {
@@ -406,6 +467,10 @@ int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *
     if (dev.halted_in)
         return HCD_STALL;
     uint8_t *out = buf;
+    if (dev.phase == BOT_DATA && dev.hang) {
+        fake_ms += timeout_ms; /* the reader's firmware hangs: NAK until the host gives up */
+        return HCD_TIMEOUT;
+    }
     if (dev.phase == BOT_DATA) {
         uint32_t n = dev.data_len;
         const uint8_t *src = dev.data;

@@ -25,7 +25,7 @@ struct fake_device {
     int connected;
     uint8_t device_desc[18];
     uint8_t device_desc_len; /* bytes the device returns at most */
-    uint8_t config_desc[512];
+    uint8_t config_desc[2048];
     uint16_t config_len;
     enum fake_max_lun_mode max_lun_mode;
     uint8_t max_lun;
@@ -46,16 +46,29 @@ struct fake_device {
     int boms_reset_stalls;       /* Bulk-Only Mass Storage Reset STALLs */
     int short_read;              /* READ(10) data one packet short, CSW good (residue 0: a lie) */
     uint32_t max_sectors;        /* READ(10) of more blocks fails (0 = no limit) */
+    uint32_t hang_above_sectors; /* READ(10) of more blocks hangs (0 = never) */
     long disconnect_after_bytes; /* unplug once this many bulk bytes moved (-1 = never) */
     uint32_t port_reset_fails;   /* port resets that fail */
     int control_dies_after;      /* control transfers time out after this many (-1 = never) */
+    int capacity_off_by_one;     /* READ CAPACITY reports the block count */
+    int raw_capacity;            /* READ CAPACITY reports raw_last / raw_size instead */
+    uint32_t raw_last, raw_size;
+    uint32_t last_sector_bug;     /* a multi-block READ(10) touching the last N blocks hangs */
+    uint8_t msc_iface;            /* class requests STALL unless wIndex names it */
+    uint8_t msc_alt;              /* bulk pipes answer only after SET_INTERFACE(msc_alt) */
+    uint32_t deaf_after_reset_ms; /* control transfers fail (XACT) this long after a reset */
+    uint32_t vbus_off_min_ms;     /* warm_reset_hang lifts only after VBUS off this long */
+    int warm_reset_hang;          /* a port reset while configured: nothing answers */
+    uint32_t slow_control_ms;     /* each control request fails (XACT) for this long first */
+    int stall_set_config;         /* SET_CONFIGURATION STALLs */
 };
 
 struct fake_stats {
     unsigned port_resets, set_address, set_config, get_desc_first_len, get_descs;
     unsigned boms_resets, clear_halts, cbws, read10, max_read10_blocks, inquiry_bad_len;
     unsigned read_last_lba, read_beyond, toggle_errors, wrong_address, tur, request_sense;
-    unsigned get_max_lun;
+    unsigned get_max_lun, set_interface, vbus_cycles;
+    uint32_t vbus_off_ms; /* length of the last VBUS-off */
     uint64_t bulk_in_bytes;
 };
 
@@ -64,6 +77,8 @@ extern struct fake_stats fake_stats;
 
 /* A well-behaved stick: EP0 64, one LUN, 512-byte blocks, `blocks` blocks, EP 0x81/0x02. */
 void fake_hcd_reset(uint32_t blocks);
+/* The device's current state, for tests: hung (warm_reset_hang) or not. */
+int fake_hung(void);
 /* Builds the usual configuration descriptor (one MSC interface, bulk IN/OUT, MPS mps). */
 void fake_set_config(uint16_t mps);
 /* Content of byte `offset` of block `lba` of LUN `lun`. */

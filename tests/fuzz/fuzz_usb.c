@@ -1,8 +1,8 @@
 /* libFuzzer target for usb/: the fuzz input is everything the device says. A scripted HCD
  * answers each control and bulk transfer from the input (result, length, bytes), so the
  * descriptor parser, the LUN scan, the CSW rules and the read path see arbitrary replies.
- * Checks: no memory error (ASan/UBSan), mount gives up within 15 s of virtual time, a
- * mounted device has sane geometry, and reads stay inside the caller's buffer. */
+ * Checks: no memory error (ASan/UBSan), mount (and the next LUN) give up within 15 s of
+ * virtual time, a mounted device has sane geometry, and reads stay inside the caller's buffer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +224,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dev.read(&dev, i == 1 ? dev.block_count - 1 : 0, count, buf);
         free(buf);
     }
+    /* The next LUN of a card reader, under the same bound. */
+    uint32_t before = now_ms;
+    if (!gone && usb_msc_next_lun(&dev) == SB_OK &&
+        (dev.block_size < 512 || dev.block_size > 4096 || dev.block_count == 0))
+        abort();
+    if (now_ms - before > 15000)
+        abort();
     return 0;
 }
 #endif

@@ -535,6 +535,292 @@ static void test_out_nak_needs_halt_and_rewrite(void)
     otg_destroy(h.m);
 }
 
+/* ---- corrections of issue 14: each of these failed on the earlier model ----------------- */
+
+#define CHENA_BIT (1u << 31)
+#define CHDIS_BIT (1u << 30)
+
+/* A SETUP (GET_DESCRIPTOR device, 8 bytes) on channel n at address 0, waiting for XFRC only:
+ * no halt afterwards. */
+static int setup_no_halt(struct host *h, int n)
+{
+    static const uint8_t setup[8] = {0x80, 6, 0, 1, 0, 0, 8, 0};
+    struct chan_cfg c = {n, 0, 0, 0, 64};
+    uint32_t w[2];
+    memcpy(w, setup, 8);
+    wr(h, R_HCINT(n), 0x7FF);
+    wr(h, R_HCTSIZ(n), 8 | 1u << 19 | 3u << 29);
+    wr(h, R_HCCHAR(n), hcchar_of(&c, 0) | CHENA_BIT);
+    wr(h, R_FIFO(n), w[0]);
+    wr(h, R_FIFO(n), w[1]);
+    return WAIT_FOR(h, rd(h, R_HCINT(n)) & 0x799, 5 * MS_NS) && (rd(h, R_HCINT(n)) & 1);
+}
+
+/* Slave mode: an OUT/SETUP channel is disabled by the core at XFRC (Linux dwc2), without CHH;
+ * ST's HAL then halts the idle channel in two steps and gets CHH. */
+static void test_out_auto_disable_and_hal_halt(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_bring_up(&h));
+    CHECK(setup_no_halt(&h, 0));
+    CHECK_EQ(rd(&h, R_HCCHAR(0)) & (CHENA_BIT | CHDIS_BIT), 0);
+    sleep_ns(&h, MS_NS);
+    CHECK_EQ(rd(&h, R_HCINT(0)) & 2, 0); /* no CHH without a halt request */
+    /* USB_HC_Halt: HCCHAR |= CHDIS (latched, nothing else happens), then HCCHAR |= CHENA */
+    wr(&h, R_HCCHAR(0), rd(&h, R_HCCHAR(0)) | CHDIS_BIT);
+    CHECK_EQ(rd(&h, R_HCCHAR(0)) & (CHENA_BIT | CHDIS_BIT), CHDIS_BIT);
+    sleep_ns(&h, 100000);
+    CHECK_EQ(rd(&h, R_HCINT(0)) & 2, 0);
+    wr(&h, R_HCCHAR(0), rd(&h, R_HCCHAR(0)) | CHENA_BIT);
+    CHECK(WAIT_FOR(&h, rd(&h, R_HCINT(0)) & 2, MS_NS));
+    CHECK_EQ(rd(&h, R_HCCHAR(0)) & (CHENA_BIT | CHDIS_BIT), 0);
+    CHECK_EQ(stats_of(&h).protocol_errors, 0);
+    /* the data stage still works on the same channel */
+    struct chan_cfg in = {0, 0, 0, 0, 64};
+    uint8_t d[64];
+    uint32_t got = 0;
+    CHECK_EQ(host_in(&h, &in, 2, d, 8, &got, NULL, 10 * MS_NS), XR_OK);
+    CHECK_EQ(got, 8);
+    CHECK_EQ(d[1], 1);
+    otg_destroy(h.m);
+}
+
+/* CHDIS written alone latches on an enabled channel too (and flushes its posted requests); a
+ * later write with CHENA alone is then the halt request. */
+static void test_chdis_latch_then_chena_halts(void)
+{
+    struct host h = host_new(image_path, NULL);
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    struct chan_cfg in = {3, 1, 1, 2, 64};
+    wr(&h, R_HCINT(3), 0x7FF);
+    wr(&h, R_HCTSIZ(3), 64 | 1u << 19);
+    wr(&h, R_HCCHAR(3), hcchar_of(&in, 1) | CHENA_BIT); /* no CBW: the device NAKs */
+    CHECK(WAIT_FOR(&h, rd(&h, R_HCINT(3)) & (1u << 4), MS_NS));
+    CHECK(rd(&h, R_HCCHAR(3)) & CHENA_BIT);
+    wr(&h, R_HCCHAR(3), hcchar_of(&in, 1) | CHDIS_BIT);
+    CHECK_EQ(rd(&h, R_HCCHAR(3)) & (CHENA_BIT | CHDIS_BIT), CHENA_BIT | CHDIS_BIT);
+    wr(&h, R_HCCHAR(3), hcchar_of(&in, 1) | CHENA_BIT);
+    int ok = WAIT_FOR(&h, ({
+        if (rd(&h, R_GINTSTS) & (1u << 4))
+            CHECK_EQ(rd(&h, R_GRXSTSP) >> 17 & 0xF, 7);
+        rd(&h, R_HCINT(3)) & 2;
+    }),
+                      MS_NS);
+    CHECK(ok);
+    CHECK_EQ(rd(&h, R_HCCHAR(3)) & (CHENA_BIT | CHDIS_BIT), 0);
+    CHECK_EQ(stats_of(&h).protocol_errors, 0);
+    otg_destroy(h.m);
+}
+
+/* A halt is handled when the disable request reaches the head of the queue with the bus idle:
+ * not at once, not during the SOF, and after the transaction in progress. */
+static void test_halt_takes_the_cores_time(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_bring_up(&h));
+    CHECK(setup_no_halt(&h, 0));
+    /* idle channel: not on the next access */
+    uint64_t t0 = h.now;
+    wr(&h, R_HCCHAR(0), rd(&h, R_HCCHAR(0)) | CHDIS_BIT | CHENA_BIT);
+    CHECK_EQ(rd(&h, R_HCINT(0)) & 2, 0);
+    CHECK(rd(&h, R_HCCHAR(0)) & CHENA_BIT); /* still enabled while halting */
+    CHECK(WAIT_FOR(&h, rd(&h, R_HCINT(0)) & 2, MS_NS));
+    CHECK(h.now - t0 >= 600); /* one inter-packet gap at 12 Mbit/s */
+    /* at the very start of a frame the SOF goes first (43 bits, 3.6 us) */
+    wr(&h, R_HCINT(0), 0x7FF);
+    CHECK(setup_no_halt(&h, 0));
+    uint32_t f = rd(&h, R_HFNUM) & 0x3FFF;
+    while ((rd(&h, R_HFNUM) & 0x3FFF) == f)
+        idle(&h, h.now + MS_NS);
+    t0 = h.now;
+    CHECK(((rd(&h, R_HFNUM) >> 16) & 0xFFFF) > 47900); /* just after the frame start */
+    wr(&h, R_HCCHAR(0), rd(&h, R_HCCHAR(0)) | CHDIS_BIT | CHENA_BIT);
+    CHECK(WAIT_FOR(&h, rd(&h, R_HCINT(0)) & 2, MS_NS));
+    CHECK(h.now - t0 >= 3000);
+    /* a transaction in progress finishes first: a 64-byte bulk OUT takes ~52 us */
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    struct chan_cfg out = {2, 1, 2, 2, 64};
+    wr(&h, R_HCINT(2), 0x7FF);
+    wr(&h, R_HCTSIZ(2), 64 | 1u << 19);
+    wr(&h, R_HCCHAR(2), hcchar_of(&out, 0) | CHENA_BIT);
+    for (int i = 0; i < 16; i++)
+        wr(&h, R_FIFO(2), 0x55555555u);
+    sleep_ns(&h, 5000); /* on the bus now */
+    t0 = h.now;
+    wr(&h, R_HCCHAR(2), rd(&h, R_HCCHAR(2)) | CHDIS_BIT | CHENA_BIT);
+    CHECK(WAIT_FOR(&h, rd(&h, R_HCINT(2)) & 2, MS_NS));
+    CHECK(h.now - t0 >= 30000);
+    CHECK(rd(&h, R_HCINT(2)) & 0x19); /* the device answered the packet (ACK/NAK/STALL) */
+    otg_destroy(h.m);
+}
+
+static void test_grstctl_txfnum_reads_back(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_core_init(&h));
+    wr(&h, R_GRSTCTL, 0x10u << 6 | (1u << 5));
+    CHECK(WAIT_FOR(&h, !(rd(&h, R_GRSTCTL) & (1u << 5)), MS_NS));
+    CHECK_EQ(rd(&h, R_GRSTCTL), 0x80000000u | 0x10u << 6); /* AHBIDL, TXFNUM kept */
+    wr(&h, R_GRSTCTL, 3u << 6);
+    CHECK_EQ(rd(&h, R_GRSTCTL) >> 6 & 0x1F, 3);
+    otg_destroy(h.m);
+}
+
+/* TinyUSB writes HPRT with every write-1 bit set, PSUSP included; the port reset that follows
+ * ends the suspend on silicon, and so do a resume and a disconnect. */
+static void test_psusp_cleared_by_reset_and_disconnect(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_core_init(&h));
+    CHECK(WAIT_FOR(&h, rd(&h, R_HPRT) & 1, 2000 * MS_NS));
+    wr(&h, R_HPRT, 0x2Eu | (1u << 7) | (1u << 12));
+    CHECK(rd(&h, R_HPRT) & (1u << 7));
+    CHECK(host_port_reset(&h, 15 * MS_NS));
+    CHECK_EQ(rd(&h, R_HPRT) & (1u << 7), 0);
+    uint8_t d[64];
+    uint32_t n = 0;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+    CHECK_EQ(n, 18);
+    /* suspend, then unplug: PSUSP goes with the device */
+    hprt_write(&h, 1u << 7, 0);
+    CHECK(rd(&h, R_HPRT) & (1u << 7));
+    otg_set_plugged(h.m, 0, h.now);
+    CHECK_EQ(rd(&h, R_HPRT) & ((1u << 7) | 1u), 0);
+    otg_destroy(h.m);
+}
+
+static void test_hardware_configuration_registers(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK_EQ(rd(&h, 0x040), 0x4F54281Au);
+    CHECK_EQ(rd(&h, 0x044), 0x00000000u);
+    CHECK_EQ(rd(&h, 0x048), 0x229DCD20u);
+    CHECK_EQ(rd(&h, 0x04C), 0x020001E8u);
+    CHECK_EQ(rd(&h, 0x050), 0x0FF08030u);
+    CHECK_EQ((rd(&h, 0x048) >> 14 & 0xF) + 1, 8); /* NUMHSTCHNL: 8 host channels */
+    otg_destroy(h.m);
+}
+
+/* Step from event to event across many frames: every SOF is consumed once, HFNUM counts one
+ * per frame, and the model's next event always lies in the future (the old rounding left the
+ * SOF due forever at the exact start of a frame with HFIR 47999: a livelock). */
+static void check_frames_with_hfir(uint32_t hfir)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_bring_up(&h)); /* writes HFIR 48000 */
+    wr(&h, R_HFIR, hfir);
+    sleep_ns(&h, 3 * MS_NS); /* the new interval applies from the next frame */
+    unsigned frames = 0, stuck = 0;
+    uint32_t f0 = rd(&h, R_HFNUM) & 0x3FFF;
+    uint64_t t_first = 0, t_last = 0;
+    while (frames < 2000 && !stuck) {
+        uint64_t t = otg_next_event_ns(h.m);
+        if (t <= h.now) {
+            stuck = 1;
+            break;
+        }
+        h.now = t;
+        otg_advance(h.m, t);
+        if (otg_next_event_ns(h.m) <= t)
+            stuck = 1;
+        uint32_t st = otg_read(h.m, R_GINTSTS, 4, t);
+        if (st & (1u << 3)) {
+            otg_write(h.m, R_GINTSTS, 1u << 3, 4, t);
+            uint32_t hfnum = otg_read(h.m, R_HFNUM, 4, t);
+            CHECK_EQ(hfnum & 0x3FFF, (f0 + frames + 1) & 0x3FFF);
+            CHECK_EQ(hfnum >> 16, hfir); /* FTREM at the frame start */
+            if (!frames)
+                t_first = t;
+            t_last = t;
+            frames++;
+        }
+    }
+    CHECK_EQ(stuck, 0);
+    CHECK_EQ(frames, 2000);
+    /* 1999 frames of (hfir) 48 MHz clocks, to the ns */
+    uint64_t want = 1999ull * hfir * 1000 / 48;
+    CHECK(t_last - t_first >= want && t_last - t_first <= want + 1);
+    otg_destroy(h.m);
+}
+
+static void test_frame_timing_every_hfir(void)
+{
+    check_frames_with_hfir(47999);
+    check_frames_with_hfir(48000);
+    check_frames_with_hfir(60000);
+    check_frames_with_hfir(47997);
+}
+
+static void test_fifo_overlap_is_a_firmware_error(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_bring_up(&h));
+    struct chan_cfg in = {1, 0, 0, 0, 64};
+    wr(&h, R_HCTSIZ(1), 64 | 1u << 19);
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT); /* RM0090 layout: fine */
+    CHECK_EQ(stats_of(&h).protocol_errors, 0);
+    host_halt(&h, 1);
+    wr(&h, R_HPTXFSIZ, 0x40u << 16 | 0xA0); /* periodic FIFO inside the non-periodic one */
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
+    CHECK_EQ(stats_of(&h).protocol_errors, 1);
+    CHECK(strstr(test_log, "HPTXFSIZ=0x004000a0 overlaps") != NULL);
+    /* reported once per layout; non-periodic transfers still run (no periodic data here) */
+    CHECK(host_halt(&h, 1));
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
+    CHECK_EQ(stats_of(&h).protocol_errors, 1);
+    CHECK(host_halt(&h, 1));
+    uint8_t d[64];
+    uint32_t n = 0;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+    /* the RX FIFO overlapping the non-periodic TX FIFO: reported, and requests do not start */
+    wr(&h, R_HPTXFSIZ, 0x40u << 16 | 0xE0);
+    wr(&h, R_GRXFSIZ, 0x90);
+    wr(&h, R_HCTSIZ(1), 64 | 1u << 19);
+    wr(&h, R_HCCHAR(1), hcchar_of(&in, 1) | CHENA_BIT);
+    CHECK_EQ(stats_of(&h).protocol_errors, 2);
+    CHECK(strstr(test_log, "invalid FIFO layout") != NULL);
+    otg_destroy(h.m);
+}
+
+static void test_reserved_register_writes_are_firmware_errors(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_core_init(&h));
+    wr(&h, 0x504, 0); /* HCSPLT0 kept at its reset value: allowed */
+    wr(&h, 0x514, 0);
+    wr(&h, 0x05C, 0);
+    CHECK_EQ(stats_of(&h).protocol_errors, 0);
+    wr(&h, 0x05C, 0x01400140u);            /* GDFIFOCFG */
+    wr(&h, 0x504 + 0x20 * 2, 1u << 31);    /* HCSPLT2.SPLITEN */
+    wr(&h, 0x514 + 0x20 * 5, 0x20000000u); /* HCDMA5 */
+    CHECK_EQ(stats_of(&h).protocol_errors, 3);
+    CHECK_EQ(rd(&h, 0x504 + 0x20 * 2), 0);
+    otg_destroy(h.m);
+}
+
+/* USB full speed needs 12 Mbit/s +-0.25 %: with the 48 MHz clock 1 % off (a PLL fed from HSI)
+ * nothing gets through; 0.2 % off still works. */
+static void test_clock_tolerance(void)
+{
+    struct host h = host_new(image_path, NULL);
+    CHECK(host_bring_up(&h));
+    uint8_t d[64];
+    uint32_t n = 0;
+    otg_set_phy_clock_hz(h.m, 48480000u);
+    CHECK(strstr(test_log, "outside USB's +-0.25 %") != NULL);
+    uint32_t errs = stats_of(&h).xact_errors;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_XACT);
+    CHECK(stats_of(&h).xact_errors > errs);
+    otg_set_phy_clock_hz(h.m, 47904000u); /* -0.2 % */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+    CHECK_EQ(n, 18);
+    otg_set_phy_clock_hz(h.m, 47870000u); /* -0.27 % */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_XACT);
+    otg_destroy(h.m);
+}
+
 int main(void)
 {
     snprintf(image_path, sizeof(image_path), "/tmp/test_otg_%d.img", (int)getpid());
@@ -555,6 +841,16 @@ int main(void)
     RUN_TEST(test_disconnect_halts_channels);
     RUN_TEST(test_data_toggle_error);
     RUN_TEST(test_out_nak_needs_halt_and_rewrite);
+    RUN_TEST(test_out_auto_disable_and_hal_halt);
+    RUN_TEST(test_chdis_latch_then_chena_halts);
+    RUN_TEST(test_halt_takes_the_cores_time);
+    RUN_TEST(test_grstctl_txfnum_reads_back);
+    RUN_TEST(test_psusp_cleared_by_reset_and_disconnect);
+    RUN_TEST(test_hardware_configuration_registers);
+    RUN_TEST(test_frame_timing_every_hfir);
+    RUN_TEST(test_fifo_overlap_is_a_firmware_error);
+    RUN_TEST(test_reserved_register_writes_are_firmware_errors);
+    RUN_TEST(test_clock_tolerance);
     unlink(image_path);
     return HARNESS_EXIT();
 }

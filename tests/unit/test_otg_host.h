@@ -163,7 +163,7 @@ static inline struct host host_new(const char *image, const char *profile_text)
     return h;
 }
 
-/* Core init in the order of reference/usb-host.md; VBUS on last. */
+/* Core init in the order of RM0090 34.17.1-2 (core, then host initialisation); VBUS on last. */
 static inline int host_core_init(struct host *h)
 {
     wr(h, R_GUSBCFG, rd(h, R_GUSBCFG) | (1u << 6));

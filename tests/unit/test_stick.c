@@ -542,6 +542,345 @@ static void test_image_is_read_only(void)
     CHECK(same);
 }
 
+static char image2_path[64];
+
+/* The 4-byte big-endian field at p. */
+static uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* First byte of block lba (512-byte blocks) read from lun, or -1. */
+static int first_byte(struct msc *s, uint8_t lun, uint32_t lba)
+{
+    static uint8_t buf[512];
+    uint8_t cdb[10], csw[13];
+    uint32_t n = 0;
+    cdb_read10(cdb, lba, 1);
+    if (msc_command(s, lun, cdb, 10, buf, 512, &n, csw) != 0 || n != 512)
+        return -1;
+    return buf[0];
+}
+
+static void test_per_lun_images(void)
+{
+    char prof[256];
+    /* LUN 0 empty, LUN 1 a card with an image of its own (half the size), LUN 2 the --stick
+     * image. */
+    snprintf(prof, sizeof prof, "luns=3\nlun.0=empty\nlun.1.image=%s\n", image2_path);
+    struct host h = host_new(image_path, prof);
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cap[8], csw[13];
+    uint32_t n;
+    CHECK_EQ(status_of(&s, 0, TUR, 6, 0), 1);
+    CHECK_EQ(sense_of(&s, 0), 0x023A00);
+    CHECK_EQ(msc_command(&s, 1, CAP10, 10, cap, 8, &n, csw), 0);
+    CHECK_EQ(be32_at(cap), IMAGE_BYTES / 2 / 512 - 1);
+    CHECK_EQ(msc_command(&s, 2, CAP10, 10, cap, 8, &n, csw), 0);
+    CHECK_EQ(be32_at(cap), IMAGE_BYTES / 512 - 1);
+    CHECK_EQ(first_byte(&s, 1, 7), image_byte(7 * 512) ^ 0x5A);
+    CHECK_EQ(first_byte(&s, 2, 7), image_byte(7 * 512));
+    otg_destroy(h.m);
+
+    char err[256] = "";
+    make_profile("/tmp/test_stick_lun.prof", "lun.1.image=/nonexistent/card.img\n");
+    CHECK(otg_create(image_path, "/tmp/test_stick_lun.prof", err, sizeof err) == NULL);
+    CHECK(strstr(err, "/nonexistent/card.img") != NULL);
+    make_profile("/tmp/test_stick_lun.prof", "lun.1.colour=red\n");
+    CHECK(otg_create(image_path, "/tmp/test_stick_lun.prof", err, sizeof err) == NULL);
+    CHECK(strstr(err, "lun.1.colour") != NULL);
+    unlink("/tmp/test_stick_lun.prof");
+}
+
+static void test_raw_read_capacity(void)
+{
+    /* Any 8 bytes: last LBA 0xFFFFFFFF, 0, block lengths that are not powers of two. */
+    static const uint64_t replies[] = {0xFFFFFFFF00000200ull, 0x0000000000000200ull,
+                                       0x00001000000001FFull, 0x0000100000010000ull,
+                                       0x1234567800000000ull};
+    for (unsigned i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+        char prof[128];
+        snprintf(prof, sizeof prof, "read_capacity=0x%016llx\nlun.1.read_capacity=7\nluns=2\n",
+                 (unsigned long long)replies[i]);
+        struct host h = host_new(image_path, prof);
+        struct msc s;
+        CHECK(msc_open(&s, &h, 64));
+        uint8_t cap[8], csw[13];
+        uint32_t n;
+        CHECK_EQ(msc_command(&s, 0, CAP10, 10, cap, 8, &n, csw), 0);
+        CHECK_EQ(be32_at(cap), (uint32_t)(replies[i] >> 32));
+        CHECK_EQ(be32_at(cap + 4), (uint32_t)replies[i]);
+        CHECK_EQ(msc_command(&s, 1, CAP10, 10, cap, 8, &n, csw), 0);
+        CHECK_EQ(be32_at(cap), 0);
+        CHECK_EQ(be32_at(cap + 4), 7);
+        /* The medium itself is unchanged: 512-byte blocks of the image. */
+        CHECK_EQ(first_byte(&s, 0, 9), image_byte(9 * 512));
+        otg_destroy(h.m);
+    }
+}
+
+/* Time of one READ(10) of one block at lba, and its first byte. */
+static int timed_first_byte(struct msc *s, uint32_t lba, uint64_t *ns)
+{
+    uint64_t t0 = s->h->now;
+    int b = first_byte(s, 0, lba);
+    *ns = s->h->now - t0;
+    return b;
+}
+
+static void test_second_image_after_reads(void)
+{
+    char prof[256];
+    snprintf(prof, sizeof prof,
+             "second_image=%s\nsecond_image_after_reads=2\nsecond_read_latency_us=5000\n",
+             image2_path);
+    struct host h = host_new(image_path, prof);
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint64_t t1, t2, t3, t4;
+    CHECK_EQ(timed_first_byte(&s, 3, &t1), image_byte(3 * 512));
+    CHECK_EQ(timed_first_byte(&s, 3, &t2), image_byte(3 * 512));
+    CHECK_EQ(timed_first_byte(&s, 3, &t3), image_byte(3 * 512) ^ 0x5A); /* the third READ(10) */
+    CHECK_EQ(timed_first_byte(&s, 4, &t4), image_byte(4 * 512) ^ 0x5A);
+    CHECK(t1 < 2 * MS_NS && t2 < 2 * MS_NS);
+    CHECK(t3 >= 5 * MS_NS && t4 >= 5 * MS_NS);
+    /* The capacity stays that of the stick, not of the (smaller) second image. */
+    uint8_t cap[8], csw[13];
+    uint32_t n;
+    CHECK_EQ(msc_command(&s, 0, CAP10, 10, cap, 8, &n, csw), 0);
+    CHECK_EQ(be32_at(cap), IMAGE_BYTES / 512 - 1);
+    otg_destroy(h.m);
+
+    /* Latency alone changes. */
+    h = host_new(image_path, "second_image_after_reads=1\nsecond_read_latency_us=3000\n");
+    CHECK(msc_open(&s, &h, 64));
+    CHECK_EQ(timed_first_byte(&s, 5, &t1), image_byte(5 * 512));
+    CHECK_EQ(timed_first_byte(&s, 5, &t2), image_byte(5 * 512));
+    CHECK(t1 < 2 * MS_NS && t2 >= 3 * MS_NS);
+    otg_destroy(h.m);
+
+    char err[256] = "";
+    make_profile("/tmp/test_stick_2nd.prof", "second_read_latency_us=10\n");
+    CHECK(otg_create(image_path, "/tmp/test_stick_2nd.prof", err, sizeof err) == NULL);
+    CHECK(strstr(err, "second_image_after_reads") != NULL);
+    unlink("/tmp/test_stick_2nd.prof");
+}
+
+/* Time from VBUS on until TEST UNIT READY first passes, polling every poll_ns. */
+static uint64_t ready_after(const char *profile, uint64_t poll_ns, unsigned *turs)
+{
+    struct host h = host_new(image_path, profile);
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    *turs = 0;
+    for (;;) {
+        (*turs)++;
+        int st = status_of(&s, 0, TUR, 6, 0);
+        if (st == 0 || h.now > 5000 * MS_NS)
+            break;
+        CHECK_EQ(sense_of(&s, 0), 0x020401);
+        sleep_ns(&h, poll_ns);
+    }
+    uint64_t t = h.now;
+    otg_destroy(h.m);
+    return t;
+}
+
+static void test_not_ready_by_time(void)
+{
+    unsigned fast_turs, slow_turs;
+    uint64_t fast = ready_after("not_ready_ms=400\n", 1 * MS_NS, &fast_turs);
+    uint64_t slow = ready_after("not_ready_ms=400\n", 100 * MS_NS, &slow_turs);
+    /* VBUS comes on at about 25 ms (host_core_init); ready 400 ms later whoever asks. */
+    CHECK(fast >= 400 * MS_NS && fast < 440 * MS_NS);
+    CHECK(slow >= fast && slow < fast + 100 * MS_NS);
+    CHECK(fast_turs > 10 * slow_turs / 2);
+    /* The counted kind, for contrast: the fast poller gets through sooner. */
+    uint64_t counted = ready_after("not_ready_count=5\n", 1 * MS_NS, &fast_turs);
+    CHECK_EQ(fast_turs, 6);
+    CHECK(counted < 300 * MS_NS);
+}
+
+static void test_block_size_64k(void)
+{
+    struct host h = host_new(image_path, "block_size=65536\n");
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cap[8], csw[13], cdb[10];
+    static uint8_t buf[2 * 65536];
+    uint32_t n;
+    CHECK_EQ(msc_command(&s, 0, CAP10, 10, cap, 8, &n, csw), 0);
+    CHECK_EQ(be32_at(cap), IMAGE_BYTES / 65536 - 1);
+    CHECK_EQ(be32_at(cap + 4), 65536);
+    /* 128 KB in 16 KB pieces: a channel moves at most 1023 packets per transfer. */
+    cdb_read10(cdb, 3, 2);
+    CHECK_EQ(msc_send_cbw(&s, 0, cdb, 10, sizeof buf, 1), XR_OK);
+    for (uint32_t off = 0; off < sizeof buf; off += 16384) {
+        CHECK_EQ(msc_in(&s, buf + off, 16384, &n), XR_OK);
+        CHECK_EQ(n, 16384);
+    }
+    CHECK_EQ(msc_in(&s, csw, 13, &n), XR_OK);
+    CHECK_EQ(n, 13);
+    CHECK_EQ(csw[12], 0);
+    CHECK_EQ(buf[77], image_byte(3 * 65536 + 77));
+    CHECK_EQ(buf[65536 + 77], image_byte(4 * 65536 + 77));
+    otg_destroy(h.m);
+    char err[256] = "";
+    make_profile("/tmp/test_stick_bs.prof", "block_size=65537\n");
+    CHECK(otg_create(image_path, "/tmp/test_stick_bs.prof", err, sizeof err) == NULL);
+    unlink("/tmp/test_stick_bs.prof");
+}
+
+static void test_last_sector_bug(void)
+{
+    const uint32_t last = IMAGE_BYTES / 512 - 1;
+    struct host h = host_new(image_path, "last_sector_bug=8\n");
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cdb[10];
+    cdb_read10(cdb, last - 20, 13); /* ends 8 blocks before the end: fine */
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 13 * 512), 0);
+    CHECK_EQ(first_byte(&s, 0, last), image_byte((uint64_t)last * 512)); /* one block: fine */
+    cdb_read10(cdb, last - 20, 14); /* touches the last 8: the data never comes */
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 14 * 512), -1);
+    /* Reset Recovery brings it back. */
+    uint8_t reset[8] = {0x21, 0xFF, 0, 0, 0, 0, 0, 0};
+    CHECK_EQ(host_control(&h, 1, s.mps0, reset, NULL, NULL), XR_OK);
+    CHECK_EQ(clear_halt(&s, 0x81), XR_OK);
+    CHECK_EQ(clear_halt(&s, 0x02), XR_OK);
+    CHECK_EQ(first_byte(&s, 0, last - 1), image_byte((uint64_t)(last - 1) * 512));
+    otg_destroy(h.m);
+}
+
+static void test_hang_above_sectors(void)
+{
+    struct host h = host_new(image_path, "hang_above_sectors=16\n");
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    uint8_t cdb[10];
+    cdb_read10(cdb, 100, 16);
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 16 * 512), 0);
+    cdb_read10(cdb, 100, 17);
+    CHECK_EQ(status_of(&s, 0, cdb, 10, 17 * 512), -1); /* NAKs until the host gives up */
+    otg_destroy(h.m);
+}
+
+static void test_composite_devices(void)
+{
+    struct host h = host_new(image_path, "composite=cdc+hid\nmsc_alt_setting=1\n"
+                                         "config_padding=300\nconfig_tail=40\n");
+    struct msc s;
+    CHECK(msc_open(&s, &h, 64));
+    static uint8_t d[4096];
+    uint32_t n;
+    CHECK_EQ(get_descriptor(&h, 1, s.mps0, 1, 18, d, &n), XR_OK);
+    CHECK_EQ(d[4], 0xEF); /* IAD device class */
+    CHECK_EQ(get_descriptor(&h, 1, s.mps0, 2, 4096, d, &n), XR_OK);
+    CHECK_EQ(n, d[2] | d[3] << 8);
+    CHECK(n > 255 + 40);
+    CHECK_EQ(d[4], 4); /* CDC comm, CDC data, HID, mass storage */
+    /* Walk it: the mass-storage interface is number 3, alternate setting 1, past byte 255. */
+    unsigned msc_at = 0, pos = 0;
+    while (pos < n && d[pos] >= 2) {
+        if (d[pos + 1] == 4 && d[pos + 5] == 8 && d[pos + 6] == 6 && d[pos + 7] == 0x50)
+            msc_at = pos;
+        pos += d[pos];
+    }
+    CHECK_EQ(pos, n);
+    CHECK(msc_at > 255);
+    CHECK_EQ(d[msc_at + 2], 3);
+    CHECK_EQ(d[msc_at + 3], 1);
+    /* Class requests STALL unless wIndex names interface 3. */
+    uint8_t v = 0;
+    uint8_t gml[8] = {0xA1, 0xFE, 0, 0, 0, 0, 1, 0};
+    CHECK_EQ(host_control(&h, 1, s.mps0, gml, &v, &n), XR_STALL);
+    gml[4] = 3;
+    CHECK_EQ(host_control(&h, 1, s.mps0, gml, &v, &n), XR_OK);
+    uint8_t reset[8] = {0x21, 0xFF, 0, 0, 0, 0, 0, 0};
+    CHECK_EQ(host_control(&h, 1, s.mps0, reset, NULL, NULL), XR_STALL);
+    reset[4] = 3;
+    CHECK_EQ(host_control(&h, 1, s.mps0, reset, NULL, NULL), XR_OK);
+    /* The bulk pair belongs to alternate setting 1: silent before SET_INTERFACE. */
+    int saved = host_xact_retries;
+    host_xact_retries = 0;
+    CHECK_EQ(status_of(&s, 0, TUR, 6, 0), -1);
+    host_xact_retries = saved;
+    CHECK_EQ(set_request(&h, 1, s.mps0, 0x01, 11, 2, 3), XR_STALL); /* no alternate 2 */
+    CHECK_EQ(set_request(&h, 1, s.mps0, 0x01, 11, 1, 3), XR_OK);
+    s.in_pid = s.out_pid = 0;
+    CHECK_EQ(status_of(&s, 0, TUR, 6, 0), 0);
+    CHECK_EQ(first_byte(&s, 0, 11), image_byte(11 * 512));
+    otg_destroy(h.m);
+}
+
+/* Enumerates after a VBUS gap of off_ms following a configured session. */
+static int enumerates_after_gap(unsigned off_ms)
+{
+    struct host h = host_new(image_path, "vbus_off_min_ms=300\nwarm_reset_hang=1\n");
+    unsigned mps0;
+    int ok = host_bring_up(&h) && host_enumerate(&h, &mps0);
+    CHECK(ok);
+    otg_set_vbus(h.m, 0, h.now);
+    sleep_ns(&h, (uint64_t)off_ms * MS_NS);
+    otg_set_vbus(h.m, 1, h.now);
+    ok = WAIT_FOR(&h, rd(&h, R_HPRT) & 1, 2000 * MS_NS);
+    sleep_ns(&h, 100 * MS_NS);
+    ok = ok && host_port_reset(&h, 15 * MS_NS);
+    uint8_t d[18];
+    uint32_t n = 0;
+    int saved = host_xact_retries;
+    host_xact_retries = 0;
+    ok = ok && get_descriptor(&h, 0, 64, 1, 8, d, &n) == XR_OK && n == 8;
+    host_xact_retries = saved;
+    otg_destroy(h.m);
+    return ok;
+}
+
+static void test_deaf_after_reset(void)
+{
+    struct host h = host_new(image_path, "deaf_after_reset_ms=100\n");
+    CHECK(host_bring_up(&h)); /* the reset ends; 10 ms of recovery have passed */
+    uint8_t d[18];
+    uint32_t n = 0;
+    int saved = host_xact_retries;
+    host_xact_retries = 0;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT); /* no answer at all */
+    sleep_ns(&h, 85 * MS_NS);                                  /* 95 ms after the reset */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_XACT);
+    sleep_ns(&h, 20 * MS_NS); /* 115 ms */
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 8, d, &n), XR_OK);
+    host_xact_retries = saved;
+    otg_destroy(h.m);
+}
+
+static void test_vbus_off_min_and_warm_reset_hang(void)
+{
+    CHECK(!enumerates_after_gap(0));   /* an MCU reset that keeps VBUS: hung */
+    CHECK(!enumerates_after_gap(100)); /* too short */
+    CHECK(enumerates_after_gap(300));
+    /* Without warm_reset_hang a short gap keeps the SCSI state (the medium stays ready), a
+     * long one is a power-on (not ready again). */
+    for (unsigned gap = 50; gap <= 350; gap += 300) {
+        struct host h = host_new(image_path, "vbus_off_min_ms=300\nnot_ready_count=2\n");
+        struct msc s;
+        CHECK(msc_open(&s, &h, 64));
+        CHECK_EQ(status_of(&s, 0, TUR, 6, 0), 1);
+        CHECK_EQ(status_of(&s, 0, TUR, 6, 0), 1);
+        CHECK_EQ(status_of(&s, 0, TUR, 6, 0), 0);
+        otg_set_vbus(h.m, 0, h.now);
+        sleep_ns(&h, gap * MS_NS);
+        otg_set_vbus(h.m, 1, h.now);
+        CHECK(WAIT_FOR(&h, rd(&h, R_HPRT) & 1, 2000 * MS_NS));
+        sleep_ns(&h, 100 * MS_NS);
+        CHECK(host_port_reset(&h, 15 * MS_NS));
+        CHECK(host_enumerate(&h, &s.mps0));
+        s.in_pid = s.out_pid = 0;
+        CHECK_EQ(status_of(&s, 0, TUR, 6, 0), gap < 300 ? 0 : 1);
+        otg_destroy(h.m);
+    }
+}
+
 /* The sample profiles in tests/fixtures/profiles load, and the stick enumerates with each
  * (except the one that stalls everything). */
 static void test_fixture_profiles(void)
@@ -578,6 +917,13 @@ int main(void)
     snprintf(image_path, sizeof(image_path), "/tmp/test_stick_%d.img", (int)getpid());
     make_image(image_path, IMAGE_BYTES);
     chmod(image_path, 0444); /* the model must open it read-only */
+    snprintf(image2_path, sizeof(image2_path), "/tmp/test_stick_%d_2.img", (int)getpid());
+    {
+        static uint8_t second[IMAGE_BYTES / 2];
+        for (size_t i = 0; i < sizeof second; i++)
+            second[i] = image_byte(i) ^ 0x5A; /* a different medium, half the size */
+        write_file(image2_path, second, sizeof second);
+    }
     test_log_echo = getenv("TEST_OTG_LOG") != NULL;
     RUN_TEST(test_profile_errors_name_the_key);
     RUN_TEST(test_identity_and_descriptor_keys);
@@ -599,6 +945,17 @@ int main(void)
     RUN_TEST(test_determinism_and_trace);
     RUN_TEST(test_image_is_read_only);
     RUN_TEST(test_fixture_profiles);
+    RUN_TEST(test_per_lun_images);
+    RUN_TEST(test_raw_read_capacity);
+    RUN_TEST(test_second_image_after_reads);
+    RUN_TEST(test_not_ready_by_time);
+    RUN_TEST(test_block_size_64k);
+    RUN_TEST(test_last_sector_bug);
+    RUN_TEST(test_composite_devices);
+    RUN_TEST(test_vbus_off_min_and_warm_reset_hang);
+    RUN_TEST(test_deaf_after_reset);
+    RUN_TEST(test_hang_above_sectors);
     unlink(image_path);
+    unlink(image2_path);
     return HARNESS_EXIT();
 }

@@ -162,9 +162,22 @@ static void parse_no_msc_interface(void)
     base_config();
     cfg[15] = 0x05; /* subclass SFF-8070i */
     CHECK_EQ(parse(&d), SB_ERR_NOT_MSC);
+}
+
+static void parse_alternate_setting_and_interface_number(void)
+{
+    /* Mass storage only as alternate setting 1 of interface 2: found, and enumeration will
+     * select it with SET_INTERFACE. */
+    struct usb_device d;
     base_config();
-    cfg[12] = 1; /* alternate setting 1 only */
-    CHECK_EQ(parse(&d), SB_ERR_NOT_MSC);
+    cfg[11] = 2;
+    cfg[12] = 1;
+    static const uint8_t alt0[9] = {9, 4, 2, 0, 0, 0xFF, 0, 0, 0};
+    insert(9, alt0, sizeof alt0);
+    CHECK_EQ(parse(&d), SB_OK);
+    CHECK_EQ(d.iface, 2);
+    CHECK_EQ(d.alt, 1);
+    CHECK_EQ(d.ep_in, 0x81);
 }
 
 static void parse_missing_bulk_endpoint(void)
@@ -245,7 +258,8 @@ static void enumerate_rejects_bad_ep0_size(void)
     fake_hcd_reset(1000);
     fake.device_desc[7] = 12;
     CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
-    CHECK_EQ(fake_stats.port_resets, 3);
+    CHECK_EQ(fake_stats.port_resets, 6); /* 3, a long VBUS-off, 3 more */
+    CHECK_EQ(fake_stats.vbus_cycles, 1);
 }
 
 static void enumerate_retries_with_port_reset(void)
@@ -267,7 +281,14 @@ static void enumerate_gives_up_after_three(void)
     fake_hcd_reset(1000);
     fake.stall_everything = -1;
     CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
+    CHECK_EQ(fake_stats.port_resets, 6);
+    CHECK(fake_ms < 5000);
+    /* A device that answers, with something that is not mass storage: no power cycle. */
+    fake_hcd_reset(1000);
+    fake.config_desc[14] = 7;
+    CHECK_EQ(usb_enumerate(&d), SB_ERR_NOT_MSC);
     CHECK_EQ(fake_stats.port_resets, 3);
+    CHECK_EQ(fake_stats.vbus_cycles, 0);
     fake_hcd_reset(1000);
     fake.connected = 0;
     CHECK_EQ(usb_enumerate(&d), SB_ERR_NO_DEVICE);
@@ -331,6 +352,127 @@ static void enumerate_long_config(void)
     CHECK(usb_enumerate(&d) != SB_OK);
 }
 
+static void enumerate_retries_over_a_time_window(void)
+{
+    /* Deaf for 120 ms after each reset (transaction errors): back-to-back retries would spend
+     * all three attempts inside that time; a 200 ms window per request gets through at once. */
+    struct usb_device d;
+    fake_hcd_reset(1000);
+    fake.deaf_after_reset_ms = 120;
+    CHECK_EQ(usb_enumerate(&d), SB_OK);
+    CHECK_EQ(fake_stats.port_resets, 1);
+    CHECK(fake_ms >= 60 + 120);
+    /* Deaf for longer than the window: the next attempt (a new reset) does not help either,
+     * and the whole enumeration still ends in bounded time. */
+    fake_hcd_reset(1000);
+    fake.deaf_after_reset_ms = 100000;
+    CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
+    CHECK(fake_ms < 3000);
+    /* Every request answered only after 190 ms of silence, and the last one refused: each
+     * attempt takes over a second, and attempts stop starting after 4 s. */
+    fake_hcd_reset(1000);
+    fake.slow_control_ms = 190;
+    fake.stall_set_config = 1;
+    CHECK_EQ(usb_enumerate(&d), SB_ERR_USB);
+    CHECK(fake_stats.set_config >= 2);
+    printf("  slow device given up after %u ms, %u attempts\n", fake_ms, fake_stats.port_resets);
+    CHECK(fake_ms < 5500);
+    /* The same device without the refusal: slow, but it works. */
+    fake_hcd_reset(1000);
+    fake.slow_control_ms = 190;
+    CHECK_EQ(usb_enumerate(&d), SB_OK);
+    CHECK_EQ(fake_stats.port_resets, 1);
+}
+
+/* A configuration of total bytes: CDC ACM (IAD, two interfaces, a bulk pair of its own), a HID
+ * interface, vendor padding, then the mass-storage interface (number 3, at alternate setting
+ * alt) last. */
+static uint32_t composite_config(uint32_t total, uint8_t alt)
+{
+    static const uint8_t head[] = {9, 2,    0,    0,    4,  1,    0,    0x80, 50,
+                                   8, 0x0B, 0,    2,    2,  2,    1,    0, /* header, IAD */
+                                   9, 4,    0,    0,    1,  2,    2,    1,    0,
+                                   5, 0x24, 0,    0x10, 1,            /* comm, header */
+                                   7, 5,    0x84, 3,    8,  0,    16, /* notification */
+                                   9, 4,    1,    0,    2,  0x0A, 0,    0,    0,
+                                   7, 5,    0x85, 2,    64, 0,    0, /* data: bulk IN */
+                                   7, 5,    0x06, 2,    64, 0,    0, /* bulk OUT */
+                                   9, 4,    2,    0,    1,  3,    0,    0,    0,
+                                   9, 0x21, 0x11, 1,    0,  1,    0x22, 34,   0, /* HID */
+                                   7, 5,    0x83, 3,    8,  0,    10};
+    static const uint8_t tail[] = {9, 4, 3,    0, 0,  0xFF, 0, 0,    0, /* alt 0: vendor */
+                                   9, 4, 3,    1, 2,  8,    6, 0x50, 0, /* mass storage */
+                                   7, 5, 0x82, 2, 64, 0,    0, 7,    5, 0x01, 2, 64, 0, 0};
+    uint8_t *c = fake.config_desc;
+    uint32_t n = sizeof head;
+    memcpy(c, head, n);
+    while (n < total - sizeof tail) {
+        uint32_t len = total - sizeof tail - n > 255 ? 200 : total - sizeof tail - n;
+        memset(c + n, 0xA5, len);
+        c[n] = (uint8_t)len;
+        c[n + 1] = 0xFF; /* vendor-specific */
+        n += len;
+    }
+    if (alt) {
+        memcpy(c + n, tail, sizeof tail);
+        n += sizeof tail;
+    } else { /* no vendor alternate setting: mass storage is setting 0 */
+        memcpy(c + n, tail + 9, sizeof tail - 9);
+        c[n + 3] = 0;
+        n += sizeof tail - 9;
+    }
+    c[2] = (uint8_t)n;
+    c[3] = (uint8_t)(n >> 8);
+    fake.config_len = (uint16_t)n;
+    return n;
+}
+
+static void enumerate_composite_devices(void)
+{
+    struct usb_device d;
+    /* 400 bytes, mass storage last (past byte 255), alternate setting 1, interface 3. */
+    fake_hcd_reset(1000);
+    fake.msc_iface = 3;
+    fake.msc_alt = 1;
+    CHECK(composite_config(400, 1) > 300);
+    CHECK_EQ(usb_enumerate(&d), SB_OK);
+    CHECK_EQ(d.iface, 3);
+    CHECK_EQ(d.alt, 1);
+    CHECK_EQ(d.ep_in, 0x82);
+    CHECK_EQ(d.ep_out, 0x01);
+    CHECK_EQ(fake_stats.set_interface, 1);
+    /* Setting 0: no SET_INTERFACE. */
+    fake_hcd_reset(1000);
+    fake.msc_iface = 3;
+    composite_config(300, 0);
+    CHECK_EQ(usb_enumerate(&d), SB_OK);
+    CHECK_EQ(d.alt, 0);
+    CHECK_EQ(fake_stats.set_interface, 0);
+    /* Past our buffer: refused cleanly, in bounded time. */
+    fake_hcd_reset(1000);
+    composite_config(1500, 0);
+    CHECK_EQ(usb_enumerate(&d), SB_ERR_NOT_MSC);
+    CHECK(fake_ms < 5000);
+}
+
+static void enumerate_power_cycles_a_hung_stick(void)
+{
+    /* A stick configured before an MCU reset that kept VBUS up: the port reset hangs it until
+     * VBUS has been off 400 ms. */
+    struct usb_device d;
+    fake_hcd_reset(1000);
+    fake.warm_reset_hang = 1;
+    fake.vbus_off_min_ms = 400;
+    CHECK_EQ(usb_enumerate(&d), SB_OK); /* first time: fine */
+    CHECK_EQ(fake_stats.vbus_cycles, 0);
+    uint32_t t0 = fake_ms;
+    CHECK_EQ(usb_enumerate(&d), SB_OK); /* the "MCU reset": hung, then power-cycled */
+    CHECK(fake_hung() == 0);
+    CHECK_EQ(fake_stats.vbus_cycles, 1);
+    CHECK(fake_stats.vbus_off_ms >= 400);
+    CHECK(fake_ms - t0 < 3000);
+}
+
 int main(void)
 {
     RUN_TEST(parse_plain_msc);
@@ -352,5 +494,9 @@ int main(void)
     RUN_TEST(enumerate_gives_up_after_three);
     RUN_TEST(enumerate_garbage_descriptors);
     RUN_TEST(enumerate_long_config);
+    RUN_TEST(parse_alternate_setting_and_interface_number);
+    RUN_TEST(enumerate_retries_over_a_time_window);
+    RUN_TEST(enumerate_composite_devices);
+    RUN_TEST(enumerate_power_cycles_a_hung_stick);
     return HARNESS_EXIT();
 }

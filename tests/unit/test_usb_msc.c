@@ -32,7 +32,7 @@ static void mount_and_read_well_behaved(void)
     fake_hcd_reset(1000);
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
     CHECK_EQ(dev.block_size, 512);
-    CHECK_EQ(dev.block_count, 999); /* the reported last LBA is never readable */
+    CHECK_EQ(dev.block_count, 1000); /* last LBA 999 + 1: the capacity as reported */
     CHECK_EQ(dev.max_blocks, USB_MAX_SECTORS);
     CHECK_EQ(fake_stats.inquiry_bad_len, 0);
     CHECK(read_ok(&dev, 0, 5, 200));
@@ -44,19 +44,122 @@ static void mount_and_read_well_behaved(void)
     CHECK_EQ(fake_stats.port_resets, 1);
 }
 
-static void never_reads_last_lba(void)
+static void reads_last_lba(void)
 {
+    /* The last reported block is read (a file may end there), and reads that touch the last
+     * 8 blocks go one block at a time (Linux sd.c's last-sector rule). */
     struct blockdev dev;
     fake_hcd_reset(100);
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
-    CHECK(read_ok(&dev, 0, 90, 9)); /* up to LBA 98 */
+    CHECK_EQ(dev.block_count, 100);
     unsigned before = fake_stats.read10;
-    CHECK(dev.read(&dev, 99, 1, buf) != 0);
-    CHECK(dev.read(&dev, 98, 2, buf) != 0);
+    CHECK(read_ok(&dev, 0, 80, 20)); /* 80..91 in one command, then 92..99 one by one */
+    CHECK_EQ(fake_stats.read10 - before, 1 + 8);
+    CHECK_EQ(fake_stats.read_last_lba, 1);
+    CHECK(read_ok(&dev, 0, 99, 1));
+    before = fake_stats.read10;
+    CHECK(dev.read(&dev, 100, 1, buf) != 0);
+    CHECK(dev.read(&dev, 99, 2, buf) != 0);
     CHECK(dev.read(&dev, 0xFFFFFFFFu, 2, buf) != 0);
     CHECK_EQ(fake_stats.read10, before); /* refused without asking the device */
-    CHECK_EQ(fake_stats.read_last_lba, 0);
     CHECK_EQ(fake_stats.read_beyond, 0);
+}
+
+static void capacity_reports_the_count(void)
+{
+    /* READ CAPACITY says 100 for 100 blocks (Linux FIX_CAPACITY devices): everything real is
+     * readable; the one block that does not exist fails, in bounded time. */
+    struct blockdev dev;
+    fake_hcd_reset(100);
+    fake.capacity_off_by_one = 1;
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    CHECK_EQ(dev.block_count, 101);
+    CHECK(read_ok(&dev, 0, 60, 40)); /* up to LBA 99, the real last block */
+    uint32_t t0 = fake_ms;
+    CHECK(dev.read(&dev, 100, 1, buf) != 0);
+    CHECK(fake_ms - t0 < 2000);
+    CHECK(read_ok(&dev, 0, 0, 8)); /* and the device still works */
+}
+
+static void capacity_extremes(void)
+{
+    static const struct {
+        uint32_t last, size;
+        int result;
+        uint32_t count;
+    } cases[] = {{0xFFFFFFFFu, 512, SB_OK, 0xFFFFFFFEu},
+                 {0xFFFFFFFEu, 512, SB_OK, 0xFFFFFFFEu},
+                 {0, 512, SB_ERR_MEDIUM, 0},
+                 {999, 0, SB_ERR_MEDIUM, 0},
+                 {999, 520, SB_ERR_MEDIUM, 0},
+                 {999, 0x10000, SB_ERR_MEDIUM, 0},
+                 {999, 0xFFFFFFFFu, SB_ERR_MEDIUM, 0},
+                 {999, 1000, SB_ERR_MEDIUM, 0}};
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct blockdev dev;
+        fake_hcd_reset(1000);
+        fake.raw_capacity = 1;
+        fake.raw_last = cases[i].last;
+        fake.raw_size = cases[i].size;
+        CHECK_EQ(usb_msc_mount(&dev), cases[i].result);
+        if (cases[i].result == SB_OK) {
+            CHECK_EQ(dev.block_count, cases[i].count);
+            CHECK(dev.block_count + 1 != 0); /* fs.c's slack block cannot wrap */
+            CHECK(read_ok(&dev, 0, 0, 64));
+        }
+        CHECK(fake_ms < 1000);
+    }
+}
+
+static void last_sector_bug_reader(void)
+{
+    /* A reader that hangs on a multi-block READ(10) touching the last 8 blocks. */
+    struct blockdev dev;
+    fake_hcd_reset(2880);
+    fake.last_sector_bug = 8;
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    uint32_t t0 = fake_ms;
+    unsigned before = fake_stats.read10;
+    CHECK(read_ok(&dev, 0, 2825, 55));           /* lba=2825 blocks=55 ends at the last block */
+    CHECK_EQ(fake_stats.read10 - before, 1 + 8); /* 2825..2871, then 2872..2879 one by one */
+    CHECK_EQ(fake_stats.max_read10_blocks, 47);
+    CHECK_EQ(fake_stats.boms_resets, 0);
+    CHECK(fake_ms - t0 < 100);
+}
+
+static void next_lun_after_a_mount(void)
+{
+    /* LUN 0: a card; LUN 1: empty; LUN 2: another card. */
+    struct blockdev dev;
+    fake_hcd_reset(500);
+    fake.max_lun = 2;
+    fake.lun[1].empty = 1;
+    fake.lun[2] = (struct fake_lun){0, 0, 0, 0, 512, 777};
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    CHECK_EQ(dev.block_count, 500);
+    CHECK_EQ(usb_msc_next_lun(&dev), SB_OK);
+    CHECK_EQ(dev.block_count, 777);
+    CHECK(read_ok(&dev, 2, 100, 10));
+    CHECK_EQ(usb_msc_next_lun(&dev), SB_ERR_NOT_MSC); /* no LUN 3 */
+    CHECK_EQ(fake_stats.port_resets, 1);
+}
+
+static void class_requests_name_the_interface(void)
+{
+    /* Mass storage is interface 2: GET_MAX_LUN and the Bulk-Only reset STALL otherwise. */
+    struct blockdev dev;
+    fake_hcd_reset(500);
+    fake.msc_iface = 2;
+    fake.config_desc[11] = 2;
+    fake.max_lun = 1;
+    fake.lun[0].empty = 1;
+    fake.lun[1] = (struct fake_lun){0, 0, 0, 0, 512, 600};
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK); /* LUN 1 found: GET_MAX_LUN was answered */
+    CHECK_EQ(dev.block_count, 600);
+    fake.phase_error = 1;
+    CHECK(read_ok(&dev, 1, 10, 10));
+    CHECK_EQ(fake_stats.boms_resets, 1);
+    CHECK_EQ(fake_stats.port_resets, 1); /* the reset worked: no re-enumeration */
 }
 
 static void block_sizes(void)
@@ -115,7 +218,7 @@ static void card_reader_empty_lun0(void)
     fake.lun[2] = (struct fake_lun){0, 0, 0, 0, 512, 777};
     fake.lun[3] = (struct fake_lun){0, 0, 0, 0, 512, 888};
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
-    CHECK_EQ(dev.block_count, 776);
+    CHECK_EQ(dev.block_count, 777);
     CHECK(read_ok(&dev, 2, 100, 10));
     CHECK_EQ(fake_stats.toggle_errors, 0);
     CHECK(fake_ms < 3000);
@@ -138,7 +241,7 @@ static void u3_cdrom_lun0(void)
     fake.lun[1] = (struct fake_lun){0, 0, 0, 0, 512, 4000};
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
     CHECK_EQ(dev.block_size, 512);
-    CHECK_EQ(dev.block_count, 3999);
+    CHECK_EQ(dev.block_count, 4000);
     CHECK(read_ok(&dev, 1, 3000, 65));
     CHECK_EQ(fake_stats.tur, 1); /* no TEST UNIT READY for the CD-ROM */
 
@@ -275,10 +378,11 @@ static void read_path_quirks(void)
     CHECK_EQ(fake_stats.read10, 2);
     CHECK_EQ(fake_stats.boms_resets, 0);
 
-    /* Transaction errors (the HCD's 3 retries exhausted): recovery, then the same chunk. */
+    /* Transaction errors (the HCD's 3 retries exhausted): recovery, then half the chunk (a
+     * device that hangs on long reads looks the same from here). */
     fake.xact_bulk = 1;
     CHECK(read_ok(&dev, 0, 256, 64));
-    CHECK_EQ(fake_stats.read10, 3); /* the failed CBW never reached the device */
+    CHECK_EQ(fake_stats.read10, 4); /* the failed CBW never reached the device; 2 x 32 */
     CHECK_EQ(fake_stats.boms_resets, 1);
     CHECK_EQ(fake_stats.toggle_errors, 0);
 }
@@ -300,6 +404,24 @@ static void max_sectors_device(void)
     CHECK_EQ(usb_msc_mount(&dev), SB_OK);
     CHECK(read_ok(&dev, 0, 10, 64));
     CHECK_EQ(fake_stats.toggle_errors, 0);
+}
+
+static void hang_above_16_blocks(void)
+{
+    /* A device that hangs (NAKs until the timeout) on READ(10) above 16 blocks: each hang
+     * costs a timeout and a Reset Recovery, and halves the chunk for good. */
+    struct blockdev dev;
+    fake_hcd_reset(2000);
+    fake.hang_above_sectors = 16;
+    CHECK_EQ(usb_msc_mount(&dev), SB_OK);
+    uint32_t t0 = fake_ms;
+    CHECK(read_ok(&dev, 0, 0, 128));
+    CHECK_EQ(fake_stats.boms_resets, 2); /* 64 and 32 hung */
+    CHECK(fake_ms - t0 < 6000);
+    t0 = fake_ms;
+    CHECK(read_ok(&dev, 0, 300, 128)); /* no more hangs */
+    CHECK_EQ(fake_stats.boms_resets, 2);
+    CHECK(fake_ms - t0 < 200);
 }
 
 static void large_blocks_chunking(void)
@@ -348,7 +470,8 @@ static void hopeless_devices_give_up_in_bound(void)
     fake.control_dies_after = 7; /* enumeration (6) + GET_MAX_LUN */
     CHECK_EQ(usb_msc_mount(&dev), SB_ERR_USB);
     CHECK(fake_ms < 10000);
-    CHECK_EQ(fake_stats.port_resets, 4); /* the mount's, then 3 for re-enumeration */
+    /* the mount's, then 3 for re-enumeration, a VBUS power cycle and 3 more */
+    CHECK_EQ(fake_stats.port_resets, 7);
 
     /* The same after a good mount: the read fails at once, and later reads too. */
     fake_hcd_reset(1000);
@@ -386,7 +509,12 @@ static void disconnects(void)
 int main(void)
 {
     RUN_TEST(mount_and_read_well_behaved);
-    RUN_TEST(never_reads_last_lba);
+    RUN_TEST(reads_last_lba);
+    RUN_TEST(capacity_reports_the_count);
+    RUN_TEST(capacity_extremes);
+    RUN_TEST(last_sector_bug_reader);
+    RUN_TEST(next_lun_after_a_mount);
+    RUN_TEST(class_requests_name_the_interface);
     RUN_TEST(block_sizes);
     RUN_TEST(get_max_lun_variants);
     RUN_TEST(card_reader_empty_lun0);
@@ -398,6 +526,7 @@ int main(void)
     RUN_TEST(read_path_quirks);
     RUN_TEST(max_sectors_device);
     RUN_TEST(large_blocks_chunking);
+    RUN_TEST(hang_above_16_blocks);
     RUN_TEST(hopeless_devices_give_up_in_bound);
     RUN_TEST(disconnects);
     return HARNESS_EXIT();
