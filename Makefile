@@ -18,6 +18,21 @@ SECURE ?= 0
 KEY ?= keys/dev-key.pem
 
 BUILD := build
+
+# Build output: one short line per target ("  CC      file"), as Kbuild prints it; V=1 prints
+# every command in full instead. $(call say,TAG,TARGET) starts a recipe's first command line,
+# $(Q) each further one.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+say := @
+else
+Q := @
+say = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -37,7 +52,7 @@ HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmwa
 define host_test
 $(BUILD)/tests/$(1).t: $(2) $(wildcard tests/*.h hostlib/*.h firmware/*/*.h)
 	@mkdir -p $$(@D)
-	$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) $$(HOST_INC) $(3) $(2) -o $$@
+	$$(call say,HOSTCC,$$@)$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) $$(HOST_INC) $(3) $(2) -o $$@
 TEST_DEPS += $(BUILD)/tests/$(1).t
 endef
 

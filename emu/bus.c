@@ -117,14 +117,25 @@ static void timed_init(struct machine *m)
     }
 }
 
+/* A lazy instance whose interrupt is enabled in the NVIC must have its events on time. */
+static int irq_enabled(const struct machine *m, const struct periph *p)
+{
+    for (int i = 0; i < 2; i++)
+        if (p->irq[i] >= 0 && nvic_is_enabled(m, EXC_IRQ0 + (unsigned)p->irq[i]))
+            return 1;
+    return 0;
+}
+
 uint64_t bus_next_event_ns(struct machine *m, int include_lazy)
 {
     if (m->ntimed == 0)
         timed_init(m);
-    unsigned n = include_lazy ? m->ntimed : m->ntimed_eager;
     uint64_t t = TIME_NEVER;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t e = m->timed[i]->ops->next_event_ns(m, m->timed[i]);
+    for (unsigned i = 0; i < m->ntimed; i++) {
+        const struct periph *p = m->timed[i];
+        if (i >= m->ntimed_eager && !include_lazy && !irq_enabled(m, p))
+            continue;
+        uint64_t e = p->ops->next_event_ns(m, p);
         if (e < t)
             t = e;
     }
@@ -319,11 +330,12 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
 
 /* ---- register access through the table ---- */
 
+/* A reserved address: the bus answers with an error, a BusFault for the CPU. */
 static int reserved(struct machine *m, uint32_t addr, int write)
 {
-    machine_fault(m, m->cur_block, 1, addr,
-                  write ? "bus fault: write to a reserved address"
-                        : "bus fault: read of a reserved address");
+    machine_bus_error(m, addr, write,
+                      write ? "bus fault: write to a reserved address"
+                            : "bus fault: read of a reserved address");
     return -1;
 }
 

@@ -1,6 +1,6 @@
 /* Cortex-M4 system peripherals (ARMv7-M ARM, PM0214): SysTick and DWT CYCCNT in virtual time,
- * SCB (VTOR, AIRCR reset), NVIC and FPU registers as storage. No exception is delivered: the
- * bootloader takes none, and a pending one ends the run as a fault. */
+ * SCB (VTOR, AIRCR, ICSR, SHPR, SHCSR, fault status), FPU control registers. The NVIC and the
+ * exception state are in nvic.c; the CPU glue (exception.c) delivers the exceptions. */
 #include <string.h>
 
 #include "log.h"
@@ -18,9 +18,18 @@ void cortex_reset(struct machine *m, int power_on)
     struct cortex_model *c = &m->cx;
     uint32_t demcr = c->demcr, dwt_ctrl = c->dwt_ctrl;
     uint32_t cyc = dwt_cyccnt(m);
+    /* Diagnostics are printed once per run, not once per reset. */
+    unsigned logged = c->exc_logged;
+    int vtor_warned = c->vtor_warned;
+    uint32_t vec_warned[4];
+    memcpy(vec_warned, c->vec_warned, sizeof vec_warned);
     memset(c, 0, sizeof *c);
-    c->ccr = 0x00000200u; /* STKALIGN */
-    c->fpccr = 0xC0000000u;
+    c->exc_logged = logged;
+    c->vtor_warned = vtor_warned;
+    memcpy(c->vec_warned, vec_warned, sizeof vec_warned);
+    nvic_reset(m);
+    c->ccr = 0x00000200u;   /* STKALIGN */
+    c->fpccr = 0xC0000000u; /* ASPEN, LSPEN */
     c->syst_ref_tick = m->cycles;
     if (power_on) {
         c->dwt_ctrl = 0x40000000u; /* NUMCOMP = 4 */
@@ -116,32 +125,23 @@ uint64_t systick_next_event_ns(struct machine *m)
     return cycles_to_ns(m, cyc);
 }
 
+/* The counter reached 0 since the last look: COUNTFLAG sets, and with TICKINT the SysTick
+ * exception pends (PM0214 4.5.1). Several wraps between two looks pend it once, as a pending
+ * bit would. */
 int systick_interrupt_due(struct machine *m)
 {
     if ((m->cx.syst_csr & (SYST_ENABLE | SYST_TICKINT)) != (SYST_ENABLE | SYST_TICKINT))
         return 0;
     int reached;
     syst_value(m, &reached);
+    if (reached) {
+        syst_rebase(m);
+        nvic_set_pending(m, EXC_SYSTICK);
+    }
     return reached;
 }
 
-void machine_irq_line(struct machine *m, unsigned irqn, int level)
-{
-    if (irqn >= 96)
-        return;
-    uint32_t bit = 1u << (irqn % 32u);
-    if (level)
-        m->cx.irq_level[irqn / 32u] |= bit;
-    else
-        m->cx.irq_level[irqn / 32u] &= ~bit;
-}
-
 /* ---- register map ---- */
-
-static int nvic_index(uint32_t addr, uint32_t base)
-{
-    return (int)((addr - base) / 4u);
-}
 
 int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
 {
@@ -167,22 +167,8 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
         *out = 0;
         return 0;
     }
-    if (addr >= 0xE000E100u && addr < 0xE000E120u) {
-        *out = c->nvic_iser[nvic_index(addr, 0xE000E100u)];
+    if (nvic_read(m, addr, out) == 0)
         return 0;
-    }
-    if (addr >= 0xE000E180u && addr < 0xE000E1A0u) {
-        *out = c->nvic_iser[nvic_index(addr, 0xE000E180u)];
-        return 0;
-    }
-    if (addr >= 0xE000E200u && addr < 0xE000E320u) { /* pending/active: never set */
-        *out = 0;
-        return 0;
-    }
-    if (addr >= 0xE000E400u && addr < 0xE000E4F0u) {
-        *out = c->nvic_ipr[nvic_index(addr, 0xE000E400u)];
-        return 0;
-    }
     if (addr >= 0xE000ED40u && addr < 0xE000ED80u) { /* feature ID registers */
         *out = 0;
         return 0;
@@ -213,6 +199,7 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
         v = 0x410FC241u;
         break;
     case 0xE000ED04u:
+        v = nvic_icsr(m);
         break;
     case 0xE000ED08u:
         v = c->vtor;
@@ -232,7 +219,7 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
         v = c->shpr[(addr - 0xE000ED18u) / 4u];
         break;
     case 0xE000ED24u:
-        v = c->shcsr;
+        v = nvic_shcsr(m);
         break;
     case 0xE000ED28u:
         v = c->cfsr;
@@ -241,9 +228,15 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
         v = c->hfsr;
         break;
     case 0xE000ED30u:
+        v = c->dfsr;
+        break;
     case 0xE000ED34u:
+        v = c->mmfar;
+        break;
     case 0xE000ED38u:
-    case 0xE000ED3Cu:
+        v = c->bfar;
+        break;
+    case 0xE000ED3Cu: /* AFSR: no auxiliary faults */
         break;
     case 0xE000ED88u:
         v = c->cpacr;
@@ -259,7 +252,10 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *out)
         v = c->fpccr;
         break;
     case 0xE000EF38u:
+        v = c->fpcar;
+        break;
     case 0xE000EF3Cu:
+        v = c->fpdscr;
         break;
     default:
         return -1;
@@ -284,23 +280,8 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t v)
         }
         return 0;
     }
-    if (addr >= 0xE000E100u && addr < 0xE000E120u) {
-        c->nvic_iser[nvic_index(addr, 0xE000E100u)] |= v;
-        return 0;
-    }
-    if (addr >= 0xE000E180u && addr < 0xE000E1A0u) {
-        c->nvic_iser[nvic_index(addr, 0xE000E180u)] &= ~v;
-        return 0;
-    }
-    if (addr >= 0xE000E200u && addr < 0xE000E220u) {
-        if (v)
-            machine_fault(m, m->cur_block, 1, addr, "interrupt set pending: NVIC not modeled");
-        return 0;
-    }
-    if (addr >= 0xE000E280u && addr < 0xE000E320u)
-        return 0; /* clear-pending, active: nothing is ever pending */
-    if (addr >= 0xE000E400u && addr < 0xE000E4F0u) {
-        c->nvic_ipr[nvic_index(addr, 0xE000E400u)] = v;
+    if (nvic_write(m, addr, v) == 0) {
+        machine_update_deadline(m);
         return 0;
     }
     switch (addr) {
@@ -327,9 +308,7 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t v)
     case 0xE000ED00u:
         return 0;
     case 0xE000ED04u:
-        if (v & ((1u << 31) | (1u << 28) | (1u << 26)))
-            machine_fault(m, m->cur_block, 1, addr,
-                          "ICSR sets an exception pending: not deliverable");
+        nvic_icsr_write(m, v);
         return 0;
     case 0xE000ED08u:
         c->vtor = v & 0x3FFFFE00u;
@@ -351,13 +330,17 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t v)
     case 0xE000ED14u:
         c->ccr = v & 0x31Bu;
         return 0;
-    case 0xE000ED18u:
+    case 0xE000ED18u: /* SHPR1-3: 4 priority bits; reserved bytes read 0 (PM0214 4.4.8) */
+        c->shpr[0] = v & 0x00F0F0F0u;
+        return 0;
     case 0xE000ED1Cu:
+        c->shpr[1] = v & 0xF0000000u;
+        return 0;
     case 0xE000ED20u:
-        c->shpr[(addr - 0xE000ED18u) / 4u] = v;
+        c->shpr[2] = v & 0xF0F000F0u;
         return 0;
     case 0xE000ED24u:
-        c->shcsr = v;
+        nvic_shcsr_write(m, v);
         return 0;
     case 0xE000ED28u:
         c->cfsr &= ~v;
@@ -366,8 +349,14 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t v)
         c->hfsr &= ~v;
         return 0;
     case 0xE000ED30u:
+        c->dfsr &= ~v;
+        return 0;
     case 0xE000ED34u:
+        c->mmfar = v;
+        return 0;
     case 0xE000ED38u:
+        c->bfar = v;
+        return 0;
     case 0xE000ED3Cu:
         return 0;
     case 0xE000ED88u:
@@ -381,14 +370,14 @@ int cortex_write(struct machine *m, uint32_t addr, uint32_t v)
         cyccnt_rebase(m);
         c->demcr = v & 0x010F07F1u;
         return 0;
-    case 0xE000EF00u: /* STIR */
-        machine_fault(m, m->cur_block, 1, addr, "STIR triggers an interrupt: not deliverable");
-        return 0;
     case 0xE000EF34u:
         c->fpccr = v & 0xC00001FBu;
         return 0;
     case 0xE000EF38u:
+        c->fpcar = v & ~7u;
+        return 0;
     case 0xE000EF3Cu:
+        c->fpdscr = v & 0x07C00000u;
         return 0;
     default:
         return -1;

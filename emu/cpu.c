@@ -1,20 +1,30 @@
 /* The Cortex-M4 on libunicorn: memory map, instruction counting per block, MMIO callbacks,
- * faults, reset and the run loop. */
+ * the CPU events that become exceptions (exception.c), sleep (WFI/WFE), reset and the run
+ * loop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicorn/unicorn.h>
 
 #include "cpu.h"
+#include "exception.h"
 #include "log.h"
+#include "thumb.h"
 
 #define COUNT_CACHE_SIZE 65536u
 #define THUMB_B_SELF     0xE7FEu /* b . */
 #define THUMB_WFI        0xBF30u
+#define THUMB_WFE        0xBF20u
+#define THUMB_SEV        0xBF40u
+#define THUMB2_HINT_HI   0xF3AFu /* wfi.w/wfe.w/sev.w: F3AF 800x */
+
+/* Why the CPU stopped, recorded by a hook and handled between two slices. */
+enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN, EV_BUS_ERROR };
 
 struct count_entry {
     uint32_t addr, size, count, gen;
     uint8_t self_loop;
+    uint8_t has_fp; /* holds a floating-point instruction (lazy FP state preservation) */
 };
 
 struct region {
@@ -28,6 +38,13 @@ struct cpu {
     struct count_entry *cache;
     uint32_t gen;
     struct region regions[16];
+    enum cpu_event ev;
+    uint32_t ev_intno, ev_addr;
+    int ev_write;
+    char ev_what[96];
+    uc_mem_type ev_type;
+    int stopped_for_exception;
+    uint32_t blk_addr, blk_size; /* the block being executed */
 };
 
 static struct cpu *current_cpu;
@@ -42,8 +59,25 @@ static void stop_cpu(struct machine *m)
 static uint32_t read_pc(struct cpu *c)
 {
     uint32_t pc = 0;
+    if (exc_next_pc(&pc))
+        return pc & ~1u;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     return pc;
+}
+
+/* A model reported a bus error from inside an MMIO callback: libunicorn stops before the
+ * access completes, and the fault is taken by handle_bus_error(). */
+static void bus_error_hook(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    (void)m;
+    struct cpu *c = current_cpu;
+    if (!c || c->ev != EV_NONE)
+        return;
+    c->ev = EV_BUS_ERROR;
+    c->ev_addr = addr;
+    c->ev_write = write;
+    snprintf(c->ev_what, sizeof c->ev_what, "%s", what);
+    uc_emu_stop(c->uc);
 }
 
 static uint32_t pc_hook(struct machine *m)
@@ -64,14 +98,22 @@ static struct count_entry *count_block(struct cpu *c, uint32_t addr, uint32_t si
     e->gen = c->gen;
     e->count = 0;
     e->self_loop = 0;
+    e->has_fp = 1; /* unknown: a lazy save that comes early is still exact */
     if (len == 0 || uc_mem_read(c->uc, addr, code, len) != UC_ERR_OK) {
         e->count = len / 2 ? len / 2 : 1;
         return e;
     }
+    e->has_fp = 0;
     for (uint32_t i = 0; i + 1 < len;) {
         uint16_t hw = (uint16_t)(code[i] | code[i + 1] << 8);
         uint16_t top = hw >> 11;
-        i += (top == 0x1D || top == 0x1E || top == 0x1F) ? 4 : 2;
+        int wide = top == 0x1D || top == 0x1E || top == 0x1F;
+        /* FP and Advanced SIMD register transfers, loads/stores and data processing: coprocessor
+         * space 0xEC00-0xEFFF with coprocessor 10 or 11 (ARMv7-M A6.4, A7.5) */
+        if (wide && (hw & 0xFC00u) == 0xEC00u && i + 3 < len &&
+            ((code[i + 3] << 8) & 0x0E00u) == 0x0A00u)
+            e->has_fp = 1;
+        i += wide ? 4 : 2;
         e->count++;
     }
     if (e->count == 0)
@@ -99,6 +141,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     struct machine *m = c->m;
     (void)uc;
     uint32_t addr = (uint32_t)address;
+    c->blk_addr = addr;
+    c->blk_size = size;
     struct count_entry *e = count_block(c, addr, size);
     m->insns += e->count;
     m->cycles += e->count;
@@ -119,10 +163,29 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         machine_slow_path(m, addr);
         flush_changed_code(c);
     }
-    if (e->self_loop && m->stop == STOP_NONE) {
-        /* "b ." with no interrupts: nothing changes until the next event. */
+    /* FPCCR.LSPACT: the first FP instruction of the handler saves the interrupted context's
+     * S0-S15/FPSCR into the frame first (AN298). Saving at the start of its block is exact: no
+     * FP instruction ran since the exception entry. */
+    if ((m->cx.fpccr & 1u) && e->has_fp)
+        exc_lazy_fp_save(uc, m);
+    int takeable = 0;
+    if (m->stop == STOP_NONE && nvic_any_pending(m)) {
+        exc_sync_masks(uc, m);
+        takeable = nvic_to_take(m) != 0;
+    }
+    if (e->self_loop && m->stop == STOP_NONE && !takeable) {
+        /* "b .": nothing changes until the next event (which may pend an interrupt). */
         machine_advance_to(m, machine_next_event_ns(m));
         flush_changed_code(c);
+        if (m->stop == STOP_NONE && nvic_any_pending(m)) {
+            exc_sync_masks(uc, m);
+            takeable = nvic_to_take(m) != 0;
+        }
+    }
+    /* Interrupts are taken at block boundaries: stop before this block runs. */
+    if (takeable && m->stop == STOP_NONE) {
+        c->stopped_for_exception = 1;
+        uc_emu_stop(uc);
     }
 }
 
@@ -185,6 +248,8 @@ static bool hook_write_prot(uc_engine *uc, uc_mem_type type, uint64_t address, i
     return c->m->stop != STOP_FAULT;
 }
 
+/* Unmapped or protected accesses stop the CPU before the access completes (the PC is the
+ * faulting instruction); the fault is taken by handle_bad_access(). */
 static bool hook_bad_access(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
                             int64_t value, void *user)
 {
@@ -192,60 +257,199 @@ static bool hook_bad_access(uc_engine *uc, uc_mem_type type, uint64_t address, i
     (void)uc;
     (void)size;
     (void)value;
-    const char *what = "bad access";
-    switch (type) {
-    case UC_MEM_READ_UNMAPPED:
-        what = "bus fault: read of unmapped address";
-        break;
-    case UC_MEM_WRITE_UNMAPPED:
-        what = "bus fault: write to unmapped address";
-        break;
-    case UC_MEM_FETCH_UNMAPPED:
-        what = "bus fault: instruction fetch from unmapped address";
-        break;
-    case UC_MEM_FETCH_PROT:
-        what = "bus fault: instruction fetch from non-executable memory";
-        break;
-    case UC_MEM_READ_PROT:
-        what = "bus fault: read of protected memory";
-        break;
-    default:
-        break;
-    }
-    machine_fault(c->m, read_pc(c), 1, (uint32_t)address, "%s", what);
+    c->ev = EV_BAD_ACCESS;
+    c->ev_type = type;
+    c->ev_addr = (uint32_t)address;
     return false;
 }
 
+/* SVC (2), BKPT (7), exception return (8) and QEMU's M-profile fault numbers. */
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
     struct cpu *c = user;
-    (void)uc;
-    uint32_t pc = read_pc(c);
-    switch (intno) {
-    case 1:
-        machine_fault(c->m, pc, 0, 0, "undefined instruction (UsageFault -> HardFault)");
-        break;
-    case 2:
-        machine_fault(c->m, pc, 0, 0, "SVC: exceptions are not delivered");
-        break;
-    case 7:
-        machine_fault(c->m, pc, 0, 0, "BKPT with no debugger (HardFault)");
-        break;
-    case 8:
-        machine_fault(c->m, pc, 0, 0, "exception return with no exception active");
-        break;
-    default:
-        machine_fault(c->m, pc, 0, 0, "CPU exception %u", intno);
-        break;
-    }
+    c->ev = EV_INTR;
+    c->ev_intno = intno;
+    uc_emu_stop(uc);
 }
 
+/* UDF and other undefined encodings, and WFE (libunicorn stops on it the same way). */
 static bool hook_invalid_insn(uc_engine *uc, void *user)
 {
     struct cpu *c = user;
     (void)uc;
-    machine_fault(c->m, read_pc(c), 0, 0, "invalid instruction (UsageFault -> HardFault)");
+    c->ev = EV_INVALID_INSN;
     return false;
+}
+
+static uint16_t read_hw(struct cpu *c, uint32_t addr)
+{
+    uint16_t hw = 0;
+    if (uc_mem_read(c->uc, addr, &hw, 2) != UC_ERR_OK)
+        return 0;
+    return hw;
+}
+
+/* The hint instruction (0xBF30 WFI, 0xBF20 WFE) that ends just before pc, 16- or 32-bit. */
+static int hint_before(struct cpu *c, uint32_t pc, uint16_t hint16)
+{
+    if (read_hw(c, pc - 2u) == hint16)
+        return 2;
+    if (read_hw(c, pc - 4u) == THUMB2_HINT_HI &&
+        read_hw(c, pc - 2u) == (0x8000u | (hint16 >> 4 & 0xFu)))
+        return 4;
+    return 0;
+}
+
+static uint32_t insn_length(struct cpu *c, uint32_t pc)
+{
+    uint16_t top = read_hw(c, pc) >> 11;
+    return (top == 0x1D || top == 0x1E || top == 0x1F) ? 4u : 2u;
+}
+
+/* SEV executed in this straight-line block before the WFE at wfe_pc: libunicorn runs SEV as
+ * a no-op, so the event register is set here. */
+static int sev_in_block(struct cpu *c, uint32_t block, uint32_t wfe_pc)
+{
+    if (wfe_pc < block || wfe_pc - block > 4096u)
+        return 0;
+    for (uint32_t a = block; a < wfe_pc; a += insn_length(c, a)) {
+        uint16_t hw = read_hw(c, a);
+        if (hw == THUMB_SEV || (hw == THUMB2_HINT_HI && read_hw(c, a + 2u) == 0x8004u))
+            return 1;
+    }
+    return 0;
+}
+
+/* Address ranges that the default memory map makes Execute Never (ARMv7-M B3.1 table B3-1):
+ * Peripheral, Device and System. */
+static int execute_never(uint32_t addr)
+{
+    return (addr >= 0x40000000u && addr < 0x60000000u) || addr >= 0xA0000000u;
+}
+
+/* The instruction of the current block that accessed addr (thumb.c): libunicorn leaves the
+ * PC at the block start after a faulting access. */
+static uint32_t access_pc(struct cpu *c, uint32_t addr)
+{
+    uint8_t code[4096];
+    uint32_t len = c->blk_size < sizeof code ? c->blk_size : (uint32_t)sizeof code;
+    if (len == 0 || uc_mem_read(c->uc, c->blk_addr, code, len) != UC_ERR_OK)
+        return read_pc(c);
+    uint32_t r[16];
+    for (int i = 0; i < 13; i++)
+        uc_reg_read(c->uc, UC_ARM_REG_R0 + i, &r[i]);
+    uc_reg_read(c->uc, UC_ARM_REG_SP, &r[13]);
+    uc_reg_read(c->uc, UC_ARM_REG_LR, &r[14]);
+    r[15] = c->blk_addr;
+    return thumb_find_access(code, c->blk_addr, len, r, addr);
+}
+
+static void handle_bad_access(struct cpu *c, uint32_t pc)
+{
+    struct machine *m = c->m;
+    uint32_t a = c->ev_addr;
+    if (c->ev_type == UC_MEM_READ_UNMAPPED || c->ev_type == UC_MEM_READ_PROT ||
+        c->ev_type == UC_MEM_WRITE_UNMAPPED)
+        pc = access_pc(c, a);
+    char what[96];
+    switch (c->ev_type) {
+    case UC_MEM_READ_UNMAPPED:
+    case UC_MEM_READ_PROT:
+        snprintf(what, sizeof what, "read of %s address 0x%08x",
+                 c->ev_type == UC_MEM_READ_PROT ? "a protected" : "an unmapped", a);
+        exc_fault(c->uc, m, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, 0, a, pc, what);
+        break;
+    case UC_MEM_WRITE_UNMAPPED:
+        /* A store is buffered: the BusFault is imprecise, BFAR not valid, and the stacked PC
+         * is past the store (PM0214 4.4.11). */
+        snprintf(what, sizeof what, "write to an unmapped address 0x%08x", a);
+        exc_fault(c->uc, m, EXC_BUSFAULT, CFSR_IMPRECISERR, 0, a, pc + insn_length(c, pc), what);
+        break;
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT:
+        if (execute_never(a)) {
+            snprintf(what, sizeof what, "instruction fetch from Execute Never address 0x%08x", a);
+            exc_fault(c->uc, m, EXC_MEMMANAGE, CFSR_IACCVIOL, 0, a, a, what);
+        } else {
+            snprintf(what, sizeof what, "instruction fetch from %s address 0x%08x",
+                     c->ev_type == UC_MEM_FETCH_PROT ? "a non-executable" : "an unmapped", a);
+            exc_fault(c->uc, m, EXC_BUSFAULT, CFSR_IBUSERR, 0, a, a, what);
+        }
+        break;
+    default:
+        machine_fault(m, pc, 1, a, "bad memory access (type %d)", (int)c->ev_type);
+        break;
+    }
+}
+
+static void handle_bus_error(struct cpu *c)
+{
+    uint32_t pc = access_pc(c, c->ev_addr);
+    char what[120];
+    snprintf(what, sizeof what, "%s at 0x%08x", c->ev_what, c->ev_addr);
+    if (c->ev_write)
+        exc_fault(c->uc, c->m, EXC_BUSFAULT, CFSR_IMPRECISERR, 0, c->ev_addr,
+                  pc + insn_length(c, pc), what);
+    else
+        exc_fault(c->uc, c->m, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, 0, c->ev_addr, pc,
+                  what);
+}
+
+static void cpu_sleep(struct cpu *c, int wfe);
+
+static void handle_intr(struct cpu *c, uint32_t pc)
+{
+    struct machine *m = c->m;
+    uc_engine *uc = c->uc;
+    switch (c->ev_intno) {
+    case 1:
+        exc_fault(uc, m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, 0, 0, pc, "undefined instruction");
+        break;
+    case 2:
+        exc_svc(uc, m);
+        break;
+    case 3:
+        exc_fault(uc, m, EXC_BUSFAULT, CFSR_IBUSERR, 0, pc, pc, "instruction fetch abort");
+        break;
+    case 4:
+        exc_fault(uc, m, EXC_BUSFAULT, CFSR_PRECISERR, 0, 0, pc, "data abort");
+        break;
+    case 7:
+        /* No debugger: BKPT escalates to HardFault with HFSR.DEBUGEVT (ARMv7-M C1.7). */
+        exc_fault(uc, m, EXC_HARDFAULT, 0, HFSR_DEBUGEVT, 0, pc, "BKPT with no debugger");
+        break;
+    case 8:
+        exc_return(uc, m, pc | 1u);
+        break;
+    case 17:
+        exc_fault(uc, m, EXC_USAGEFAULT, CFSR_NOCP, 0, 0, pc, "coprocessor access (CPACR)");
+        break;
+    case 18:
+        exc_fault(uc, m, EXC_USAGEFAULT, CFSR_INVSTATE, 0, 0, pc, "invalid EPSR state");
+        break;
+    case 22:
+        exc_fault(uc, m, EXC_USAGEFAULT, CFSR_UNALIGNED, 0, 0, pc, "unaligned access");
+        break;
+    case 23:
+        exc_fault(uc, m, EXC_USAGEFAULT, CFSR_DIVBYZERO, 0, 0, pc, "division by zero");
+        break;
+    default:
+        machine_fault(m, pc, 0, 0, "CPU exception %u (not modeled)", c->ev_intno);
+        break;
+    }
+}
+
+static void handle_invalid_insn(struct cpu *c, uint32_t pc)
+{
+    struct machine *m = c->m;
+    int len = hint_before(c, pc, THUMB_WFE);
+    if (len && pc - (uint32_t)len >= m->cur_block) {
+        if (sev_in_block(c, m->cur_block, pc - (uint32_t)len))
+            m->cx.event_reg = 1;
+        cpu_sleep(c, 1);
+        return;
+    }
+    exc_fault(c->uc, m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, 0, 0, pc, "undefined instruction");
 }
 
 static int map_mmio(struct cpu *c, int idx, uint32_t base, uint32_t size, uc_cb_mmio_read_t rd,
@@ -312,6 +516,7 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     current_cpu = c;
     machine_stop_cpu_hook = stop_cpu;
     machine_pc_hook = pc_hook;
+    machine_bus_error_hook = bus_error_hook;
     return c;
 }
 
@@ -348,11 +553,16 @@ static int cpu_boot(struct cpu *c)
                                UC_ARM_REG_R12};
     for (size_t i = 0; i < sizeof gprs / sizeof gprs[0]; i++)
         uc_reg_write(c->uc, gprs[i], &zero);
+    /* A reset can come from unprivileged Thread mode, where libunicorn ignores CONTROL and
+     * mask writes: clear them from Handler mode, then return to Thread mode on MSP. */
+    uint32_t handler = xpsr | EXC_HARDFAULT;
+    uc_reg_write(c->uc, UC_ARM_REG_XPSR, &handler);
     uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_PRIMASK, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_BASEPRI, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+    uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(c->uc, UC_ARM_REG_LR, &lr);
     uint32_t sp = flash_word(m, 0) & ~3u, pc = flash_word(m, 4);
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &sp);
@@ -361,9 +571,29 @@ static int cpu_boot(struct cpu *c)
         machine_fault(m, pc, 0, 0, "reset vector 0x%08x without the Thumb bit (lockup)", pc);
         return -1;
     }
-    pc &= ~1u;
-    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+    exc_set_next_pc(pc, 1);
     return 0;
+}
+
+/* WFI sleeps until an exception would preempt with PRIMASK ignored; WFE until the event
+ * register is set or an exception can be taken (ARMv7-M B1.5.18, B1.5.19; PM0214 2.5.2).
+ * Time jumps from event to event of every model. */
+static void cpu_sleep(struct cpu *c, int wfe)
+{
+    struct machine *m = c->m;
+    if (wfe && m->cx.event_reg) {
+        m->cx.event_reg = 0;
+        return;
+    }
+    while (m->stop == STOP_NONE) {
+        exc_sync_masks(c->uc, m);
+        if (wfe ? (m->cx.event_reg || nvic_to_take(m)) : nvic_wfi_wake(m))
+            break;
+        machine_advance_to(m, machine_next_event_ns(m));
+        flush_changed_code(c);
+    }
+    if (wfe)
+        m->cx.event_reg = 0;
 }
 
 static void run_until_stop(struct cpu *c)
@@ -371,7 +601,12 @@ static void run_until_stop(struct cpu *c)
     struct machine *m = c->m;
     while (m->stop == STOP_NONE) {
         machine_update_deadline(m);
+        c->ev = EV_NONE;
+        c->stopped_for_exception = 0;
+        /* The PC is set through uc_emu_start() only: after a uc_reg_write() of the PC,
+         * libunicorn 2.0.1 no longer syncs the PC on a faulting access (unicorn PR 2181). */
         uint32_t pc = read_pc(c);
+        exc_set_next_pc(0, 0);
         uc_err e = uc_emu_start(c->uc, pc | 1u, 0, 0, 0);
         if (m->flash.nfix)
             flash_apply_fixups(&m->flash);
@@ -379,16 +614,33 @@ static void run_until_stop(struct cpu *c)
         if (m->stop != STOP_NONE)
             break;
         pc = read_pc(c);
-        if (e != UC_ERR_OK) {
-            machine_fault(m, pc, 0, 0, "CPU stopped: %s", uc_strerror(e));
+        switch (c->ev) {
+        case EV_INTR:
+            handle_intr(c, pc);
+            break;
+        case EV_BAD_ACCESS:
+            handle_bad_access(c, pc);
+            break;
+        case EV_INVALID_INSN:
+            handle_invalid_insn(c, pc);
+            break;
+        case EV_BUS_ERROR:
+            handle_bus_error(c);
+            break;
+        case EV_NONE:
+            if (e != UC_ERR_OK) {
+                machine_fault(m, pc, 0, 0, "CPU stopped: %s", uc_strerror(e));
+                break;
+            }
+            if (!c->stopped_for_exception && hint_before(c, pc, THUMB_WFI))
+                cpu_sleep(c, 0);
             break;
         }
-        uint16_t prev = 0;
-        if (uc_mem_read(c->uc, pc - 2, &prev, 2) == UC_ERR_OK && prev == THUMB_WFI) {
-            /* WFI: no interrupt can wake the core; only a reset or the end of the run. */
-            while (m->stop == STOP_NONE)
-                machine_advance_to(m, machine_next_event_ns(m));
+        if (m->cx.sleep_on_exit) {
+            m->cx.sleep_on_exit = 0;
+            cpu_sleep(c, 0);
         }
+        exc_take_pending(c->uc, m);
     }
 }
 
@@ -399,8 +651,10 @@ void cpu_run(struct cpu *c)
         return;
     for (;;) {
         run_until_stop(c);
-        if (m->stop != STOP_RESET)
+        if (m->stop != STOP_RESET) {
+            exc_end_of_run(m);
             return;
+        }
         machine_system_reset(m, m->reset_cause);
         if (cpu_boot(c) != 0)
             return;

@@ -634,7 +634,8 @@ static int flash_op_write(struct machine *m, const struct periph *p, uint32_t of
     int rc = flash_reg_write(m, off, value);
     flash_sample_irq(m, p);
     if (rc != 0) {
-        machine_fault(m, m->cur_block, 1, p->base + off, "bus error on a flash key register");
+        machine_bus_error(m, p->base + off, 1,
+                          "bus error on a flash key register (wrong sequence)");
         return -1;
     }
     return 0;

@@ -16,6 +16,19 @@ static void stop_cpu_nop(struct machine *m)
 }
 void (*machine_stop_cpu_hook)(struct machine *m) = stop_cpu_nop;
 
+static void bus_error_ends_run(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    (void)write;
+    machine_fault(m, m->cur_block, 1, addr, "%s", what);
+}
+void (*machine_bus_error_hook)(struct machine *m, uint32_t addr, int write,
+                               const char *what) = bus_error_ends_run;
+
+void machine_bus_error(struct machine *m, uint32_t addr, int write, const char *what)
+{
+    machine_bus_error_hook(m, addr, write, what);
+}
+
 static uint32_t pc_from_block(struct machine *m)
 {
     return m->cur_block;
@@ -211,7 +224,8 @@ void machine_update_deadline(struct machine *m)
         m->deadline_cycles = 0; /* every block takes the slow path */
         return;
     }
-    /* Models flagged PERIPH_LAZY (USB) are advanced at their next access instead. */
+    /* Models flagged PERIPH_LAZY (USB) are advanced at their next access instead, unless
+     * their interrupt is enabled in the NVIC (bus_next_event_ns). */
     uint64_t t = min_u64(scenario_next_ns(m), bus_next_event_ns(m, 0));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
@@ -229,7 +243,7 @@ void machine_process_events(struct machine *m)
         emu_log(now, "USB stick unplugged");
         otg_set_plugged(m->otg, 0, now);
     }
-    bus_advance_all(m, now);
+    bus_advance_all(m, now); /* the OTG_FS instance samples its line (IRQ 67) there */
     if (m->cut_at_ns <= now) {
         m->cut_at_ns = TIME_NEVER;
         int busy = flash_busy(&m->flash);
@@ -238,8 +252,7 @@ void machine_process_events(struct machine *m)
         machine_cut_power(m, busy ? "at the requested time, during a flash operation"
                                   : "at the requested time");
     }
-    if (systick_interrupt_due(m))
-        machine_fault(m, m->cur_block, 0, 0, "SysTick exception (TICKINT): not delivered");
+    systick_interrupt_due(m); /* pends SysTick at a wrap with TICKINT */
     if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER &&
         now >= m->app_entry_ns + m->stop_after_app_ns)
         machine_request_stop(m, STOP_END);

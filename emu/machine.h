@@ -183,9 +183,26 @@ struct cortex_model {
     uint64_t cyccnt_ref;
     /* SCB */
     uint32_t vtor, aircr_prigroup, scr, ccr, shpr[3], shcsr, cpacr, cfsr, hfsr;
-    uint32_t nvic_iser[8], nvic_ipr[60];
-    uint32_t fpccr;
+    uint32_t mmfar, bfar, dfsr;
+    uint32_t fpccr, fpcar, fpdscr;
+    /* NVIC (nvic.c): IRQ 0-81, one bit per line */
+    uint32_t nvic_iser[3], nvic_ispr[3], nvic_iabr[3];
+    uint8_t nvic_ipr[96];
     uint32_t irq_level[3]; /* level of each peripheral interrupt line (IRQ 0-95) */
+    /* System exceptions 1-15: bit n = exception n */
+    uint32_t sys_pending, sys_active;
+    /* Mirrors of the CPU's special registers, written by the CPU glue before each decision */
+    uint32_t primask, faultmask, basepri, ipsr;
+    int event_reg;     /* WFE event register */
+    int sleep_on_exit; /* SCR.SLEEPONEXIT: sleep after this return to Thread mode */
+    /* Diagnostics (exception.c): the first fault since reset, warnings already printed */
+    char root_what[120];
+    uint32_t root_pc, root_addr;
+    int root_has_addr;
+    uint64_t root_ns;
+    uint32_t vec_warned[4];
+    int vtor_warned;
+    unsigned exc_logged; /* fault lines printed this run (kept across resets) */
 };
 
 struct crc_model {
@@ -260,7 +277,7 @@ struct machine {
     /* outcome */
     enum stop_reason stop;
     enum reset_cause reset_cause;
-    char fault_reason[96];
+    char fault_reason[256];
     uint32_t fault_pc, fault_addr;
     int fault_has_addr;
     uint32_t resets, sw_resets, iwdg_resets;
@@ -289,6 +306,14 @@ void machine_fault(struct machine *m, uint32_t pc, int has_addr, uint32_t addr, 
 void machine_request_stop(struct machine *m, enum stop_reason why);
 void machine_cut_power(struct machine *m, const char *why);
 void machine_warn(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A bus error on a data access that the chip reports to the CPU (RM0090 3.5.1: a wrong flash
+ * key sequence; reserved addresses): with a CPU, a BusFault taken by the firmware's own
+ * handler (precise for reads, imprecise for writes); without one (unit tests), a fault that
+ * ends the run. what: text for the timeline. */
+void machine_bus_error(struct machine *m, uint32_t addr, int write, const char *what);
+/* Set by cpu.c: turns machine_bus_error() into an exception. */
+extern void (*machine_bus_error_hook)(struct machine *m, uint32_t addr, int write,
+                                      const char *what);
 /* Set by cpu.c: how to stop the CPU from a model callback. */
 extern void (*machine_stop_cpu_hook)(struct machine *m);
 /* Set by cpu.c: the precise PC of the instruction being executed (for fault reports). */
@@ -370,6 +395,7 @@ int cortex_read(struct machine *m, uint32_t addr, uint32_t *value);
 int cortex_write(struct machine *m, uint32_t addr, uint32_t value);
 uint64_t systick_next_event_ns(struct machine *m);
 uint32_t dwt_cyccnt(const struct machine *m);
+/* Pends SysTick (nvic.c) when the counter wrapped with TICKINT; 1 if it did. */
 int systick_interrupt_due(struct machine *m);
 /* A peripheral drives its interrupt line irqn (0-95, the position in RM0090's vector table
  * 61) to level (0 or 1). Lines are level-sensitive: the NVIC pends an enabled line while it
@@ -381,6 +407,54 @@ void machine_irq_line(struct machine *m, unsigned irqn, int level);
  * iterations may be skipped exactly: it branches back to addr, stores nothing and carries no
  * register or flag from one iteration to the next (ARMv7-M ARM A5/A7 encodings). */
 int loop_block_skippable(const struct machine *m, uint32_t addr, uint64_t insns);
+
+/* --- nvic.c: NVIC and the exception priority model (ARMv7-M ARM B1.5, PM0214 4.3) --- */
+#define EXC_NMI        2
+#define EXC_HARDFAULT  3
+#define EXC_MEMMANAGE  4
+#define EXC_BUSFAULT   5
+#define EXC_USAGEFAULT 6
+#define EXC_SVCALL     11
+#define EXC_DEBUGMON   12
+#define EXC_PENDSV     14
+#define EXC_SYSTICK    15
+#define EXC_IRQ0       16
+#define NVIC_IRQS      82 /* STM32F407: IRQ 0 (WWDG) to 81 (FPU), RM0090 table 61 */
+#define EXC_COUNT      (EXC_IRQ0 + NVIC_IRQS)
+#define PRIO_THREAD    256 /* execution priority with nothing active and no mask */
+/* Name of exception number exc ("SysTick", "OTG_FS", ...); "IRQn" style for unnamed ones. */
+const char *exc_name(unsigned exc);
+/* Priority of exception exc: -3 (Reset) to 255; the group priority under AIRCR.PRIGROUP. */
+int nvic_priority(const struct machine *m, unsigned exc);
+int nvic_group_priority(const struct machine *m, unsigned exc);
+/* Current execution priority (B1.5.4): the active exceptions and PRIMASK/FAULTMASK/BASEPRI
+ * mirrors; ignore_primask for the WFI wake-up rule. PRIO_THREAD when nothing applies. */
+int nvic_exec_priority(const struct machine *m, int ignore_primask);
+/* The enabled pending exception of highest priority (lowest group, then subpriority, then
+ * number), or 0. */
+unsigned nvic_highest_pending(const struct machine *m);
+/* The exception to take now (pending, enabled, higher group priority than the execution
+ * priority), or 0. */
+unsigned nvic_to_take(const struct machine *m);
+int nvic_any_pending(const struct machine *m); /* cheap: anything pending and enabled */
+int nvic_wfi_wake(const struct machine *m);    /* B1.5.19 WFI wake-up condition */
+void nvic_set_pending(struct machine *m, unsigned exc);
+void nvic_clear_pending(struct machine *m, unsigned exc);
+int nvic_is_pending(const struct machine *m, unsigned exc);
+int nvic_is_active(const struct machine *m, unsigned exc);
+int nvic_is_enabled(const struct machine *m, unsigned exc);
+void nvic_activate(struct machine *m, unsigned exc);   /* pending -> active, IPSR = exc */
+void nvic_deactivate(struct machine *m, unsigned exc); /* level lines still high re-pend */
+unsigned nvic_active_count(const struct machine *m);
+/* Register access for 0xE000E100-0xE000E4EF and 0xE000EF00 (STIR); -1: not an NVIC address. */
+int nvic_read(struct machine *m, uint32_t addr, uint32_t *value);
+int nvic_write(struct machine *m, uint32_t addr, uint32_t value);
+/* ICSR and SHCSR views of the exception state. */
+uint32_t nvic_icsr(const struct machine *m);
+void nvic_icsr_write(struct machine *m, uint32_t value);
+uint32_t nvic_shcsr(const struct machine *m);
+void nvic_shcsr_write(struct machine *m, uint32_t value);
+void nvic_reset(struct machine *m);
 
 /* --- log.c --- */
 void log_set_output(void *file); /* FILE *; NULL: stdout */

@@ -3,7 +3,7 @@
 FS_IMAGES := $(BUILD)/fs-images/manifest.txt
 FS_SEEDS := $(BUILD)/fs-images/seeds
 $(FS_IMAGES): tests/tools/mkimages.sh tests/tools/mkexfat-file.py
-	tests/tools/mkimages.sh
+	$(call say,GEN,$@)tests/tools/mkimages.sh $(if $(Q),>/dev/null)
 TEST_DEPS += $(FS_IMAGES)
 
 $(eval $(call host_test,test_fs,tests/unit/test_fs.c tests/fakes/fake_blockdev.c firmware/fs/fs.c))
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_FS := $(BUILD)/fuzz/fuzz_fs
 $(FUZZ_FS): tests/fuzz/fuzz_fs.c firmware/fs/fs.c $(wildcard firmware/fs/*.h firmware/core/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	$(call say,FUZZCC,$@)$(FUZZ_CC) -g -O1 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Ifirmware/core -Ifirmware/fs tests/fuzz/fuzz_fs.c firmware/fs/fs.c -o $@
 TEST_DEPS += $(FUZZ_FS)
 

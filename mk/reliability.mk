@@ -14,7 +14,7 @@ $(FUZZ_TRAILER): tests/fuzz/fuzz_trailer.c firmware/core/update.c firmware/core/
 		firmware/stm32f4/flash_map.c hostlib/flash_ram.c hostlib/crc_soft.c \
 		tests/fakes/fake_platform.c $(wildcard firmware/core/*.h hostlib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+	$(call say,FUZZCC,$@)$(FUZZ_CC) -g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-DBOARD_HEADER='"boards/f4discovery.h"' $(HOST_INC) -Itests/fakes \
 		$(filter %.c,$^) -o $@
@@ -24,10 +24,10 @@ TEST_DEPS += $(FUZZ_TRAILER)
 TRAILER_SEED := $(BUILD)/fuzz/trailer-seed
 $(TRAILER_SEED)/packed: $(BUILD)/image.bin $(BUILD)/blink.bin
 	@mkdir -p $(@D)
-	(printf '\000'; cat $(BUILD)/image.bin) > $(TRAILER_SEED)/packed
-	(printf '\010'; cat $(BUILD)/image.bin) > $(TRAILER_SEED)/packed-changed-in-pass2
-	(printf '\160'; cat $(BUILD)/blink.bin) > $(TRAILER_SEED)/raw
-	(printf '\006'; head -c 600 $(BUILD)/blink.bin) > $(TRAILER_SEED)/fixed-up
+	$(call say,GEN,$(TRAILER_SEED))(printf '\000'; cat $(BUILD)/image.bin) > $(TRAILER_SEED)/packed
+	$(Q)(printf '\010'; cat $(BUILD)/image.bin) > $(TRAILER_SEED)/packed-changed-in-pass2
+	$(Q)(printf '\160'; cat $(BUILD)/blink.bin) > $(TRAILER_SEED)/raw
+	$(Q)(printf '\006'; head -c 600 $(BUILD)/blink.bin) > $(TRAILER_SEED)/fixed-up
 TEST_DEPS += $(TRAILER_SEED)/packed
 
 fuzz: fuzz-trailer

@@ -22,7 +22,7 @@ SECURE_TOOL_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c,$(
 secure_comma := ,
 $(SECURE_TEST_GEN)/signing_key.h: keys/dev-key.pem $(BUILD)/stickimg
 	@mkdir -p $(@D)
-	$(BUILD)/stickimg pubkey $< --c-header -o $@
+	$(call say,GEN,$@)$(BUILD)/stickimg pubkey $< --c-header -o $@
 $(BUILD)/tests/test_update_secure.t: $(SECURE_TEST_GEN)/signing_key.h
 $(eval $(call host_test,test_update_secure,tests/unit/test_update_secure.c firmware/core/update.c \
 	firmware/stm32f4/flash_map.c hostlib/flash_ram.c tests/fakes/fake_platform.c $(SECURE_TOOL_SRCS),\

@@ -10,12 +10,12 @@ STICKIMG_HDRS := $(wildcard tools/stickimg/*.h) firmware/core/image.h firmware/c
 
 $(BUILD)/stickimg: $(STICKIMG_SRCS) $(STICKIMG_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto \
+	$(call say,HOSTCC,$@)$(HOST_CC) $(HOST_CFLAGS) -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto \
 		-Ihostlib $(STICKIMG_SRCS) -lcrypto -o $@
 
 # The example app packed for the stick.
 $(BUILD)/image.bin: $(BUILD)/stickimg $(BUILD)/blink.bin
-	$(BUILD)/stickimg pack $(BUILD)/blink.bin -o $@ --version 1.0.0 --board f4discovery
+	$(call say,PACK,$@)$(BUILD)/stickimg pack $(BUILD)/blink.bin -o $@ --version 1.0.0 --board f4discovery $(if $(Q),-q)
 
 ALL_TARGETS += $(BUILD)/stickimg $(BUILD)/image.bin
 
@@ -34,7 +34,7 @@ FUZZ_READER_SRCS := tools/stickimg/mem.c tools/stickimg/ihex.c tools/stickimg/el
 	tools/stickimg/util.c hostlib/crc_soft.c
 $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf: $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_READER_SRCS) $(STICKIMG_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+	$(call say,FUZZCC,$@)$(FUZZ_CC) -g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Itools/stickimg -Ifirmware -Ifirmware/core -Ihostlib $< $(FUZZ_READER_SRCS) -o $@
 TEST_DEPS += $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf
@@ -49,3 +49,14 @@ fuzz-stickimg: $(BUILD)/fuzz/fuzz_hex $(BUILD)/fuzz/fuzz_elf $(BUILD)/blink.elf
 	$(BUILD)/fuzz/fuzz_elf -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/stickimg-artifacts/ $(BUILD)/fuzz/elf-corpus
 .PHONY: fuzz-stickimg
+
+# Corpus of real-looking applications linked for 0x08004000 and 0x08008000 (CubeMX-style
+# startup and vector table, big constant tables before or after the code, -O0/-Os/-O2): the
+# wrong-base check must accept each for its own base and refuse it for the other
+# (tests/suites/stickimg_wrongbase.sh, docs/image-format.md).
+CORPUS := $(BUILD)/corpus
+$(CORPUS)/manifest.txt: tests/tools/mkcorpus.py
+	@rm -rf $(CORPUS)
+	$(call say,GEN,$@)python3 tests/tools/mkcorpus.py $(CORPUS)
+TEST_DEPS += $(CORPUS)/manifest.txt
+$(eval $(call host_test,test_image_base,tests/unit/test_image_base.c firmware/core/image.c hostlib/crc_soft.c))

@@ -13,7 +13,7 @@ FUZZ_USB := $(BUILD)/fuzz/fuzz_usb
 $(FUZZ_USB): tests/fuzz/fuzz_usb.c firmware/usb/usb_host.c firmware/usb/msc.c \
 		$(wildcard firmware/usb/*.h firmware/core/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	$(call say,FUZZCC,$@)$(FUZZ_CC) -g -O1 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Ifirmware/core -Ifirmware/usb tests/fuzz/fuzz_usb.c \
 		firmware/usb/usb_host.c firmware/usb/msc.c -o $@
 TEST_DEPS += $(FUZZ_USB)
@@ -28,7 +28,7 @@ fuzz-usb: $(FUZZ_USB)
 # Seed for fuzz-usb: the script of a well-behaved two-LUN card reader.
 $(BUILD)/fuzz/usb-seed/reader.bin: tests/fuzz/fuzz_usb.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -DFUZZ_USB_SEED -Ifirmware/core -Ifirmware/usb $< -o $(BUILD)/fuzz/fuzz_usb_seed
-	$(BUILD)/fuzz/fuzz_usb_seed > $@
+	$(call say,GEN,$@)$(HOST_CC) $(HOST_CFLAGS) -DFUZZ_USB_SEED -Ifirmware/core -Ifirmware/usb $< -o $(BUILD)/fuzz/fuzz_usb_seed
+	$(Q)$(BUILD)/fuzz/fuzz_usb_seed > $@
 fuzz-usb: $(BUILD)/fuzz/usb-seed/reader.bin
 TEST_DEPS += $(BUILD)/fuzz/usb-seed/reader.bin

@@ -42,9 +42,13 @@ static int update_session(void)
         if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
             r = best; /* no further LUN: the most telling error of those tried */
     }
+    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+#if LOG
+    if (r == SB_ERR_TOO_BIG)
+        update_name_file(&source);
+#endif
     if (r != SB_OK)
         return r;
-    struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
     return update_install(&source);
 }
 

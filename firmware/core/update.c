@@ -33,6 +33,7 @@ static struct {
     int raw;
     uint32_t vectors[2];
     uint8_t tail[IMAGE_TRAILER_SIZE_SIGNED]; /* the file's trailer bytes (packed images) */
+    struct image_base_scan base;             /* which base the vector table links to */
     struct image_trailer trailer;
 #if SECURE
     struct sha256 sha;
@@ -71,10 +72,13 @@ static int image_error(enum image_result r)
 static int classify(uint32_t file_size)
 {
     uint32_t word7 = chunk[7];
+#if LOG
+    image_why_file((const uint8_t *)chunk, file_size);
+#endif
     plan.raw = word7 == 0 || word7 == 0xFFFFFFFFu;
     if (plan.raw) {
         if (!RAW_IMAGES || SECURE)
-            return SB_ERR_SIGNATURE;
+            return image_error(IMAGE_WHY(IMAGE_UNSIGNED, 0, 0));
         plan.app_length = (file_size + 3u) & ~3u;
         plan.trailer_size = IMAGE_TRAILER_SIZE;
     } else {
@@ -82,7 +86,7 @@ static int classify(uint32_t file_size)
         plan.trailer_size = file_size - word7; /* wraps to huge when word7 > size */
         if (word7 % 4u || (plan.trailer_size != IMAGE_TRAILER_SIZE &&
                            plan.trailer_size != IMAGE_TRAILER_SIZE_SIGNED))
-            return SB_ERR_IMAGE;
+            return image_error(IMAGE_WHY(IMAGE_BAD_LENGTH, word7, file_size - IMAGE_TRAILER_SIZE));
     }
     plan.vectors[0] = chunk[0];
     plan.vectors[1] = chunk[1];
@@ -130,7 +134,7 @@ static int check_file(const struct image_source *src)
 {
     uint32_t size = src->size;
     if (size < VECTOR_WORDS * 4u)
-        return SB_ERR_IMAGE;
+        return image_error(IMAGE_WHY(IMAGE_BAD_LENGTH, size, VECTOR_WORDS * 4u));
     plan.app_length = 0;
     src->rewind(src->ctx);
     crc_reset();
@@ -144,6 +148,9 @@ static int check_file(const struct image_source *src)
             return r;
         if (got == 0)
             break;
+        if (pos == 0)
+            image_base_begin(&plan.base, plan.app_length);
+        image_base_feed(&plan.base, (const uint8_t *)chunk, pos, got);
         crc_feed_words(chunk, app_words);
 #if SECURE
         sha256_update(&plan.sha, chunk, app_words * 4u);
@@ -174,24 +181,27 @@ static int check_file(const struct image_source *src)
     } else {
         check = image_trailer_decode(plan.tail, plan.trailer_size, &plan.trailer);
         if (check != IMAGE_OK)
-            return image_error(check);
+            return image_error(IMAGE_WHY(check, 0, 0));
         if (plan.trailer.app_length != plan.app_length)
-            return SB_ERR_IMAGE;
+            return image_error(
+                IMAGE_WHY(IMAGE_BAD_LENGTH, plan.trailer.app_length, plan.app_length));
         if (plan.trailer.app_crc != crc)
-            return SB_ERR_IMAGE;
+            return image_error(IMAGE_WHY(IMAGE_BAD_CRC, crc, plan.trailer.app_crc));
     }
     check = image_trailer_check(&plan.trailer, &update_limits);
     if (check == IMAGE_OK)
         check = image_vectors_check(plan.vectors, plan.app_length, &update_limits);
+    if (check == IMAGE_OK)
+        check = image_base_check(&plan.base, &update_limits);
 #if SECURE
     if (check == IMAGE_OK) {
         sha256_update(&plan.sha, plan.tail, IMAGE_SIGNATURE_OFFSET);
         sha256_final(&plan.sha, plan.digest);
         if (!(plan.trailer.flags & IMAGE_FLAG_SIGNED) ||
             plan.trailer_size != IMAGE_TRAILER_SIZE_SIGNED)
-            check = IMAGE_UNSIGNED;
+            check = IMAGE_WHY(IMAGE_UNSIGNED, 0, 0);
         else if (!p256_ecdsa_verify(signing_key, plan.digest, plan.trailer.signature))
-            check = IMAGE_BAD_SIGNATURE;
+            check = IMAGE_WHY(IMAGE_BAD_SIGNATURE, 0, 0);
     }
 #endif
     return image_error(check);
@@ -292,8 +302,23 @@ static int write_image(const struct image_source *src)
     return r;
 }
 
+#if LOG
+void update_name_file(const struct image_source *src)
+{
+    uint32_t got = 0;
+    image_why_clear();
+    src->rewind(src->ctx);
+    if (src->read(src->ctx, chunk, CHUNK_BYTES, &got) == SB_OK && got <= CHUNK_BYTES)
+        image_why_file((const uint8_t *)chunk, got);
+    IMAGE_WHY(IMAGE_TOO_BIG, src->size, APP_REGION_SIZE);
+}
+#endif
+
 int update_install(const struct image_source *src)
 {
+#if LOG
+    image_why_clear();
+#endif
     int r = check_file(src);
     if (r != SB_OK)
         return r;
@@ -304,7 +329,8 @@ int update_install(const struct image_source *src)
             return SB_UP_TO_DATE;
 #if SECURE && ANTI_ROLLBACK
         if (plan.trailer.app_version < old.app_version)
-            return SB_ERR_SIGNATURE;
+            return image_error(
+                IMAGE_WHY(IMAGE_ROLLBACK, plan.trailer.app_version, old.app_version));
 #endif
     }
     r = write_image(src);

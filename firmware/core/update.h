@@ -24,6 +24,12 @@ int installed_image(struct image_trailer *t);
  * image (nothing written), or an error status. A rejected file changes no flash. */
 int update_install(const struct image_source *src);
 
+#if LOG
+/* LOG=1: for a file the file system refused as too big, notes why (image_why): what the file
+ * is (ELF, Intel HEX, S-record) or its size. */
+void update_name_file(const struct image_source *src);
+#endif
+
 #ifdef SREC_CRC_ADDR
 /* Program the whole-flash CRC word at SREC_CRC_ADDR (flash must be unlocked). */
 int seal_whole_flash(void);

@@ -284,14 +284,16 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
         }
     }
 found:
+    /* Filled before the size check: a LOG=1 build reads the start of a file that is too big
+     * to say what it is (update_name_file). */
+    f->size = (uint32_t)length;
+    f->first_cluster = f->cluster = first;
+    f->pos = 0;
     if (length > max_size)
         return SB_ERR_TOO_BIG;
     /* exFAT: refuse a partly written file rather than deliver zeros or a truncated image. */
     if (valid != length || (length && first - 2 >= f->max_cluster - 1))
         return SB_ERR_FS_CORRUPT;
-    f->size = (uint32_t)length;
-    f->first_cluster = f->cluster = first;
-    f->pos = 0;
     return SB_OK;
 }
 

@@ -3,6 +3,7 @@
 #include "board.h"
 #include "clock.h"
 #include "config.h"
+#include "image.h"
 #include "led.h"
 #include "platform.h"
 #include "regs.h"
@@ -45,6 +46,30 @@ static void log_number(unsigned n)
         log_char(digits[--count]);
 }
 
+static void log_hex(uint32_t n)
+{
+    log_text("0x");
+    for (int shift = 28; shift >= 0; shift -= 4)
+        log_char("0123456789ABCDEF"[(n >> shift) & 0xFu]);
+}
+
+/* After an error line: why the image was refused (image_why), once. */
+static void log_why(void)
+{
+    if (image_why.result == IMAGE_OK)
+        return;
+    log_text("stickboot: why: ");
+    log_text(image_result_name(image_why.result));
+    if (image_why.found || image_why.expected) {
+        log_text(": ");
+        log_hex(image_why.found);
+        log_text(", expected ");
+        log_hex(image_why.expected);
+    }
+    log_text("\r\n");
+    image_why_clear();
+}
+
 static void log_init(void)
 {
     static int ready;
@@ -78,6 +103,8 @@ void plat_show(enum plat_phase phase, unsigned arg)
         if (phase == PHASE_READING || phase == PHASE_WRITING || phase == PHASE_ERROR)
             log_number(arg);
         log_text(phase == PHASE_READING || phase == PHASE_WRITING ? "%\r\n" : "\r\n");
+        if (phase == PHASE_ERROR)
+            log_why();
     }
     last_phase = phase;
     last_arg = arg;

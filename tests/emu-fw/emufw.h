@@ -34,9 +34,31 @@ void Reset_Handler(void);
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 
 #ifndef EMUFW_OWN_VECTORS /* a firmware with interrupt handlers brings its own table */
-__attribute__((section(".isr_vector"), used)) static const void *const vectors[2] = {
+/* Faults and unexpected exceptions stop here: the emulator reports a run that ends in a
+ * fault handler as state=fault. A firmware may also install its own table (VTOR). */
+static void Default_Handler(void)
+{
+    for (;;) {
+    }
+}
+
+__attribute__((section(".isr_vector"), used)) static const void *const vectors[16] = {
     &_estack,
     Reset_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    0,
+    0,
+    0,
+    0,
+    Default_Handler,
+    Default_Handler,
+    0,
+    Default_Handler,
+    Default_Handler,
 };
 #endif
 

@@ -51,11 +51,63 @@ static uint32_t oracle_crc(const uint8_t *p, uint32_t len)
     return crc;
 }
 
-static int oracle_vectors(const uint8_t *app, uint32_t length)
+/* docs/image-format.md, "Raw images linked for another base", rules 1-3: size is the bytes the
+ * file has of the application (a raw file may end short of L). */
+static int oracle_base(const uint8_t *app, uint32_t length, uint32_t size)
+{
+    static const uint16_t entry[][2] = {{0xFE00, 0xB400}, {0xFFFF, 0xE92D}, {0xFFFF, 0xED2D},
+                                        {0xFF80, 0xB080}, {0xFFFF, 0x4770}, {0xFFFF, 0xE7FE},
+                                        {0xF800, 0x4800}, {0xFFFF, 0xF8DF}, {0xF800, 0xF000},
+                                        {0xFFFF, 0xB662}, {0xFFFF, 0xB672}};
+    uint32_t handlers[128], count = 0, table = 1, avail = size < length ? size : length;
+    for (; table < 128 && 4 * table + 4 <= avail; table++) {
+        uint32_t v = le32(app + 4 * table);
+        int vector_like = v == 0 || ((v & 1) && v >= 0x08000000u && v < 0x08100000u);
+        if (table >= 16 && !vector_like)
+            break;
+        int reserved = table == 7 || table == 8 || table == 9 || table == 10 || table == 13;
+        int seen = 0;
+        for (uint32_t k = 0; k < count; k++)
+            seen |= handlers[k] == v;
+        if (v && !reserved && !seen)
+            handlers[count++] = v;
+    }
+    uint32_t table_bytes = 4 * table, score[64] = {0};
+    int fits[64];
+    for (uint32_t b = 0; b < 64; b++) {
+        uint32_t base = 0x08000000u + b * 0x4000u;
+        fits[b] = 1;
+        for (uint32_t k = 0; k < count; k++) {
+            uint64_t at = (uint64_t)(handlers[k] & ~1u);
+            if (!(handlers[k] & 1) || at < (uint64_t)base + table_bytes ||
+                at >= (uint64_t)base + length)
+                fits[b] = 0;
+            if (at < base || at - base + 2 > avail)
+                continue;
+            uint32_t h = app[at - base] | app[at - base + 1] << 8;
+            for (uint32_t e = 0; e < sizeof entry / sizeof entry[0]; e++) {
+                if ((h & entry[e][0]) == entry[e][1]) {
+                    score[b]++;
+                    break;
+                }
+            }
+        }
+    }
+    uint32_t own = (APP_BASE - 0x08000000u) / 0x4000u;
+    if (!fits[own])
+        return 0;
+    for (uint32_t b = 0; b < 64; b++) {
+        if (fits[b] && score[b] >= score[own] + 2)
+            return 0;
+    }
+    return 1;
+}
+
+static int oracle_vectors(const uint8_t *app, uint32_t length, uint32_t size)
 {
     uint32_t sp = le32(app), reset = le32(app + 4);
     return sp % 4 == 0 && sp > CHIP_SRAM_START && sp <= CHIP_SRAM_END && (reset & 1) &&
-           reset >= APP_BASE && (reset & ~1u) - APP_BASE < length;
+           reset >= APP_BASE && (reset & ~1u) - APP_BASE < length && oracle_base(app, length, size);
 }
 
 /* docs/image-format.md, read independently of image.c. */
@@ -67,7 +119,7 @@ static int oracle_valid(const uint8_t *f, uint32_t size)
     if (word7 == 0 || word7 == 0xFFFFFFFFu) { /* raw binary: the bootloader seals it */
         uint32_t length = (size + 3) & ~3u;
         return RAW_IMAGES && !SECURE && length + IMAGE_TRAILER_SIZE <= REGION &&
-               oracle_vectors(f, length);
+               oracle_vectors(f, length, size);
     }
     uint32_t length = word7, t_size = size - length;
     if (length > size || length % 4 || length < 32 || (t_size != 36 && t_size != 100))
@@ -79,7 +131,7 @@ static int oracle_valid(const uint8_t *f, uint32_t size)
            ((flags & 1u) != 0) == (t_size == 100) &&
            oracle_crc(t, t_size - 4) == le32(t + t_size - 4) && le32(t + 8) == length &&
            le32(t + 12) == APP_BASE && le32(t + 24) == BOARD_ID && length + t_size <= REGION &&
-           oracle_crc(f, length) == le32(t + 16) && oracle_vectors(f, length);
+           oracle_crc(f, length) == le32(t + 16) && oracle_vectors(f, length, size);
 }
 
 struct source_state {

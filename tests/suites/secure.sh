@@ -223,7 +223,14 @@ else
 fi
 bad_sig=0
 for f in "$work"/mut/trailer-fixed-03[2-9] "$work"/mut/trailer-fixed-0[4-8]? "$work"/mut/trailer-fixed-09[0-5] "$work"/mut/app-fixed-*; do
-    $S verify --key "$work/ossl-pub.pem" "$f" 2>&1 | grep -q "bad signature" && bad_sig=$((bad_sig + 1))
+    # A change inside the vector table (bytes 0-63 of the example app) may be caught earlier, by
+    # the vector checks (docs/image-format.md); anything after it only by the signature.
+    why=$($S verify --key "$work/ossl-pub.pem" "$f" 2>&1)
+    case "$f" in
+    */app-fixed-0000[0-5]? | */app-fixed-00006[0-3]) vec='bad vector|bad reset vector|linked for another base' ;;
+    *) vec='^$' ;;
+    esac
+    grep -q "bad signature" <<<"$why" || grep -Eq "$vec" <<<"$why" && bad_sig=$((bad_sig + 1))
 done
 n_sig=$(ls "$work"/mut/app-fixed-* | wc -l)
 check "with the CRCs fixed, signature and application changes are caught by the signature" \

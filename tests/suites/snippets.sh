@@ -206,3 +206,28 @@ print(missing)
 sys.exit(1 if missing or len(codes) < 12 else 0)  # codes are only ever added
 PY
 done
+
+# --- docs/troubleshooting.md, "Make a test stick from a file": each command block, as printed,
+# makes a stick the bootloader installs from.
+blocks=$(python3 - <<'PY'
+import re
+text = open("docs/troubleshooting.md").read()
+section = text.split("## Make a test stick from a file", 1)[1].split("\n## ", 1)[0]
+for i, block in enumerate(re.findall(r"```\n(.*?)```", section, re.S)):
+    open("build/scenarios/snippets/stick-block-%d.sh" % i, "w").write(block)
+    print(i)
+PY
+)
+check "troubleshooting.md shows two stick-making blocks" test "$(wc -w <<<"$blocks")" = 2
+for i in $blocks; do
+    rm -rf "$d/block$i" && mkdir -p "$d/block$i"
+    cp build/image.bin "$d/block$i/IMAGE.BIN"
+    if (cd "$d/block$i" && MTOOLS_SKIP_CHECK=1 bash -e "$d/stick-block-$i.sh" >/dev/null 2>&1); then
+        out=$("$EMU" --flash "$d/block$i/flash.bin" --load 0x08000000 build/stickboot.bin \
+            --stick "$d/block$i/stick.img" --stop-after-app-ms 200 2>&1)
+        check "troubleshooting.md stick block $((i + 1)): the bootloader installs from it" \
+            test "$(result_key "$out" state)-$(result_key "$out" programmed_words)" = "app-$(($(stat -c %s build/image.bin) / 4))"
+    else
+        fail "troubleshooting.md stick block $((i + 1)) runs"
+    fi
+done

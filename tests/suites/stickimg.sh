@@ -66,7 +66,7 @@ if [ -f "$app8" ]; then
         $S pack "$app8" -o "$work/x.bin"
     refuses "verify 0x08008000 image at default APP_BASE" "bad load address" $S verify "$work/a8.bin"
 fi
-refuses "blink.bin packed for 0x08008000 has its reset vector outside" "reset vector 0x0800[0-9A-F]+ is not a Thumb" \
+refuses "blink.bin packed for 0x08008000 has its reset vector outside" "reset vector 0x0800[0-9A-F]+ points outside the application.*linked for 0x08004000" \
     $S pack build/blink.bin --app-base 0x08008000 -o "$work/x.bin"
 check "SREC_CRC_ADDR region" $S verify -q --srec-crc-addr 0x080FFFFC "$work/a.bin"
 
@@ -85,7 +85,7 @@ damage "$work/d3.bin" $((L + 1))
 refuses "verify: trailer magic damaged" "bad magic" $S verify "$work/d3.bin"
 head -c $((L + 30)) "$work/a.bin" >"$work/d4.bin"
 refuses "verify: truncated image" "bad length" $S verify "$work/d4.bin"
-refuses "verify: raw binary" "no trailer.*raw binary" $S verify build/blink.bin
+refuses "verify: raw binary" "is a raw binary, not a packed image: verify takes the image stickimg pack makes" $S verify build/blink.bin
 
 # ---- pack refusals and bad inputs ----
 refuses "missing file" "nothing.bin: cannot open" $S pack "$work/nothing.bin" -o "$work/x.bin"
@@ -139,8 +139,8 @@ refuses "larger than flash" "does not fit.*larger than flash" $S pack "$work/big
 check "exactly fills the region" $S pack -q "$work/fits.bin" -o "$work/x.bin"
 refuses "one word over the region" "does not fit" $S pack "$work/fits.bin" --srec-crc-addr 0x080FFFFC -o "$work/x.bin"
 refuses "does not fit a 512 KB board" "does not fit" $S pack "$work/fits.bin" --board nucleo-f446ze -o "$work/x.bin"
-refuses "input below APP_BASE" "starts at 0x08000000, not at APP_BASE" $S pack "$work/low.hex" -o "$work/x.bin"
-refuses "already packed" "already a packed image" $S pack "$work/a.bin" -o "$work/x.bin"
+refuses "input below APP_BASE" "starts at 0x08000000, where the bootloader is: set FLASH ORIGIN = 0x08004000" $S pack "$work/low.hex" -o "$work/x.bin"
+refuses "already packed" "is a packed image already" $S pack "$work/a.bin" -o "$work/x.bin"
 refuses "APP_BASE inside the bootloader sector" "not a flash sector start" $S pack build/blink.bin --app-base 0x08000000 -o "$work/x.bin"
 refuses "APP_BASE not a sector start" "not a flash sector start" $S pack build/blink.bin --app-base 0x08004200 -o "$work/x.bin"
 check "no output left behind by refusals" test ! -e "$work/x.bin.tmp"
@@ -164,7 +164,7 @@ for cmd in pack info verify crc factory; do
     check "$cmd --help" bash -c "$S $cmd --help | grep -q 'Usage: stickimg $cmd'"
 done
 
-# ---- CRC reference vectors (reference/crc-flash-crypto.md) ----
+# ---- CRC reference vectors (values srec_cat -STM32 computes for the same bytes) ----
 printf 'Hello, World!\n\xff\xff' >"$work/hello.bin"
 check "crc: \"Hello, World!\\n\"+FF FF = 0xC7FC77B9" test "$($S crc "$work/hello.bin")" = 0xC7FC77B9
 printf '\x78\x56\x34\x12' >"$work/word.bin"

@@ -1,7 +1,8 @@
 /* Wycheproof ECDSA P-256/SHA-256 vectors (r||s and DER forms), converted to text by
  * tests/tools/wycheproof2txt.py at build time (mk/crypto.mk). Every "valid" vector must verify,
  * every "invalid" one must be rejected; "acceptable" vectors would be reported, not judged
- * (the current files have none). */
+ * (the current files have none). The vectors come from outside the repository; without them
+ * the program reports SKIP. */
 #include "p256.h"
 #include "sha256.h"
 
@@ -40,9 +41,7 @@ static void run_file(const char *path, struct counts *c)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        printf("  cannot open %s (run make test-build; vectors come from "
-               "../shared/testdata/wycheproof)\n",
-               path);
+        printf("  cannot open %s (run make test-build)\n", path);
         c->malformed_lines++;
         return;
     }
@@ -127,6 +126,14 @@ static void wycheproof_der_vectors(void)
 
 int main(void)
 {
+#if !WYCHEPROOF_FOUND
+    /* The vectors are not part of the repository (mk/crypto.mk says where they are looked for). */
+    printf("SKIP %s:wycheproof_p1363_vectors (no Wycheproof vectors; WYCHEPROOF_DIR=dir)\n",
+           HARNESS_SUITE);
+    printf("SKIP %s:wycheproof_der_vectors (no Wycheproof vectors; WYCHEPROOF_DIR=dir)\n",
+           HARNESS_SUITE);
+    return 0;
+#endif
     RUN_TEST(wycheproof_p1363_vectors);
     RUN_TEST(wycheproof_der_vectors);
     return HARNESS_EXIT();

@@ -68,6 +68,7 @@ static uint32_t make_raw(uint32_t size, unsigned seed)
         buffer[i] = (uint8_t)rand();
     put32(buffer, CHIP_SRAM_END);
     put32(buffer + 4, APP_BASE + 0x201);
+    memset(buffer + 8, 0, 56); /* vectors 2-15 unused: a table with a reset handler only */
     put32(buffer + 28, 0);
     return size;
 }

@@ -72,6 +72,7 @@ static void make_app(uint32_t size, unsigned seed)
         buffer[i] = (uint8_t)rand();
     put_le32(buffer, CHIP_SRAM_END);
     put_le32(buffer + 4, APP_BASE + 0x201);
+    memset(buffer + 8, 0, 56); /* vectors 2-15 unused: a table with a reset handler only */
     put_le32(buffer + 28, 0);
 }
 

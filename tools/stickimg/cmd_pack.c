@@ -114,6 +114,12 @@ int cmd_pack(int argc, char **argv)
     uint32_t low = mem_low(&mem);
     uint64_t high = mem_high(&mem);
     uint64_t region_top = (uint64_t)lim.app_base + lim.region_size;
+    if (low == FLASH_BASE && app_base != FLASH_BASE) {
+        set_error("%s: starts at 0x%08X, where the bootloader is: set FLASH ORIGIN = 0x%08X in "
+                  "the application's linker script (docs/moving-your-app.md, \"Linker script\")",
+                  input, low, app_base);
+        goto out;
+    }
     if (low != app_base) {
         set_error("%s: starts at 0x%08X, not at APP_BASE 0x%08X%s", input, low, app_base,
                   low > FLASH_BASE && low < 0x08100000u ? " (wrong --app-base?)" : "");
@@ -147,7 +153,9 @@ int cmd_pack(int argc, char **argv)
     if (word7 >= 32 && word7 <= length - IMAGE_TRAILER_SIZE &&
         image_trailer_decode(image + word7, length - word7 > 100 ? 100 : length - word7, &old) !=
             IMAGE_BAD_MAGIC) {
-        set_error("%s: is already a packed image (see stickimg info)", input);
+        set_error("%s: is a packed image already (stickimg pack output): copy it to the stick as "
+                  "IMAGE.BIN as it is (stickimg info shows what it holds)",
+                  input);
         goto out;
     }
     if (word7 != 0 && word7 != 0xFFFFFFFFu) {
@@ -156,18 +164,9 @@ int cmd_pack(int argc, char **argv)
                   input, word7);
         goto out;
     }
-    uint32_t vectors[2] = {get_le32(image), get_le32(image + 4)};
-    enum image_result r = image_vectors_check(vectors, length, &lim);
-    if (r == IMAGE_BAD_STACK) {
-        set_error("%s: vector table makes no sense: initial SP 0x%08X is not a word-aligned "
-                  "address in SRAM (0x%08X, 0x%08X]",
-                  input, vectors[0], lim.sram_start, lim.sram_end);
-        goto out;
-    }
-    if (r != IMAGE_OK) {
-        set_error("%s: vector table makes no sense: reset vector 0x%08X is not a Thumb address "
-                  "inside the application [0x%08X, 0x%08X)",
-                  input, vectors[1], app_base, app_base + length);
+    char why[700];
+    if (vectors_explain(image, length, &lim, why, sizeof why) != IMAGE_OK) {
+        set_error("%s: %s", input, why);
         goto out;
     }
 

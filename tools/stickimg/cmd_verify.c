@@ -89,6 +89,17 @@ int cmd_verify(int argc, char **argv)
     size_t size;
     if (read_file(path, &data, &size))
         return report_failure(NULL);
+    enum content kind = content_of(data, size);
+    uint32_t word7 = size >= 32 ? get_le32(data + IMAGE_LENGTH_WORD_OFFSET) : 0;
+    if (kind == CONTENT_ELF || kind == CONTENT_IHEX || kind == CONTENT_SREC ||
+        (kind == CONTENT_RAW && (word7 == 0 || word7 == 0xFFFFFFFFu))) {
+        free(data);
+        fprintf(stderr,
+                "stickimg: %s: is %s, not a packed image: verify takes the image stickimg pack "
+                "makes (stickimg pack %s -o IMAGE.BIN; pack runs the same checks)\n",
+                path, content_name(kind), path);
+        return EXIT_FAILED;
+    }
     struct packed_report rep;
     enum image_result r = packed_check(data, size, &lim, require_signed || key_path, &rep);
     if (r == IMAGE_OK && key_path) {

@@ -74,15 +74,10 @@ enum image_result packed_check(const uint8_t *data, size_t size, const struct im
             return fail(rep, r, "%u bytes with the trailer, the region from 0x%08X holds %u",
                         length + t->size, lim->app_base, lim->region_size);
         }
-        r = image_vectors_check(rep->vectors, length, lim);
-        if (r == IMAGE_BAD_STACK)
-            return fail(rep, r,
-                        "initial SP 0x%08X is not a word-aligned address in SRAM "
-                        "(0x%08X, 0x%08X]",
-                        rep->vectors[0], lim->sram_start, lim->sram_end);
+        char why[sizeof rep->detail];
+        r = vectors_explain(data, length, lim, why, sizeof why);
         if (r != IMAGE_OK)
-            return fail(rep, r, "reset vector 0x%08X is not a Thumb address in [0x%08X, 0x%08X)",
-                        rep->vectors[1], lim->app_base, lim->app_base + length);
+            return fail(rep, r, "%s", why);
     }
     if (require_signed && !(t->flags & IMAGE_FLAG_SIGNED))
         return fail(rep, IMAGE_UNSIGNED, "the image is not signed");

@@ -57,8 +57,12 @@ int parse_format(const char *name, enum input_format *out);
 int ihex_parse(const uint8_t *text, size_t size, struct memimage *m);
 /* ELF32 little-endian ARM executable -> memory at load (physical) addresses. */
 int elf_parse(const uint8_t *buf, size_t size, struct memimage *m);
+/* What a file is, by its contents (never by its name). */
+enum content { CONTENT_RAW, CONTENT_ELF, CONTENT_IHEX, CONTENT_SREC, CONTENT_PACKED };
+enum content content_of(const uint8_t *data, size_t size);
+const char *content_name(enum content c); /* "an ELF file", ... */
 /* Loads a file; raw binaries are placed at bin_base. Format from the option, else the
- * contents (ELF magic, ':'), else the extension. */
+ * contents (ELF magic, an Intel HEX record), else the extension. SREC is refused by name. */
 int input_load(const char *path, enum input_format format, uint32_t bin_base, struct memimage *m);
 
 /* ---- Writers ---- */
@@ -106,12 +110,21 @@ struct packed_report {
     uint32_t computed_crc;
     uint32_t vectors[2];
     enum image_result result; /* the first failing check, IMAGE_OK when none */
-    char detail[200];         /* one line about that failure */
+    char detail[700];         /* one line about that failure */
 };
 /* Runs every check the bootloader's pass 1 runs. lim NULL: only the image's own consistency
  * (trailer, length, CRC); the board/placement checks are left out. */
 enum image_result packed_check(const uint8_t *data, size_t size, const struct image_limits *lim,
                                int require_signed, struct packed_report *rep);
+
+/* ---- Vector table (vectors.c) ---- */
+/* The bootloader's vector checks of an application of length bytes for lim, with one line
+ * (into out) that names the mistake: the base it is linked for and what to change. */
+enum image_result vectors_explain(const uint8_t *image, uint32_t length,
+                                  const struct image_limits *lim, char *out, size_t size);
+/* The base on IMAGE_BASE_GRID the vector table fits (the checks pass there): 1 and *base, or 0. */
+int linked_base(const uint8_t *image, uint32_t length, const struct image_limits *lim,
+                uint32_t *base);
 
 /* ---- Command line ---- */
 /* "stickimg CMD: message" + a hint to --help on stderr; returns EXIT_USAGE. */
