@@ -26,6 +26,12 @@ static int button_pressed(void)
     return level == (BOARD_BUTTON_ACTIVE_HIGH ? 1u : 0u);
 }
 
+/* Test builds (emulator lifecycle scenarios) end their run after TEST_AFTER_MS of uptime:
+ * TEST_REQUEST asks for an update, TEST_RESET resets without asking. */
+#ifdef TEST_AFTER_MS
+static uint32_t uptime_ms;
+#endif
+
 static void delay_ms(uint32_t ms)
 {
     while (ms--) {
@@ -33,6 +39,15 @@ static void delay_ms(uint32_t ms)
         }
         if (button_pressed())
             stickboot_request_update();
+#ifdef TEST_AFTER_MS
+        if (++uptime_ms == TEST_AFTER_MS) {
+#ifdef TEST_REQUEST
+            stickboot_request_update();
+#else
+            *(volatile uint32_t *)0xE000ED0Cu = 0x05FA0004u; /* AIRCR: SYSRESETREQ */
+#endif
+        }
+#endif
     }
 }
 
@@ -41,6 +56,9 @@ int main(void)
     SCB_VTOR = (uint32_t)(uintptr_t)app_vector_table;
 #ifdef REQUEST_UPDATE_AT_START /* test build: exercises the request path at once */
     stickboot_request_update();
+#endif
+#ifdef TEST_IWDG /* test build: starts the watchdog and never refreshes it */
+    *(volatile uint32_t *)0x40003000u = 0xCCCCu; /* IWDG_KR: start */
 #endif
     SYST_RVR = HSI_HZ / 1000u - 1u;
     SYST_CVR = 0;

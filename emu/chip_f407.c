@@ -44,7 +44,7 @@ static void otg_op_reset(struct machine *m, const struct periph *p, enum periph_
         otg_set_clocked(m->otg, 0);
     }
     if (kind == PERIPH_POWER_ON)
-        otg_power_on(m->otg, 0);
+        otg_power_on(m->otg, machine_now_ns(m)); /* power-on or brown-out */
     else
         otg_core_reset(m->otg, machine_now_ns(m));
     otg_sample_irq(m, p);

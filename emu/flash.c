@@ -643,7 +643,7 @@ static int flash_op_write(struct machine *m, const struct periph *p, uint32_t of
 
 static void flash_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
-    if (kind == PERIPH_SYSTEM && flash_busy(&m->flash)) {
+    if (flash_busy(&m->flash)) { /* a system or brown-out reset during an operation */
         emu_log(machine_now_ns(m), "flash: reset during an operation, contents undefined");
         flash_cut(m, 1);
     }

@@ -43,8 +43,6 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     m->hclk_hz = HSI_HZ;
     m->run_end_ns = 20000 * NS_PER_MS;
     m->cut_at_ns = TIME_NEVER;
-    m->plug_at_ns = 0;
-    m->unplug_at_ns = TIME_NEVER;
     m->stop_after_app_ns = TIME_NEVER;
     m->cut_after_ops = -1;
     m->cut_mode = CUT_UNDEFINED;
@@ -128,18 +126,34 @@ void machine_power_on(struct machine *m)
 
 void machine_system_reset(struct machine *m, enum reset_cause cause)
 {
+    static const struct {
+        uint32_t flags;
+        const char *text;
+    } causes[] = {
+        [RESET_SOFTWARE] = {RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF, "software (SYSRESETREQ)"},
+        [RESET_IWDG] = {RCC_CSR_IWDGRSTF | RCC_CSR_PINRSTF, "IWDG"},
+        [RESET_PIN] = {RCC_CSR_PINRSTF, "NRST pin"},
+        [RESET_BROWNOUT] = {RCC_CSR_BORRSTF | RCC_CSR_PINRSTF, "brown-out (BOR)"},
+    };
     uint64_t now = machine_now_ns(m);
+    int power = cause == RESET_BROWNOUT;
     bus_flush_all(m);
     m->resets++;
-    m->reset_cause = cause; /* the RCC model sets its reset flags from it */
-    if (cause == RESET_IWDG) {
-        m->iwdg_resets++;
-        emu_log(now, "reset: IWDG");
-    } else {
-        m->sw_resets++;
-        emu_log(now, "reset: software (SYSRESETREQ)");
+    m->reset_cause = cause;
+    m->iwdg_resets += cause == RESET_IWDG;
+    m->sw_resets += cause == RESET_SOFTWARE;
+    emu_log(now, "reset: %s", causes[cause].text);
+    if (power) {
+        /* A power reset: SRAM content is not guaranteed (strict reading, docs/emulator.md). */
+        uint64_t seed = xorshift(&m->rng);
+        fill_random(m->sram, sizeof m->sram, seed);
+        fill_random(m->ccm, sizeof m->ccm, seed ^ 0xCC);
     }
-    common_reset(m, 0);
+    common_reset(m, power); /* the flash instance cuts an operation in progress */
+    /* A power reset clears the older flags (RCC_CSR reset value); a system reset keeps them. */
+    if (power)
+        m->rcc.csr &= ~(RCC_CSR_PORRSTF | RCC_CSR_BORRSTF | RCC_CSR_PINRSTF);
+    rcc_set_reset_flag(m, causes[cause].flags);
     m->stop = STOP_NONE;
     machine_process_events(m);
 }
@@ -202,17 +216,6 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-/* Events that must happen at their time even if the firmware touches nothing. */
-static uint64_t scenario_next_ns(const struct machine *m)
-{
-    uint64_t t = min_u64(m->run_end_ns, m->cut_at_ns);
-    t = min_u64(t, m->plug_at_ns);
-    t = min_u64(t, m->unplug_at_ns);
-    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER)
-        t = min_u64(t, m->app_entry_ns + m->stop_after_app_ns);
-    return t;
-}
-
 uint64_t machine_next_event_ns(struct machine *m)
 {
     return min_u64(scenario_next_ns(m), bus_next_event_ns(m, 1));
@@ -233,31 +236,10 @@ void machine_update_deadline(struct machine *m)
 void machine_process_events(struct machine *m)
 {
     uint64_t now = machine_now_ns(m);
-    if (m->plug_at_ns <= now) {
-        m->plug_at_ns = TIME_NEVER;
-        emu_log(now, "USB stick plugged");
-        otg_set_plugged(m->otg, 1, now);
-    }
-    if (m->unplug_at_ns <= now) {
-        m->unplug_at_ns = TIME_NEVER;
-        emu_log(now, "USB stick unplugged");
-        otg_set_plugged(m->otg, 0, now);
-    }
-    bus_advance_all(m, now); /* the OTG_FS instance samples its line (IRQ 67) there */
-    if (m->cut_at_ns <= now) {
-        m->cut_at_ns = TIME_NEVER;
-        int busy = flash_busy(&m->flash);
-        if (busy)
-            flash_cut(m, 1);
-        machine_cut_power(m, busy ? "at the requested time, during a flash operation"
-                                  : "at the requested time");
-    }
+    bus_advance_all(m, now); /* models first: an operation ending now completes before a cut */
+    scenario_process(m, now);
+    bus_advance_all(m, now);  /* what the scenario changed (a plugged stick), IRQ lines sampled */
     systick_interrupt_due(m); /* pends SysTick at a wrap with TICKINT */
-    if (m->app_entry_ns != TIME_NEVER && m->stop_after_app_ns != TIME_NEVER &&
-        now >= m->app_entry_ns + m->stop_after_app_ns)
-        machine_request_stop(m, STOP_END);
-    if (now >= m->run_end_ns)
-        machine_request_stop(m, STOP_END);
     machine_update_deadline(m);
 }
 

@@ -9,6 +9,7 @@
 
 #include "otg.h"
 #include "periph.h"
+#include "scenario.h"
 
 #define NS_PER_MS  1000000ull
 #define NS_PER_US  1000ull
@@ -29,7 +30,7 @@
 #define APP_REGION_BASE   0x08004000u
 
 enum stop_reason { STOP_NONE, STOP_RESET, STOP_FAULT, STOP_CUT, STOP_END };
-enum reset_cause { RESET_SOFTWARE, RESET_IWDG };
+enum reset_cause { RESET_SOFTWARE, RESET_IWDG, RESET_PIN, RESET_BROWNOUT };
 enum cut_mode { CUT_CLEAN, CUT_UNDEFINED };
 
 #define TRACE_USB   1u
@@ -246,7 +247,8 @@ struct machine {
     struct otg_model *otg;
     int otg_clocked;
     /* scenario */
-    uint64_t run_end_ns, cut_at_ns, plug_at_ns, unplug_at_ns, stop_after_app_ns;
+    struct scenario scen; /* plug/unplug, button, NRST, brown-out events (scenario.c) */
+    uint64_t run_end_ns, cut_at_ns, stop_after_app_ns;
     int64_t cut_after_ops; /* -1: none */
     enum cut_mode cut_mode;
     uint64_t rng; /* undefined contents on cuts */

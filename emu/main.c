@@ -15,7 +15,10 @@ static void usage(void)
 {
     fputs("usage: stickemu [--flash FILE] [--flash-size 1M|512K] [--load ADDR FILE]...\n"
           "                [--board f4discovery|nucleo-f446ze] [--stick IMG] [--profile FILE]\n"
-          "                [--plug-at-ms T] [--unplug-at-ms T] [--button] [--iwdg] [--no-hse]\n"
+          "                [--plug-at-ms T]... [--unplug-at-ms T]... [--button]\n"
+          "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
+          "T]...\n"
+          "                [--iwdg] [--no-hse]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
@@ -194,11 +197,13 @@ int main(int argc, char **argv)
         int has_addr;
     } loads[MAX_LOADS];
     int nloads = 0;
-    uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, plug_ns = 0, unplug_ns = TIME_NEVER,
-             stop_after_app_ns = TIME_NEVER;
+    uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, stop_after_app_ns = TIME_NEVER, t1,
+             t2;
     int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
     uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
     size_t rx_len[4] = {0, 0, 0, 0};
+    /* Stick events only apply with a stick; the others are added to the machine at once. */
+    static struct scenario events;
     long long cut_ops = -1;
     enum cut_mode cut_mode = CUT_UNDEFINED;
     unsigned trace = 0;
@@ -259,11 +264,28 @@ int main(int argc, char **argv)
             stick = v;
         } else if (strcmp(a, "--profile") == 0) {
             profile = v;
-        } else if (strcmp(a, "--plug-at-ms") == 0) {
-            bad = parse_ms(v, &plug_ns);
-            plug_given = 1;
-        } else if (strcmp(a, "--unplug-at-ms") == 0) {
-            bad = parse_ms(v, &unplug_ns);
+        } else if (strcmp(a, "--plug-at-ms") == 0 || strcmp(a, "--unplug-at-ms") == 0) {
+            bad = parse_ms(v, &t1) ||
+                  scenario_add(&events, a[2] == 'p' ? SCEN_PLUG : SCEN_UNPLUG, t1) != 0;
+            plug_given |= a[2] == 'p';
+        } else if (strcmp(a, "--reset-at-ms") == 0 || strcmp(a, "--brownout-at-ms") == 0 ||
+                   strcmp(a, "--iwdg-reset-at-ms") == 0) {
+            enum scen_kind kind = a[2] == 'r'   ? SCEN_RESET_PIN
+                                  : a[2] == 'b' ? SCEN_BROWNOUT
+                                                : SCEN_IWDG;
+            bad = parse_ms(v, &t1) || scenario_add(&events, kind, t1) != 0;
+        } else if (strcmp(a, "--button-press-ms") == 0) {
+            char first[32];
+            const char *colon = strchr(v, ':');
+            size_t len = colon ? (size_t)(colon - v) : 0;
+            bad = !colon || len >= sizeof first;
+            if (!bad) {
+                memcpy(first, v, len);
+                first[len] = 0;
+                bad = parse_ms(first, &t1) || parse_ms(colon + 1, &t2) || t2 < t1 ||
+                      scenario_add(&events, SCEN_BUTTON_DOWN, t1) != 0 ||
+                      scenario_add(&events, SCEN_BUTTON_UP, t2) != 0;
+            }
         } else if (strcmp(a, "--cut-after-flash-ops") == 0) {
             uint32_t n;
             bad = parse_u32(v, &n);
@@ -339,9 +361,14 @@ int main(int argc, char **argv)
     m->trace = trace;
     m->run_end_ns = run_ns;
     m->cut_at_ns = cut_ns;
-    m->plug_at_ns = stick ? plug_ns : TIME_NEVER;
-    m->unplug_at_ns = stick ? unplug_ns : TIME_NEVER;
-    (void)plug_given;
+    /* Without --plug-at-ms the stick is in from power-on. */
+    if (stick && !plug_given)
+        scenario_add(&m->scen, SCEN_PLUG, 0);
+    for (unsigned e = 0; e < events.count; e++) {
+        enum scen_kind kind = events.ev[e].kind;
+        if (stick || (kind != SCEN_PLUG && kind != SCEN_UNPLUG))
+            scenario_add(&m->scen, kind, events.ev[e].t_ns);
+    }
     m->stop_after_app_ns = stop_after_app_ns;
     m->cut_after_ops = cut_ops;
     m->cut_mode = cut_mode;

@@ -43,9 +43,6 @@ void rcc_reset(struct machine *m, int power_on)
     struct rcc_model *r = &m->rcc;
     uint32_t flags =
         power_on ? (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF | RCC_CSR_PINRSTF) : (r->csr & CSR_FLAGS);
-    if (!power_on) /* RM0090 7.3.21: the internal reset also drives NRST */
-        flags |=
-            (m->reset_cause == RESET_IWDG ? RCC_CSR_IWDGRSTF : RCC_CSR_SFTRSTF) | RCC_CSR_PINRSTF;
     r->cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM=16; HSICAL reads 0 here */
     r->pllcfgr = 0x24003010u;
     r->cfgr = 0;

@@ -70,6 +70,18 @@ $(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/a
 $(APP_OUT)/requester.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
 	$(call say,CC,$@)$(ARM_CC) $(APP_CFLAGS) -DREQUEST_UPDATE_AT_START -T $(APP_OUT)/app.ld \
 		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
+# Lifecycle test variants (tests/suites/lifecycle_emu.sh, scripts/reliability/lifecycle.py):
+# reset after 1 s, request an update after 1 s / 200 s / 2 h of uptime, let the IWDG bite.
+APP_TEST_reset1s := -DTEST_AFTER_MS=1000
+APP_TEST_request1s := -DTEST_AFTER_MS=1000 -DTEST_REQUEST
+APP_TEST_request200s := -DTEST_AFTER_MS=200000 -DTEST_REQUEST
+APP_TEST_request2h := -DTEST_AFTER_MS=7200000 -DTEST_REQUEST
+APP_TEST_iwdg := -DTEST_IWDG
+APP_TESTS := reset1s request1s request200s request2h iwdg
+$(APP_OUT)/app-%.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
+	$(ARM_CC) $(APP_CFLAGS) $(APP_TEST_$*) -T $(APP_OUT)/app.ld app/startup.c app/blink.c -lgcc -o $@ > /dev/null
+app-tests: $(patsubst %,$(APP_OUT)/app-%.bin,$(APP_TESTS))
+.PHONY: app-tests
 $(APP_OUT)/%.bin: $(APP_OUT)/%.elf
 	$(call say,OBJCOPY,$@)$(ARM_OBJCOPY) -O binary $< $@
 app: $(APP_OUT)/blink.elf $(APP_OUT)/blink.bin

@@ -6,7 +6,7 @@
 RELIABILITY_JOBS ?= 2
 RELIABILITY_FUZZ_SECONDS ?= 300
 REL_OUT := $(BUILD)/reliability
-REL_CAMPAIGNS := power_cuts fault_matrix hostile_files fuzz watchdog
+REL_CAMPAIGNS := power_cuts fault_matrix hostile_files fuzz watchdog lifecycle rollback
 
 # libFuzzer target for the trailer codec and update pass 1 (core/update.c over a RAM flash).
 FUZZ_TRAILER := $(BUILD)/fuzz/fuzz_trailer
@@ -39,11 +39,22 @@ fuzz-trailer: $(FUZZ_TRAILER) $(TRAILER_SEED)/packed
 
 REL_TARGETS := $(addprefix reliability-,$(REL_CAMPAIGNS))
 reliability-power_cuts reliability-fault_matrix reliability-hostile_files reliability-watchdog: all-targets
+reliability-lifecycle: all-targets app-tests
+# The SECURE=1 rollback floor under power cuts: tests/suites/rollback_emu.sh with a cut at every
+# 25th flash operation of the update (both cut modes), as a table.
+reliability-rollback: all-targets
+	@mkdir -p $(REL_OUT)
+	@echo "== rollback"
+	@start=$$(date +%s); ROLLBACK_STRIDE=25 bash tests/suites/rollback_emu.sh | \
+		sed 's/^\(PASS\|FAIL\) rollback_emu:/| \1 | /; s/$$/ |/' | \
+		{ echo '| result | check |'; echo '|---|---|'; cat; } > $(REL_OUT)/rollback.md; \
+		! grep -q '| FAIL' $(REL_OUT)/rollback.md; echo $$? > $(REL_OUT)/rollback.rc; \
+		echo $$(( $$(date +%s) - start )) > $(REL_OUT)/rollback.time; cat $(REL_OUT)/rollback.md
 reliability-fuzz: $(FUZZ_TRAILER) $(TRAILER_SEED)/packed $(BUILD)/fuzz/fuzz_fs $(BUILD)/fuzz/fuzz_usb $(BUILD)/fuzz/fuzz_hex \
 	$(BUILD)/fuzz/fuzz_elf $(BUILD)/fuzz/usb-seed/reader.bin $(FS_IMAGES) $(BUILD)/blink.elf
 # One campaign: its table in $(REL_OUT)/NAME.md, its exit status in NAME.rc, its wall time in
 # NAME.time. A failing campaign does not stop the others; `reliability` fails at the end.
-$(REL_TARGETS): reliability-%:
+$(filter-out reliability-rollback,$(REL_TARGETS)): reliability-%:
 	@mkdir -p $(REL_OUT)
 	@echo "== $*"
 	@start=$$(date +%s); RELIABILITY_JOBS=$(RELIABILITY_JOBS) FUZZ_SECONDS=$(RELIABILITY_FUZZ_SECONDS) \

@@ -15,7 +15,23 @@
 #define ERROR_REPEATS 5u   /* error blinks before retrying the same stick */
 
 static struct blockdev stick;
+static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
 static struct fs_file image_file;
+static uint32_t session_start, reads_left;
+
+/* Every READ(10) counts against the session bound (config.h) until the file is found; each
+ * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
+ * board. Past the bound, reads_left is 0 and every read fails. */
+static int counted_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
+{
+    plat_watchdog_kick();
+    if (plat_ms() - session_start >= SESSION_MS)
+        reads_left = 0;
+    if (!reads_left)
+        return SB_ERR_FS_CORRUPT;
+    reads_left--;
+    return stick_read(dev, lba, count, buf);
+}
 
 static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
 {
@@ -27,13 +43,22 @@ static void rewind_image(void *ctx)
     fs_rewind(ctx);
 }
 
-/* Mount, find the file, install it. */
+/* Mount, find the file within the session bound, install it. */
 static int update_session(void)
 {
+    session_start = plat_ms();
+    reads_left = SESSION_READS;
     int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
     /* A card reader: the volume may be behind any ready LUN, not only the first. */
     while (r == SB_OK) {
+        stick_read = stick.read;
+        stick.read = counted_read;
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+        stick.read = stick_read; /* the file's own reads are bounded by its size */
+        if (r != SB_OK && !reads_left) {
+            r = SB_ERR_FS_CORRUPT; /* the search was cut short by the session bound */
+            break;
+        }
         if (r < SB_ERR_MEDIUM || r > SB_ERR_NO_FILE)
             break;
         if (r > best)

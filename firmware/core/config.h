@@ -31,6 +31,23 @@
 #define FORCED_WAIT_MS 30000u
 #endif
 
+/* Session bound: from the moment a stick is connected until IMAGE.BIN is found, at most
+ * SESSION_MS milliseconds (checked before each READ(10), so one more READ(10) may follow) and
+ * SESSION_READS READ(10) commands. A stick that needs more fails with SB_ERR_FS_CORRUPT (7).
+ * A sane stick needs a few READ(10)s (README "Hostile sticks"). */
+#ifndef SESSION_MS
+#define SESSION_MS 20000u
+#endif
+#ifndef SESSION_READS
+#define SESSION_READS 1024u
+#endif
+
+/* Rollback floor (SECURE=1 with ANTI_ROLLBACK): a log of (version, ~version) word pairs in the
+ * last FLOOR_BYTES of sector 0, which the linker script keeps free and no update erases
+ * (docs/image-format.md "Rollback floor"). */
+#define FLOOR_BYTES 512u
+#define FLOOR_ADDR  (CHIP_FLASH_BASE + 0x4000u - FLOOR_BYTES)
+
 /* Large buffers that need no zeroing at reset go to .noinit on target. */
 #ifdef __arm__
 #define NOINIT __attribute__((section(".noinit")))
@@ -50,13 +67,23 @@
 #endif
 #define APP_REGION_SIZE (APP_REGION_END - APP_BASE)
 
-#if (APP_BASE & 0x1FFu) != 0
-#error "APP_BASE must be 512-byte aligned for VTOR"
+/* The application starts a flash sector above sector 0 (RM0090 3.3: 4 x 16 KB, 64 KB, then
+ * 128 KB sectors): the bootloader owns sector 0, and an update erases whole sectors. */
+#define APP_OFFSET (APP_BASE - CHIP_FLASH_BASE)
+#if APP_BASE < CHIP_FLASH_BASE + 0x4000u
+#error "APP_BASE is inside sector 0 (the bootloader's): use 0x08004000 or a later sector start"
+#elif APP_OFFSET >= BOARD_FLASH_SIZE
+#error "APP_BASE is past the end of flash"
+#elif APP_OFFSET < 0x10000u ? APP_OFFSET % 0x4000u != 0                                            \
+                            : APP_OFFSET != 0x10000u && APP_OFFSET % 0x20000u != 0
+#error                                                                                             \
+    "APP_BASE is not a sector start: 0x08004000, 0x08008000, 0x0800C000, 0x08010000 or 0x08020000 + n * 0x20000"
 #endif
 
 /* Slot shared with the application in the last 16 bytes of SRAM (app/stickboot_app.h). */
 #define SLOT_ADDR           0x2001FFF0u
 #define SLOT_HANDOVER_MAGIC 0x5B0A7A11u /* bootloader -> early reset path: start the app */
 #define SLOT_REQUEST_MAGIC  0x5B0055B7u /* app -> bootloader: enter update mode */
+#define SLOT_SESSION_MAGIC  0x5B05E551u /* slot[2]: a session runs while a valid app waits */
 
 #endif

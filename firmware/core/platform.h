@@ -5,9 +5,11 @@
 
 #include <stdint.h>
 
-/* Milliseconds since clock setup. Monotonic; call at least every 20 s. */
+/* Milliseconds since boot (main() zeroes the cycle counter after every kind of reset).
+ * Monotonic and wrap-safe as long as it is called at least every 25 s (CYCCNT wraps every
+ * 25.6 s at 168 MHz); every wait loop of the bootloader calls it. */
 uint32_t plat_ms(void);
-/* Busy-wait; bounded by definition. */
+/* Busy-wait; bounded by definition. us below 25,000,000 (one CYCCNT period). */
 void plat_delay_ms(uint32_t ms);
 void plat_delay_us(uint32_t us);
 

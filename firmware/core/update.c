@@ -58,6 +58,28 @@ int installed_image(struct image_trailer *t)
     return crc_value() == t->app_crc;
 }
 
+#if SECURE && ANTI_ROLLBACK
+/* The rollback floor: the highest valid (version, ~version) pair of the log at FLOOR_ADDR.
+ * Pairs are programmed in order into erased words; a pair torn by a power cut does not match
+ * and is skipped. *free_pair: the first erased pair, or 0 when the log is full (the floor then
+ * stays where it is: it can never go down). */
+static uint32_t rollback_floor(uint32_t *free_pair)
+{
+    const uint32_t *w = flash_words(FLOOR_ADDR);
+    uint32_t floor = 0;
+    *free_pair = 0;
+    for (uint32_t i = 0; i < FLOOR_BYTES / 4u; i += 2) {
+        if (w[i] == 0xFFFFFFFFu && w[i + 1] == 0xFFFFFFFFu) {
+            *free_pair = FLOOR_ADDR + 4u * i;
+            break;
+        }
+        if (w[i + 1] == ~w[i] && w[i] > floor)
+            floor = w[i];
+    }
+    return floor;
+}
+#endif
+
 static int image_error(enum image_result r)
 {
     if (r == IMAGE_TOO_BIG)
@@ -286,9 +308,11 @@ static int write_image(const struct image_source *src)
         sha256_update(&plan.sha, flash_words(APP_BASE), plan.app_length);
         sha256_update(&plan.sha, trailer, IMAGE_SIGNATURE_OFFSET);
         sha256_final(&plan.sha, digest);
+        /* Flash matched the CRC that pass 2 streamed, so a different hash means the stick
+         * served other bytes, chosen to keep the CRC-32 (error 12, issue 15). */
         for (unsigned i = 0; i < sizeof digest; i++) {
             if (digest[i] != plan.digest[i])
-                r = SB_ERR_FLASH;
+                r = SB_ERR_CHANGED;
         }
     }
 #endif
@@ -323,16 +347,26 @@ int update_install(const struct image_source *src)
     if (r != SB_OK)
         return r;
     struct image_trailer old;
-    if (installed_image(&old)) {
-        if (old.app_length == plan.app_length && old.app_crc == plan.trailer.app_crc &&
-            old.app_version == plan.trailer.app_version)
-            return SB_UP_TO_DATE;
+    int have_old = installed_image(&old);
+    if (have_old && old.app_length == plan.app_length && old.app_crc == plan.trailer.app_crc &&
+        old.app_version == plan.trailer.app_version)
+        return SB_UP_TO_DATE;
 #if SECURE && ANTI_ROLLBACK
-        if (plan.trailer.app_version < old.app_version)
-            return image_error(
-                IMAGE_WHY(IMAGE_ROLLBACK, plan.trailer.app_version, old.app_version));
-#endif
+    /* The floor outlives the installed image: before the first erase destroys it, its version
+     * goes into the log, so a failed update cannot open the way to an older image. */
+    uint32_t free_pair, stored = rollback_floor(&free_pair), floor = stored;
+    if (have_old && old.app_version > floor)
+        floor = old.app_version;
+    if (plan.trailer.app_version < floor)
+        return image_error(IMAGE_WHY(IMAGE_ROLLBACK, plan.trailer.app_version, floor));
+    if (floor > stored && free_pair) {
+        flash_unlock();
+        r = program_words(free_pair, (const uint32_t[]){floor, ~floor}, 2);
+        flash_lock();
+        if (r != SB_OK)
+            return r;
     }
+#endif
     r = write_image(src);
     if (r == SB_OK && !installed_image(&old))
         r = SB_ERR_FLASH;

@@ -16,11 +16,17 @@
 /* MBR partition types that may hold FAT or exFAT: 01 04 06 07 0B 0C 0E. */
 #define MBR_FAT_TYPES 0x58D2u
 
-/* One block of BPB, FAT, directory or partition table; cache_dev == 0 means empty. */
+/* One block of BPB, FAT or partition table; cache_dev == 0 means empty. Directory data has
+ * its own buffer, so walking a directory's chain finds its FAT block still cached. */
 static uint8_t sector_buf[4096];
+static uint8_t dir_buf[4096];
 static const struct blockdev *cache_dev;
 static uint32_t cache_lba;
 static int search_result; /* most telling outcome over the volumes tried so far */
+/* First blocks of the volumes tried: a partition table listing one volume many times gets
+ * it tried once. */
+static uint32_t scanned[GPT_ENTRIES_MAX + 1];
+static uint32_t scanned_count;
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -83,7 +89,7 @@ static int next_cluster(const struct fs_file *f, uint32_t *c)
 static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
 {
     const struct blockdev *dev = f->dev;
-    uint32_t left = f->size - f->pos, c = f->cluster, lba, n, want;
+    uint32_t left = f->size - f->pos, c = f->cluster, lba, n, want, stepped = 0;
     int r;
     *got = 0;
     if (!left)
@@ -99,13 +105,17 @@ static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *g
     if (c) {
         uint32_t per_cluster = 1u << f->cluster_shift;
         uint32_t block = (f->pos >> f->block_shift) & (per_cluster - 1);
-        if (!block && f->pos && (r = next_cluster(f, &c)))
+        stepped = !block && f->pos;
+        if (stepped && (r = next_cluster(f, &c)))
             return r;
         lba = f->heap_lba + ((c - 2) << f->cluster_shift) + block;
         /* Merge the following clusters while they are adjacent and still wanted. */
         for (n = per_cluster - block; n < want; n += per_cluster) {
             uint32_t next = c;
-            if ((r = next_cluster(f, &next)))
+            r = next_cluster(f, &next);
+            if (r == SB_ERR_NO_FILE)
+                break; /* a directory's chain may end here; the next call reports it */
+            if (r)
                 return r;
             if (next != c + 1)
                 break;
@@ -122,6 +132,15 @@ static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *g
         return SB_ERR_FS_CORRUPT;
     if (dev->read(dev, lba, n, buf))
         return SB_ERR_MEDIUM;
+    if (stepped) {
+        /* Brent's cycle detection over the clusters this file moves to: one met again is a
+         * loop, found within about twice the loop's length, not after the size limit. */
+        if (c == f->loop_mark)
+            return SB_ERR_FS_CORRUPT;
+        uint32_t steps = ++f->loop_steps;
+        if (!(steps & (steps - 1)))
+            f->loop_mark = c; /* after 1, 2, 4, 8... steps */
+    }
     f->cluster = c;
     n <<= f->block_shift;
     if (n > left)
@@ -200,9 +219,10 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
     f->heap_lba = start + (uint32_t)(heap_off << shift);
     f->cluster_shift = (uint8_t)(spc_shift + shift);
     f->max_cluster = clusters + 1;
-    f->first_cluster = f->cluster = root;
+    /* A chain without a loop holds each cluster of the volume once at most. */
     f->size = root ? DIR_BYTES_MAX : root_bytes;
-    f->pos = 0;
+    f->first_cluster = root;
+    fs_rewind(f);
     return SB_OK;
 }
 
@@ -225,11 +245,10 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
             short_name[0] = 0; /* no 8.3 form: no FAT entry can match */
     }
     for (;;) {
-        r = read_run(f, sector_buf, 1u << f->block_shift, &got);
-        cache_dev = 0; /* sector_buf now holds directory data */
+        r = read_run(f, dir_buf, sizeof dir_buf, &got);
         if (r || !got)
             return r ? r : SB_ERR_NO_FILE;
-        for (const uint8_t *e = sector_buf; e < sector_buf + got; e += 32) {
+        for (const uint8_t *e = dir_buf; e < dir_buf + got; e += 32) {
             uint32_t type = e[0];
             if (!type)
                 return SB_ERR_NO_FILE;
@@ -287,8 +306,8 @@ found:
     /* Filled before the size check: a LOG=1 build reads the start of a file that is too big
      * to say what it is (update_name_file). */
     f->size = (uint32_t)length;
-    f->first_cluster = f->cluster = first;
-    f->pos = 0;
+    f->first_cluster = first;
+    fs_rewind(f);
     if (length > max_size)
         return SB_ERR_TOO_BIG;
     /* exFAT: refuse a partly written file rather than deliver zeros or a truncated image. */
@@ -301,6 +320,11 @@ found:
 static int try_volume(struct fs_file *f, const char *name, uint32_t max_size, uint32_t start,
                       uint32_t count)
 {
+    for (uint32_t i = 0; i < scanned_count; i++) {
+        if (scanned[i] == start)
+            return 0; /* tried before: nothing new there */
+    }
+    scanned[scanned_count++] = start;
     int r = mount(f, start, count);
     if (!r)
         r = find_in_root(f, name, max_size);
@@ -316,6 +340,7 @@ int fs_open(const struct blockdev *dev, const char *name, uint32_t max_size, str
     const uint8_t *e;
     int r;
     search_result = SB_ERR_NO_FS;
+    scanned_count = 0;
     cache_dev = 0;
     f->dev = dev;
     f->block_shift = (uint8_t)shift;
@@ -384,4 +409,6 @@ void fs_rewind(struct fs_file *f)
 {
     f->pos = 0;
     f->cluster = f->first_cluster;
+    f->loop_mark = f->first_cluster;
+    f->loop_steps = 0;
 }

@@ -5,12 +5,15 @@
  * is type 0xEE): Microsoft basic data partitions in entry order (at most 128 entries; the
  * header signature and sizes are checked, its CRC is not); else the four MBR entries of types
  * 01/04/06/0B/0C/0E/07 in order. A volume without the file (or a corrupt one) passes the
- * search on to the next; the first volume holding the file wins.
+ * search on to the next; the first volume holding the file wins. Entries naming a volume
+ * already tried (same first block) are skipped.
  *
  * The file system sector size must be a power of two, 512..4096, and at least the device block
  * size. exFAT: ValidDataLength must equal DataLength (a partly written file is refused with
  * SB_ERR_FS_CORRUPT); only the first FAT is used. The file's chain must end exactly where its
- * size does: a loop or a chain longer or shorter than the size is SB_ERR_FS_CORRUPT. */
+ * size does: a loop or a chain longer or shorter than the size is SB_ERR_FS_CORRUPT. A loop in
+ * a directory's chain is found within about twice the loop's length (Brent's method), so a
+ * chain is never walked further than the volume's cluster count. */
 #ifndef FS_FS_H
 #define FS_FS_H
 
@@ -29,6 +32,8 @@ struct fs_file {
     uint32_t cluster;       /* cluster holding the block at pos; 0 = fixed root directory */
     uint32_t size;
     uint32_t pos;
+    uint32_t loop_mark;    /* chain loop detection (Brent): a cluster met before */
+    uint32_t loop_steps;   /* clusters moved to since the rewind */
     uint8_t block_shift;   /* log2 of the device block size */
     uint8_t cluster_shift; /* log2 of device blocks per cluster */
     uint8_t fat_bits;      /* 12, 16 or 32 */

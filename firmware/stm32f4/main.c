@@ -56,12 +56,22 @@ int main(void)
 #endif
     volatile uint32_t *slot = (volatile uint32_t *)SLOT_ADDR;
     int forced = slot[0] == SLOT_REQUEST_MAGIC && slot[1] == ~SLOT_REQUEST_MAGIC;
+    /* The watchdog ended the last boot's session while a valid app waited: a stick held the
+     * bootloader past every bound. This boot goes to the app (if still valid), so that stick
+     * cannot turn the watchdog into a reset loop. */
+    int held = slot[2] == SLOT_SESSION_MAGIC && (RCC_CSR & RCC_CSR_IWDGRSTF);
     slot[0] = 0;
+    slot[2] = 0;
     forced |= button_held();
 
     /* Fast path: nothing asks for USB, so check the image on the HSI-fed PLL (no crystal
      * wait) and go. */
     int fast = !forced && PROBE_MS == 0;
+    /* The time base (timer.c) counts from here. The DWT is reset by power-on only (ARMv7-M
+     * ARM C1.6.1): after an NRST, IWDG or SYSRESETREQ reset CYCCNT still holds the
+     * application's uptime, which would close the probe window before it opened. */
+    DEMCR |= DEMCR_TRCENA;
+    DWT_CYCCNT = 0;
     clock_init(!fast);
     struct image_trailer installed;
     int app_valid = installed_image(&installed);
@@ -73,11 +83,13 @@ int main(void)
         flash_lock();
     }
 #endif
-    if (!(fast && app_valid)) {
+    if (!((fast || held) && app_valid)) {
         if (fast)
             clock_init(1);
         led_init();
+        slot[2] = SLOT_SESSION_MAGIC; /* read back only with a valid app */
         bootloader_run(app_valid, forced);
+        slot[2] = 0;
     }
 #ifdef STICKBOOT_TEST_OVERSIZE
     /* Used by the link-budget test only: 17 KB that must not fit the 16 KB sector. */

@@ -45,6 +45,7 @@
 #define RCC_APB1ENR_USART2EN (1u << 17)
 #define RCC_APB1ENR_PWREN    (1u << 28)
 #define RCC_CSR_RMVF         (1u << 24)
+#define RCC_CSR_IWDGRSTF     (1u << 29)
 
 /* PWR */
 #define PWR_BASE   0x40007000u

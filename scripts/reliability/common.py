@@ -226,3 +226,52 @@ class Reporter:
             for f in self.failures[:50]:
                 print("  " + f)
         return 1 if self.failures else 0
+
+
+def make_hostile_gpt_stick(img, size_mb=64, entries=128, junk_root=True, chain_clusters=1):
+    """Issue 15's hostile stick: a GPT whose `entries` basic-data entries all name one FAT32
+    volume (mkfs.fat, 512-byte clusters) whose root directory is full of deleted entries (no
+    end marker, no IMAGE.BIN). chain_clusters=1: the root cluster chains to itself;
+    N > 1: N clusters, none adjacent to the next, the last chained back to the first."""
+    start = 2048
+    vol = img + ".vol"
+    if os.path.exists(vol):
+        os.remove(vol)
+    with open(vol, "wb") as f:
+        f.truncate((size_mb - 2) * 1024 * 1024)
+    subprocess.run(["mkfs.fat", "-F", "32", "-s", "1", "-S", "512", vol], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(vol, "rb") as f:
+        v = bytearray(f.read())
+    os.remove(vol)
+    reserved, = struct.unpack_from("<H", v, 14)
+    nfats = v[16]
+    fatsz, root = struct.unpack_from("<I", v, 36)[0], struct.unpack_from("<I", v, 44)[0]
+    data = reserved + nfats * fatsz
+    if junk_root:
+        chain = [root] + [root + 2 * k for k in range(1, chain_clusters)]
+        for n, c in enumerate(chain):
+            off = (data + c - 2) * 512
+            for k in range(off, off + 512, 32):
+                v[k:k + 32] = b"\xe5" + b"A" * 31
+            for i in range(nfats):
+                struct.pack_into("<I", v, (reserved + i * fatsz) * 512 + 4 * c,
+                                 chain[(n + 1) % len(chain)])
+    disk = bytearray(start * 512) + v + bytearray(34 * 512)
+    disk[446 + 4] = 0xEE
+    struct.pack_into("<I", disk, 446 + 8, 1)
+    struct.pack_into("<I", disk, 446 + 12, len(disk) // 512 - 1)
+    disk[510:512] = b"\x55\xaa"
+    basic_data = bytes.fromhex("a2a0d0ebe5b9334487c068b6b72699c7")
+    last = start + len(v) // 512 - 1
+    for i in range(entries):
+        e = 1024 + 128 * i
+        disk[e:e + 16] = basic_data
+        struct.pack_into("<QQ", disk, e + 32, start, last)
+    h = 512
+    disk[h:h + 8] = b"EFI PART"
+    struct.pack_into("<IIII", disk, h + 8, 0x10000, 92, 0, 0)
+    struct.pack_into("<QQQQ", disk, h + 24, 1, len(disk) // 512 - 1, 34, start - 1)
+    struct.pack_into("<QII", disk, h + 72, 2, 128, 128)
+    with open(img, "wb") as f:
+        f.write(disk)

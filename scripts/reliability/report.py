@@ -66,6 +66,31 @@ Bulk-Only/CSW/SCSI against a scripted device), `fuzz_hex` and `fuzz_elf` (sticki
 readers). `make test` runs each briefly (fs_fuzz.sh, usb_fuzz.sh, reliability_fuzz.sh);
 `make fuzz` runs each for FUZZ_SECONDS."""),
     "watchdog": ("5. Watchdog", "scripts/reliability/watchdog.py", None),
+    "lifecycle": ("6. The board's life: every event in every phase", "scripts/reliability/lifecycle.py", """\
+Issue 15. An OLD image is installed and the stick holds a NEW one (both 40 KB, the example app
+padded). Events, from stickemu's scenario options: the NRST pin (`--reset-at-ms`), a brown-out
+(`--brownout-at-ms`: a power reset, SRAM lost), a power cut (`--cut-at-ms`), the stick pulled
+(`--unplug-at-ms`) and pushed back 1 s later, the user button pressed for 200 ms
+(`--button-press-ms`), the application's update request (`stickboot_request_update()`, test
+builds that ask after 1 s and after 2 h of uptime), and a watchdog expiry
+(`--iwdg-reset-at-ms`). Phases: waiting (no app, no stick; the stick comes at 3 s), USB
+enumeration, pass 1, the first erase, programming, the CRC verify, the seal, the handover
+(instants from a traced clean update), and the OLD app running for 3 s and for 2 h (stick
+plugged at 1 s). Documented outcomes: after a reset with the stick in, the NEW app (the stick
+must be read: the time base starts at 0 after every reset); a watchdog reset during a session
+while the OLD app is still valid sends the next boot straight to the OLD app (so a stick that
+hangs the bootloader cannot make a reset loop); the stick pulled before the first erase, or
+pulled and pushed back while the app runs: the OLD app; pulled after the first erase: the
+bootloader waiting; a button press outside the app has no effect (the button is read at reset)
+and the update goes on. After a power cut, an unplug, a brown-out or a "waiting" outcome, a
+power-up with the stick must install the NEW app. "app request" applies to the app phases
+only. `make test` runs 12 cases (`tests/suites/reliability_lifecycle.sh`)."""),
+    "rollback": ("7. Rollback floor under power cuts (SECURE=1)", "tests/suites/rollback_emu.sh", """\
+Issue 15. A signed v2 is installed; a signed v3 update is cut at every 25th flash operation
+(`ROLLBACK_STRIDE=25`; the floor pair and first erases are always included), in both cut modes,
+and the stick is pulled once during programming. Whenever the cut left no valid image, a
+signed v1 stick must then be refused with no flash operation, and a v2 stick must install
+(the floor logged before the first erase is 2.0.0). `make test` runs 26 cuts."""),
 }
 
 WATCHDOG_TEXT = """\

@@ -23,6 +23,28 @@ else
     fail "make size builds every configuration" "$report"
 fi
 
+# APP_BASE is checked against the flash layout at compile time (issue 15).
+config_error() { # APP_BASE -> the #error text, empty when accepted
+    echo '#include "config.h"' | arm-none-eabi-gcc -E -x c - -Ifirmware/core -Ifirmware/boards \
+        -Ifirmware -DBOARD_HEADER='"boards/f4discovery.h"' -DAPP_BASE="$1" -o /dev/null 2>&1 |
+        sed -n 's/.*#error "\(.*\)"/\1/p' | head -n 1
+}
+for base in 0x08000000 0x08002000 0x08006000 0x08018000 0x08030000 0x08100000; do
+    msg=$(config_error $base)
+    check "APP_BASE=$base refused: ${msg:-accepted}" test -n "$msg"
+done
+for base in 0x08004000 0x08008000 0x0800C000 0x08010000 0x08020000 0x080E0000; do
+    msg=$(config_error $base)
+    check "APP_BASE=$base accepted${msg:+: $msg}" test -z "$msg"
+done
+out=$(make -s --no-print-directory firmware APP_BASE=0x08002000 2>&1)
+if [ $? -ne 0 ] && grep -q "inside sector 0" <<<"$out"; then
+    pass "make firmware APP_BASE=0x08002000 fails with the layout message"
+else
+    fail "make firmware APP_BASE=0x08002000 fails with the layout message" "$out"
+fi
+rm -rf build/f4discovery-app2000
+
 check "blink.bin starts with a vector table at APP_BASE" \
     python3 -c "import struct,sys; sp,rv=struct.unpack('<II',open('build/blink.bin','rb').read(8)); sys.exit(0 if 0x20000000<sp<=0x20020000 and 0x08004000<=rv<0x08100000 and rv&1 else 1)"
 

@@ -31,6 +31,8 @@ static char other_key[64]; /* a fresh key the bootloader does not know */
 struct memfile {
     const uint8_t *data;
     uint32_t size, pos;
+    const uint8_t *second; /* served from the second rewind on (pass 2), when set */
+    unsigned rewinds;
 };
 
 static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
@@ -47,14 +49,17 @@ static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
 
 static void memfile_rewind(void *ctx)
 {
-    ((struct memfile *)ctx)->pos = 0;
+    struct memfile *f = ctx;
+    f->pos = 0;
+    if (++f->rewinds == 2 && f->second)
+        f->data = f->second;
 }
 
 static uint8_t buffer[1024 * 1024];
 
 static int install(uint32_t size)
 {
-    struct memfile file = {buffer, size, 0};
+    struct memfile file = {buffer, size, 0, NULL, 0};
     struct image_source source = {size, memfile_read, memfile_rewind, &file};
     return update_install(&source);
 }
@@ -125,6 +130,47 @@ static void expect_rejected(uint32_t size, int status)
     CHECK_EQ(flash_ops(), before);
     CHECK_EQ(installed_version(), 0x07000000);
     CHECK(memcmp(region_before, flash_ram_at(APP_BASE), sizeof region_before) == 0);
+}
+
+/* Changes words k and k+1 of data so that the STM32 CRC of the whole stays the same: one CRC
+ * step is F(crc ^ word) with F a bijection, so word k+1 can bring the state back (the
+ * linearity an attacker uses; issue 15). */
+static void crc_preserving_change(uint8_t *data, uint32_t k)
+{
+    uint32_t s = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < k; i++)
+        s = crc_step(s, get_le32(data + 4 * i));
+    uint32_t a_k = get_le32(data + 4 * k), a_next = get_le32(data + 4 * k + 4);
+    uint32_t b_k = a_k ^ 0x5A5A5A5Au;
+    put_le32(data + 4 * k, b_k);
+    put_le32(data + 4 * k + 4, a_next ^ crc_step(s, a_k) ^ crc_step(s, b_k));
+}
+
+static uint32_t crc_of(const uint8_t *data, uint32_t len)
+{
+    uint32_t s = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < len; i += 4)
+        s = crc_step(s, get_le32(data + i));
+    return s;
+}
+
+/* A stick serving a signed image in pass 1 and, in pass 2, a copy with two words changed so
+ * that the CRC-32 still matches: the flash re-hash catches it, reported as error 12 (the stick
+ * changed its data), not as a flash error. The old app is gone (erased), nothing starts. */
+static void test_crc_preserving_change_is_error_12(void)
+{
+    setup_old_app();
+    make_app(60000, 31);
+    uint32_t size = pack_signed(60000, 0x08000000, DEV_KEY);
+    static uint8_t changed[64 * 1024];
+    memcpy(changed, buffer, size);
+    crc_preserving_change(changed, 60000 / 8);
+    CHECK_EQ(crc_of(changed, 60000), crc_of(buffer, 60000));
+    struct memfile file = {buffer, size, 0, changed, 0};
+    struct image_source source = {size, memfile_read, memfile_rewind, &file};
+    CHECK_EQ(update_install(&source), SB_ERR_CHANGED);
+    struct image_trailer t;
+    CHECK(!installed_image(&t));
 }
 
 static void test_signed_image_installs(void)
@@ -242,6 +288,61 @@ static void test_same_or_higher_version_installs(void)
     CHECK_EQ(installed_version(), 0x08000000);
 }
 
+/* Issue 15: v7 installed, a signed v8 whose programming fails (stick pulled, power cut: here a
+ * flash error after the erase), then a signed v6: refused although no app is installed, because
+ * the floor (7.0.0) was logged before the first erase. v7 itself may come back. */
+static void test_floor_survives_a_failed_update(void)
+{
+    setup_old_app(); /* 7.0.0 */
+    make_app(40000, 40);
+    uint32_t size = pack_signed(40000, 0x08000000, DEV_KEY);
+    flash_ram_fail_at_op = flash_ops() + 60; /* 2 floor words, the erases, then programming */
+    CHECK_EQ(install(size), SB_ERR_FLASH);
+    flash_ram_fail_at_op = 0;
+    struct image_trailer t;
+    CHECK(!installed_image(&t));
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR)), 0x07000000);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 4)), ~0x07000000u);
+    make_app(30000, 41);
+    unsigned before = flash_ops();
+    CHECK_EQ(install(pack_signed(30000, 0x06000000, DEV_KEY)), SB_ERR_SIGNATURE);
+    CHECK_EQ(flash_ops(), before);
+    make_app(30000, 42);
+    CHECK_EQ(install(pack_signed(30000, 0x07000000, DEV_KEY)), SB_OK);
+    /* Up again: installing v8 over v7 logs nothing new (7.0.0 is there already). */
+    before = flash_ops();
+    make_app(30000, 43);
+    CHECK_EQ(install(pack_signed(30000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0xFFFFFFFFu);
+    /* Replacing v8 logs 8.0.0; the floor never goes down. */
+    make_app(30000, 44);
+    CHECK_EQ(install(pack_signed(30000, 0x09000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0x08000000);
+    (void)before;
+}
+
+/* A pair torn by a power cut (value and complement do not match) is ignored; a full log keeps
+ * its floor and updates go on. */
+static void test_floor_log_torn_and_full(void)
+{
+    flash_ram_reset();
+    put_le32(flash_ram_at(FLOOR_ADDR), 0x7F000000); /* torn: huge value, complement wrong */
+    put_le32(flash_ram_at(FLOOR_ADDR + 4), 0x12345678);
+    make_app(30000, 50);
+    CHECK_EQ(install(pack_signed(30000, 0x01000000, DEV_KEY)), SB_OK);
+    make_app(30000, 51);
+    CHECK_EQ(install(pack_signed(30000, 0x02000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0x01000000); /* after the torn pair */
+    for (uint32_t a = FLOOR_ADDR + 16; a < FLOOR_ADDR + FLOOR_BYTES; a += 8) {
+        put_le32(flash_ram_at(a), 0x00000005);
+        put_le32(flash_ram_at(a + 4), ~0x00000005u);
+    }
+    make_app(30000, 52);
+    CHECK_EQ(install(pack_signed(30000, 0x03000000, DEV_KEY)), SB_OK); /* full: no write */
+    make_app(30000, 53);
+    CHECK_EQ(install(pack_signed(30000, 0x00FFFFFF, DEV_KEY)), SB_ERR_SIGNATURE);
+}
+
 /* With no valid app installed there is nothing to roll back from: any signed version. */
 static void test_first_install_takes_any_version(void)
 {
@@ -267,6 +368,9 @@ int main(void)
     RUN_TEST(test_rollback_is_refused);
     RUN_TEST(test_same_or_higher_version_installs);
     RUN_TEST(test_first_install_takes_any_version);
+    RUN_TEST(test_crc_preserving_change_is_error_12);
+    RUN_TEST(test_floor_survives_a_failed_update);
+    RUN_TEST(test_floor_log_torn_and_full);
     unlink(other_key);
     return HARNESS_EXIT();
 }
