@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "status.h"
 #include "update.h"
+#include "usb_host.h"
 #include "usb_msc.h"
 
 #define WAIT_SLICE_MS 250u /* LED blink period while waiting */
@@ -17,16 +18,15 @@
 static struct blockdev stick;
 static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
 static struct fs_file image_file;
-static uint32_t session_start, reads_left;
+static uint32_t reads_left, rewinds;
 
 /* Every READ(10) counts against the session bound (config.h) until the file is found; each
  * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
- * board. Past the bound, reads_left is 0 and every read fails. */
+ * board. Past the deadline every wait on the stick ends at once (usb_host.h), so reads fail
+ * by themselves. */
 static int counted_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
 {
     plat_watchdog_kick();
-    if (plat_ms() - session_start >= SESSION_MS)
-        reads_left = 0;
     if (!reads_left)
         return SB_ERR_FS_CORRUPT;
     reads_left--;
@@ -38,24 +38,34 @@ static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
     return fs_read(ctx, buf, buf_size, got);
 }
 
+/* The first rewind starts pass 1, which still runs under the session deadline: the old image
+ * is intact until pass 2, so a stick that is slow to serve its file delays the application no
+ * longer than one that is slow to show it. The second starts pass 2, after the erase: from then
+ * on only the file's size bounds its reads. */
 static void rewind_image(void *ctx)
 {
+    if (rewinds++)
+        usb_deadline.on = 0;
     fs_rewind(ctx);
 }
 
 /* Mount, find the file within the session bound, install it. */
 static int update_session(void)
 {
-    session_start = plat_ms();
     reads_left = SESSION_READS;
+    rewinds = 0;
+    /* Every wait on the stick, the mount's included, ends by the session deadline. */
+    usb_deadline.at = plat_ms() + SESSION_MS;
+    usb_deadline.on = 1;
     int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
     /* A card reader: the volume may be behind any ready LUN, not only the first. */
     while (r == SB_OK) {
         stick_read = stick.read;
         stick.read = counted_read;
         r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
-        stick.read = stick_read; /* the file's own reads are bounded by its size */
-        if (r != SB_OK && !reads_left) {
+        stick.read = stick_read; /* the file's own reads are bounded by its size (and pass 1's by
+                                    the deadline) */
+        if (r != SB_OK && (!reads_left || !usb_time_left(1))) {
             r = SB_ERR_FS_CORRUPT; /* the search was cut short by the session bound */
             break;
         }

@@ -31,10 +31,11 @@
 #define FORCED_WAIT_MS 30000u
 #endif
 
-/* Session bound: from the moment a stick is connected until IMAGE.BIN is found, at most
- * SESSION_MS milliseconds (checked before each READ(10), so one more READ(10) may follow) and
- * SESSION_READS READ(10) commands. A stick that needs more fails with SB_ERR_FS_CORRUPT (7).
- * A sane stick needs a few READ(10)s (README "Hostile sticks"). */
+/* Session bound: from the moment a stick is connected, the mount, the search for IMAGE.BIN and
+ * pass 1 over it end within SESSION_MS milliseconds (every wait on the stick is clipped to that
+ * deadline, usb_host.h), and the search within SESSION_READS READ(10) commands. A search cut
+ * short fails with SB_ERR_FS_CORRUPT (7). A sane stick needs a few READ(10)s (README
+ * "Hostile sticks"). */
 #ifndef SESSION_MS
 #define SESSION_MS 20000u
 #endif

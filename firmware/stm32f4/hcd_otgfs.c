@@ -78,7 +78,6 @@
 #define PID_SETUP         3u
 #define PKTSTS_IN_DATA    2u
 
-#define CONTROL_TIMEOUT_MS 500u /* per stage; USB 2.0 9.2.6.4 allows a device 500 ms */
 #define IN_PACKETS_PER_RUN 512u /* 32 KB: a 64-sector READ(10) in one run (PKTCNT is 10 bits) */
 
 /* State of the transfer in progress, shared by the RX FIFO reader and the halt wait. */
@@ -304,11 +303,10 @@ static void tx_packet(const uint8_t *src, uint32_t len)
  * PID the core reports in HCTSIZ (an OUT packet is simply written again). A short IN packet
  * ends the transfer. */
 static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, uint32_t *actual,
-                    uint32_t timeout_ms)
+                    uint32_t start, uint32_t timeout_ms)
 {
     uint32_t mps = hcchar & 0x7FF;
     uint32_t in = hcchar & HCCHAR_EPDIR;
-    uint32_t start = plat_ms();
     uint32_t done = 0, errors = 0;
     int result;
     for (;;) {
@@ -335,7 +333,7 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
                               HCINT_BBERR | HCINT_FRMOR | HCINT_DTERR);
             if (!hcd_is_connected())
                 events = EVENT_GONE;
-            else if (plat_ms() - start > timeout_ms)
+            else if (plat_ms() - start >= timeout_ms)
                 events |= EVENT_TIMEOUT;
         } while (!events);
         if (channel_halt()) {
@@ -382,26 +380,27 @@ static uint32_t channel_setup(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint32
 }
 
 int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup, void *data,
-                uint16_t *actual)
+                uint16_t *actual, uint32_t timeout_ms)
 {
     /* struct usb_setup is laid out as the 8 wire bytes on a little-endian core. */
     _Static_assert(sizeof(struct usb_setup) == 8, "SETUP packet layout");
     uint32_t hcchar = channel_setup(dev_addr, 0, ep0_mps, 0);
     uint32_t pid = PID_SETUP, moved = 0;
     int data_in = setup->bmRequestType & 0x80;
-    int result = transfer(hcchar, &pid, (uint8_t *)setup, 8, &moved, CONTROL_TIMEOUT_MS);
+    uint32_t start = plat_ms(); /* the timeout bounds the three stages together */
+    int result = transfer(hcchar, &pid, (uint8_t *)setup, 8, &moved, start, timeout_ms);
     moved = 0;
     if (result == HCD_OK && setup->wLength) {
         pid = PID_DATA1;
         result = transfer(hcchar | (data_in ? HCCHAR_EPDIR : 0), &pid, data, setup->wLength, &moved,
-                          CONTROL_TIMEOUT_MS);
+                          start, timeout_ms);
     }
     *actual = (uint16_t)moved;
     if (result == HCD_OK) {
         /* Status stage: a zero-length DATA1 packet the other way. */
         pid = PID_DATA1;
-        result = transfer(hcchar | (data_in ? 0 : HCCHAR_EPDIR), &pid, NULL, 0, &moved,
-                          CONTROL_TIMEOUT_MS);
+        result = transfer(hcchar | (data_in ? 0 : HCCHAR_EPDIR), &pid, NULL, 0, &moved, start,
+                          timeout_ms);
     }
     return result;
 }
@@ -410,8 +409,8 @@ int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *
              uint32_t *actual, uint32_t timeout_ms)
 {
     uint32_t pid = *toggle ? PID_DATA1 : PID_DATA0;
-    int result =
-        transfer(channel_setup(dev_addr, ep, mps, HCCHAR_BULK), &pid, buf, len, actual, timeout_ms);
+    int result = transfer(channel_setup(dev_addr, ep, mps, HCCHAR_BULK), &pid, buf, len, actual,
+                          plat_ms(), timeout_ms);
     *toggle = pid == PID_DATA1;
     return result;
 }

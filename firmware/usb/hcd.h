@@ -34,9 +34,10 @@ int hcd_is_connected(void);
 void hcd_shutdown(void);
 
 /* Control transfer on EP0. data may be NULL when wLength is 0. *actual receives the bytes
- * moved in the data stage. */
+ * moved in the data stage. timeout_ms bounds the NAK retries of
+ * all three stages together. */
 int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup, void *data,
-                uint16_t *actual);
+                uint16_t *actual, uint32_t timeout_ms);
 
 /* Bulk transfer, any length; multi-packet. ep has bit 7 set for IN. *toggle is the data
  * toggle (0 = DATA0, 1 = DATA1) before the call and is updated after it. Short packet ends

@@ -19,7 +19,6 @@
 #define CBW_SIZE           31
 #define CSW_SIZE           13
 #define COMMAND_TIMEOUT_MS 2000u /* per stage; bounds NAK storms */
-#define READY_TIMEOUT_MS   10000u
 #define READ_ATTEMPTS      4
 /* Linux sd.c: some card readers fail or hang on a multi-block READ(10) that touches the last
  * blocks of the medium (SD_LAST_BUGGY_SECTORS, set for every USB disk): those are read one
@@ -47,8 +46,8 @@ static struct {
     uint8_t reply[36];
     uint32_t tag;
     uint32_t block_size;
-    uint32_t chunk; /* READ(10) blocks per command; halves when a device refuses a read */
-    uint32_t start; /* plat_ms() at the mount: the LUN scan's time bound counts from here */
+    uint32_t chunk;    /* READ(10) blocks per command; halves when a device refuses a read */
+    uint32_t mount_at; /* the mount's deadline */
 } msc;
 #define usb   msc.usb
 #define cbw   msc.cbw
@@ -58,8 +57,11 @@ static struct {
 static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
 {
     int in = ep & 0x80;
+    uint32_t t = usb_time_left(COMMAND_TIMEOUT_MS);
+    if (!t) /* *got is read only after HCD_OK */
+        return HCD_TIMEOUT;
     return hcd_bulk(usb.addr, ep, in ? usb.mps_in : usb.mps_out,
-                    in ? &usb.toggle_in : &usb.toggle_out, buf, len, got, COMMAND_TIMEOUT_MS);
+                    in ? &usb.toggle_in : &usb.toggle_out, buf, len, got, t);
 }
 
 static int csw_valid(const uint8_t *p)
@@ -191,7 +193,7 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
 }
 
 /* Brings lun up. SB_OK with dev filled, or why not. */
-static int lun_mount(struct blockdev *dev, uint32_t start)
+static int lun_mount(struct blockdev *dev)
 {
     memset(reply, 0, sizeof reply);
     /* Only a direct-access device (type 0, qualifier 0) will do; an INQUIRY that fails does
@@ -199,7 +201,7 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
     if (scsi(SCSI_INQUIRY, 0, 0, reply, 36) == CMD_OK && reply[0] != 0)
         return SB_ERR_NOT_MSC;
     for (;;) {
-        if (plat_ms() - start >= READY_TIMEOUT_MS)
+        if (!usb_time_left(1))
             return SB_ERR_MEDIUM;
         int lost = device_lost();
         if (lost)
@@ -209,8 +211,8 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
             break;
         if (r == CMD_FAILED && request_sense() == 0x23A)
             return SB_ERR_MEDIUM; /* NOT READY, MEDIUM NOT PRESENT: an empty slot */
-        plat_watchdog_kick();     /* this loop may last READY_TIMEOUT_MS, longer than the IWDG */
-        plat_delay_ms(100);
+        plat_watchdog_kick();     /* this loop may last USB_MOUNT_MS, longer than the IWDG */
+        plat_delay_ms(usb_time_left(100));
     }
     uint32_t last_lba = get_be32(reply);
     uint32_t size = get_be32(reply + 4);
@@ -229,13 +231,26 @@ static int lun_mount(struct blockdev *dev, uint32_t start)
     return SB_OK;
 }
 
-/* Mounts the first usable LUN from msc.lun on. */
-static int scan_luns(struct blockdev *dev)
+/* Enumeration (when lun is 0), GET_MAX_LUN, then the first usable LUN from lun on. */
+static int mount_from(struct blockdev *dev, uint8_t lun)
 {
-    int result = SB_ERR_NOT_MSC;
-    /* Enumeration, the LUN scan and the readiness loop share one time bound. */
-    for (; msc.lun <= msc.max_lun && plat_ms() - msc.start < READY_TIMEOUT_MS; msc.lun++) {
-        int r = lun_mount(dev, msc.start);
+    int result = SB_OK;
+    if (!lun) {
+        msc.dead = 0;
+        result = usb_enumerate(&usb);
+        if (result)
+            return result;
+        uint16_t got = 0;
+        msc.max_lun = 0;
+        /* GET_MAX_LUN (wIndex: our interface): a STALL, a ZLP, a timeout or nonsense mean one
+         * LUN. */
+        if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&
+            reply[0] <= 15)
+            msc.max_lun = reply[0];
+    }
+    result = SB_ERR_NOT_MSC;
+    for (msc.lun = lun; msc.lun <= msc.max_lun && usb_time_left(1); msc.lun++) {
+        int r = lun_mount(dev);
         if (r == SB_OK || r == SB_ERR_NO_DEVICE || r == SB_ERR_USB)
             return r;
         if (r == SB_ERR_MEDIUM)
@@ -244,25 +259,25 @@ static int scan_luns(struct blockdev *dev)
     return result;
 }
 
+/* Runs mount_from under the mount's deadline (or the caller's, if that comes first), then
+ * gives the caller's deadline back. */
+static int bounded_mount(struct blockdev *dev, uint8_t lun)
+{
+    struct usb_deadline caller = usb_deadline;
+    if (!caller.on || (int32_t)(caller.at - msc.mount_at) > 0)
+        usb_deadline = (struct usb_deadline){msc.mount_at, 1};
+    int result = mount_from(dev, lun);
+    usb_deadline = caller;
+    return result;
+}
+
 int usb_msc_next_lun(struct blockdev *dev)
 {
-    msc.lun++;
-    return scan_luns(dev);
+    return bounded_mount(dev, (uint8_t)(msc.lun + 1));
 }
 
 int usb_msc_mount(struct blockdev *dev)
 {
-    msc.start = plat_ms();
-    msc.dead = 0;
-    int result = usb_enumerate(&usb);
-    if (result)
-        return result;
-    uint16_t got = 0;
-    msc.max_lun = 0;
-    /* GET_MAX_LUN (wIndex: our interface): a STALL, a ZLP, a timeout or nonsense mean one LUN. */
-    if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&
-        reply[0] <= 15)
-        msc.max_lun = reply[0];
-    msc.lun = 0;
-    return scan_luns(dev);
+    msc.mount_at = plat_ms() + USB_MOUNT_MS;
+    return bounded_mount(dev, 0);
 }

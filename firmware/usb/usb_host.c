@@ -34,21 +34,40 @@
 /* No attempt starts later than this after the first: with every request retried for 200 ms,
  * a device that answers just slowly enough could otherwise hold enumeration for ~30 s. */
 #define ENUM_WINDOW_MS 4000u
+/* Control transfer, its three stages together: USB 2.0 9.2.6.4 allows a device 500 ms for a
+ * request's data stage, and answers within tens of ms are the rule. */
+#define CONTROL_TIMEOUT_MS 500u
+/* Longest steps that cannot be cut short: a port reset (hcd_otgfs.c: 50 + 20 ms), and the
+ * VBUS power cycle (hcd_init's 50 ms, the debounce's 150 ms) followed by one. */
+#define PORT_RESET_MS 100u
+#define DEBOUNCE_MS   150u
+#define VBUS_CYCLE_MS (VBUS_OFF_MS + 50u + DEBOUNCE_MS + PORT_RESET_MS)
+
+struct usb_deadline usb_deadline;
+
+uint32_t usb_time_left(uint32_t ms)
+{
+    int32_t left = (int32_t)(usb_deadline.at - plat_ms());
+    if (!usb_deadline.on || (int32_t)ms < left)
+        return ms;
+    return left > 0 ? (uint32_t)left : 0;
+}
 
 int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t value,
                 uint16_t index, void *data, uint16_t length, uint16_t *actual)
 {
     struct usb_setup setup = {type, request, value, index, length};
     uint16_t moved;
-    uint32_t start = plat_ms();
-    int r;
+    uint32_t start = plat_ms(), t;
+    int r = HCD_TIMEOUT;
     /* No answer (transaction errors, a NAK storm shorter than the HCD's timeout): retried for
      * STAGE_WINDOW_MS. A STALL is an answer. */
-    while (((r = hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved)) ==
+    while ((t = usb_time_left(CONTROL_TIMEOUT_MS)) &&
+           ((r = hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved, t)) ==
                 HCD_TIMEOUT ||
             r == HCD_XACT_ERROR) &&
            plat_ms() - start < STAGE_WINDOW_MS)
-        plat_delay_ms(STAGE_RETRY_MS);
+        plat_delay_ms(usb_time_left(STAGE_RETRY_MS));
     return r;
 }
 
@@ -126,6 +145,8 @@ static int enumerate_once(struct usb_device *dev)
     static uint8_t buf[CONFIG_BUF_SIZE];
     dev->addr = 0;
     dev->ep0_mps = 8;
+    if (usb_time_left(PORT_RESET_MS) < PORT_RESET_MS)
+        return SB_ERR_USB;
     int result = hcd_port_reset();
     if (result)
         return result == HCD_DISCONNECTED ? SB_ERR_NO_DEVICE : SB_ERR_USB;
@@ -138,7 +159,7 @@ static int enumerate_once(struct usb_device *dev)
     dev->ep0_mps = mps;
     if (usb_control(dev, 0x00, REQ_SET_ADDRESS, DEVICE_ADDRESS, 0, 0, 0, 0))
         return SB_ERR_USB;
-    plat_delay_ms(10);
+    plat_delay_ms(usb_time_left(10));
     dev->addr = DEVICE_ADDRESS;
     if (get_descriptor(dev, DESC_DEVICE, buf, 18) != 18 ||
         get_descriptor(dev, DESC_CONFIG, buf, 9) != 9)
@@ -165,11 +186,13 @@ int usb_enumerate(struct usb_device *dev)
          attempt++) {
         plat_watchdog_kick(); /* six bounded attempts may outlast the IWDG period */
         if (attempt == 3) {
-            if (result != SB_ERR_USB)
-                break; /* it answered, with something we cannot use */
+            if (result != SB_ERR_USB || usb_time_left(VBUS_CYCLE_MS) < VBUS_CYCLE_MS)
+                break; /* it answered, with something we cannot use; or no time left */
             hcd_shutdown();
             plat_delay_ms(VBUS_OFF_MS);
-            if (hcd_init() || hcd_wait_connect(RECONNECT_MS))
+            /* The connect wait stops early enough for the debounce and a port reset. */
+            if (hcd_init() || usb_time_left(VBUS_CYCLE_MS) <= DEBOUNCE_MS + PORT_RESET_MS ||
+                hcd_wait_connect(usb_time_left(RECONNECT_MS + DEBOUNCE_MS) - DEBOUNCE_MS))
                 break;
         }
         result = enumerate_once(dev);

@@ -34,6 +34,17 @@ int usb_enumerate(struct usb_device *dev);
  * buffer). Returns SB_OK, SB_ERR_USB (malformed) or SB_ERR_NOT_MSC (no usable interface). */
 int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len);
 
+/* The deadline (a plat_ms() time, wrap-safe up to 2^31 ms ahead) that every wait on the
+ * device is clipped to, and whether it is set. Reached: every request fails at once with
+ * HCD_TIMEOUT, nothing new starts. A step that cannot be cut short (a port reset, the VBUS
+ * power cycle) starts only when it fits. */
+extern struct usb_deadline {
+    uint32_t at;
+    uint32_t on;
+} usb_deadline;
+/* min(ms, time left before the deadline); 0 once it has passed. */
+uint32_t usb_time_left(uint32_t ms);
+
 /* A control request to the device; returns an hcd_result. actual may be NULL. */
 int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t value,
                 uint16_t index, void *data, uint16_t length, uint16_t *actual);

@@ -17,9 +17,17 @@
 #define USB_MAX_SECTORS 64
 #endif
 
+/* usb_msc_mount, and usb_msc_next_lun after it, give up this long after usb_msc_mount was
+ * called, whatever the device does: every wait on it is clipped to that deadline (usb_host.h),
+ * or to the caller's usb_deadline when that comes first. */
+#define USB_MOUNT_MS 10000u
+/* Giving up once the deadline has passed involves no wait, only a few calls (Reset Recovery's
+ * requests failing at once): allowed this much, measured in plat_ms() ticks by the fuzzer. */
+#define USB_OVERRUN_MS 50u
+
 /* Enumerates the connected device and brings up its first usable LUN: direct access, ready
  * (TEST UNIT READY / REQUEST SENSE loop; enumeration, the LUN scan and the readiness loop share
- * 10 s per mount), block size a power of two from 512 to 4096, last LBA not 0. Fills *dev:
+ * USB_MOUNT_MS), block size a power of two from 512 to 4096, last LBA not 0. Fills *dev:
  * block_count is the reported last LBA + 1 (at most 0xFFFFFFFE). Returns an sb_status: SB_OK,
  * SB_ERR_NO_DEVICE, SB_ERR_USB, SB_ERR_NOT_MSC (no Bulk-Only interface or no direct-access
  * LUN) or SB_ERR_MEDIUM (no LUN became ready or had a usable capacity). dev->read returns 0,

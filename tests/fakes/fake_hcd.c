@@ -5,8 +5,6 @@
 
 #include "hcd.h"
 
-#define CONTROL_TIMEOUT_MS 500 /* as in stm32f4/hcd_otgfs.c */
-
 struct fake_device fake;
 struct fake_stats fake_stats;
 
@@ -153,10 +151,12 @@ static int control_in(uint8_t ep0_mps, const void *src, uint32_t avail, void *da
 }
 
 int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, void *data,
-                uint16_t *actual)
+                uint16_t *actual, uint32_t timeout_ms)
 {
     fake_ms++;
     *actual = 0;
+    if (fake.just_under_timeout)
+        fake_ms += timeout_ms - 1;
     if (!fake.connected)
         return HCD_DISCONNECTED;
     if (dev.hung || dev.vbus_off)
@@ -175,13 +175,13 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
     }
     if (dev_addr != dev.addr) {
         fake_stats.wrong_address++;
-        fake_ms += CONTROL_TIMEOUT_MS;
+        fake_ms += timeout_ms;
         return HCD_TIMEOUT;
     }
     if (fire(&fake.stall_everything))
         return HCD_STALL;
     if (fake.control_dies_after == 0 || fire(&fake.nak_control)) {
-        fake_ms += CONTROL_TIMEOUT_MS;
+        fake_ms += timeout_ms;
         return HCD_TIMEOUT;
     }
     if (fake.control_dies_after > 0)
@@ -249,7 +249,7 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
         case MAXLUN_ZLP:
             return HCD_OK;
         case MAXLUN_TIMEOUT:
-            fake_ms += CONTROL_TIMEOUT_MS;
+            fake_ms += timeout_ms;
             return HCD_TIMEOUT;
         default:
             return control_in(ep0_mps, &fake.max_lun, 1, data, s->wLength, actual);
@@ -413,6 +413,8 @@ int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *
 {
     fake_ms++;
     *actual = 0;
+    if (fake.just_under_timeout)
+        fake_ms += timeout_ms - 1;
     if (!fake.connected)
         return HCD_DISCONNECTED;
     if (dev_addr != dev.addr || !dev.configured || !mps) {

@@ -61,6 +61,7 @@ struct fake_device {
     int warm_reset_hang;          /* a port reset while configured: nothing answers */
     uint32_t slow_control_ms;     /* each control request fails (XACT) for this long first */
     int stall_set_config;         /* SET_CONFIGURATION STALLs */
+    int just_under_timeout;       /* every transfer answers 1 ms before the host's timeout */
 };
 
 struct fake_stats {

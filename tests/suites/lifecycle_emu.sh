@@ -90,7 +90,17 @@ common.make_hostile_gpt_stick(d + "/gpt-loop.img")
 common.make_hostile_gpt_stick(d + "/gpt-long.img", chain_clusters=4096)
 open(d + "/slow.prof", "w").write("read_latency_us=1900000\n")
 open(d + "/slower.prof", "w").write("read_latency_us=1990000\ncsw_latency_us=1990000\n")
+# A 256 KB image whose CRC fails (pass 1 must read all of it), found at full speed; from the
+# 4th READ(10) on (after the search), every data phase and CSW comes 1.99 s late.
+b = open("build/blink.bin", "rb").read()
+open(d + "/big.bin", "wb").write(b + bytes(256 * 1024 - len(b)))
+open(d + "/slowfile.prof", "w").write("second_image_after_reads=4\nsecond_image=%s/badbig.img\n"
+    "second_read_latency_us=1990000\ncsw_latency_us=1990000\n" % d)
 PY
+pack "$d/big.bin" "$d/bigv2.bin" 2.0.0
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[128 * 1024] ^= 0xFF
+open(sys.argv[2], "wb").write(b)' "$d/bigv2.bin" "$d/IMAGE.BIN"
+make_fat_stick "$d/badbig.img" 64 32 "$d/IMAGE.BIN"
 # hostile NAME MAX_APP_MS MAX_SCSI ARGS...
 hostile() {
     local name=$1 max_ms=$2 max_scsi=$3
@@ -113,5 +123,14 @@ hostile "same, root chain of 4096 junk clusters: stopped at 1024 READ(10)s" 6000
     --stick "$d/gpt-long.img"
 hostile "same, 1.9 s per READ(10): stopped by the 20 s bound" 27000 40 \
     --stick "$d/gpt-loop.img" --profile "$d/slow.prof"
+# The documented bound (README "Hostile sticks"), from config.h: the stick connects within the
+# probe window (+ 150 ms debounce); from then on every wait on it ends by SESSION_MS; the error
+# display (at most 10 blinks of 400 ms and an 800 ms pause while the old app is intact).
+cfg() { sed -n "s/^#define $1 \([0-9]*\)u.*/\1/p" firmware/core/config.h; }
+bound=$(($(cfg PROBE_MS) + 150 + $(cfg SESSION_MS) + 10 * 400 + 800))
+hostile "slowest stick: every data phase and CSW 1.99 s, a looping root: within the bound ($bound ms)" \
+    "$bound" 40 --stick "$d/gpt-loop.img" --profile "$d/slower.prof"
+hostile "256 KB IMAGE.BIN (bad CRC) served at 1.99 s per stage: pass 1 cut within the bound ($bound ms)" \
+    "$bound" 40 --stick "$d/badbig.img" --profile "$d/slowfile.prof"
 hostile "hardware watchdog, a stick slower than the IWDG: one watchdog reset, then the app" 6000 10 \
     --stick "$d/gpt-loop.img" --profile "$d/slower.prof" --iwdg

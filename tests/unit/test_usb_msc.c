@@ -6,6 +6,7 @@
 #include "fake_hcd.h"
 #include "harness.h"
 #include "status.h"
+#include "usb_host.h"
 #include "usb_msc.h"
 
 #define HARNESS_SUITE    "test_usb_msc"
@@ -486,6 +487,39 @@ static void hopeless_devices_give_up_in_bound(void)
     CHECK(fake_ms - t0 < 100);
 }
 
+/* A device that answers every transfer 1 ms before the host's timeout (2,000 ms per bulk
+ * stage, 500 ms per control transfer, or what is left before the deadline). Its LUN never
+ * becoming ready, the mount gives up by USB_MOUNT_MS. After a good mount, under a session
+ * deadline as core/bootloader.c sets it (20 s from the connection), reads go on until the
+ * deadline ends them. Before the deadline was passed down, a stage begun just before a bound
+ * could run on for its full timeout, plus retries and Reset Recovery. */
+static void slow_device_within_deadline(void)
+{
+    struct blockdev dev;
+    fake_hcd_reset(1000);
+    fake.just_under_timeout = 1;
+    fake.lun[0].not_ready = 1000000;
+    CHECK_EQ(usb_msc_mount(&dev), SB_ERR_MEDIUM);
+    printf("  slow device, never ready: mount gave up after %u ms\n", fake_ms);
+    CHECK(fake_ms <= USB_MOUNT_MS + USB_OVERRUN_MS);
+
+    fake_hcd_reset(100000);
+    usb_deadline.at = fake_ms + 20000u;
+    usb_deadline.on = 1;
+    int r = usb_msc_mount(&dev);
+    CHECK_EQ(r, SB_OK);
+    fake.just_under_timeout = 1;
+    uint32_t lba = 0;
+    while (r == SB_OK && lba < 90000) {
+        r = dev.read(&dev, lba, 64, buf);
+        lba += 64;
+    }
+    usb_deadline.on = 0;
+    printf("  slow device after a mount: %u reads, result %d after %u ms\n", lba / 64, r, fake_ms);
+    CHECK(r != SB_OK);
+    CHECK(fake_ms <= 20000u + USB_OVERRUN_MS);
+}
+
 static void disconnects(void)
 {
     struct blockdev dev;
@@ -528,6 +562,7 @@ int main(void)
     RUN_TEST(large_blocks_chunking);
     RUN_TEST(hang_above_16_blocks);
     RUN_TEST(hopeless_devices_give_up_in_bound);
+    RUN_TEST(slow_device_within_deadline);
     RUN_TEST(disconnects);
     return HARNESS_EXIT();
 }
