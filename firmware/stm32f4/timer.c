@@ -1,4 +1,4 @@
-/* plat_ms/plat_delay_* from the DWT cycle counter: no interrupt, no SysTick state. */
+/* plat_ms/plat_delay_us from the DWT cycle counter, plat_delay_ms from SysTick; no interrupt. */
 #include "clock.h"
 #include "platform.h"
 #include "regs.h"
@@ -26,9 +26,19 @@ void plat_delay_us(uint32_t us)
     }
 }
 
+/* SysTick as a 1 ms flag, no interrupt: the wait reads one register that changes only when
+ * the counter wraps, so an emulator can skip to the wrap exactly (docs/emulator.md). Set up at
+ * each call from sysclk_hz, so a clock switch needs no re-basing; left disabled after, so the
+ * application finds SysTick as after reset. The counter starts from 0 (a CVR write clears it
+ * and COUNTFLAG), reloads on the first tick and wraps every sysclk_hz / 1000 cycles. */
 void plat_delay_ms(uint32_t ms)
 {
-    uint32_t start = plat_ms();
-    while (plat_ms() - start < ms) {
+    SYST_RVR = sysclk_hz / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_ENABLE;
+    while (ms--) {
+        while (!(SYST_CSR & SYST_CSR_COUNTFLAG)) {
+        }
     }
+    SYST_CSR = 0;
 }
