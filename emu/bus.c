@@ -1,93 +1,224 @@
-/* Address decode for the memory-mapped registers, clock gating, and polling detection: a
- * firmware reading the same register from the same code with nothing else happening makes
- * virtual time jump towards the next event. */
+/* The peripheral bus: address decode through the chip's table (periph.h), RCC clock gating,
+ * bit-band aliases, the once-per-run warning for unmodeled peripherals, and polling
+ * detection: a firmware reading the same register from the same code with nothing else
+ * happening makes virtual time jump towards the next event. No peripheral is named here. */
+#include <stdio.h>
+
 #include "log.h"
 #include "machine.h"
 
-#define POLL_START          2       /* reads of one loop before time starts jumping */
-#define POLL_QUANTUM_MAX_NS 1000000 /* 1 ms */
+#define POLL_START 2 /* reads of one loop (with the same values) before time may jump */
 
-enum periph {
-    P_NONE,
-    P_GPIO,
-    P_CRC,
-    P_RCC,
-    P_FLASH,
-    P_USART2,
-    P_PWR,
-    P_IWDG,
-    P_OTG,
-    P_PPB,
-};
+/* Bit-band regions (PM0214 2.2.5, ARMv7-M ARM A3.7): each word of the 32 MB alias maps one bit
+ * of the first 1 MB of the SRAM and of the peripheral region. */
+#define SRAM_BB_ALIAS   0x22000000u
+#define PERIPH_BASE     0x40000000u
+#define PERIPH_BB_ALIAS 0x42000000u
+#define BB_ALIAS_SIZE   0x02000000u
 
-static enum periph decode(uint32_t addr, uint32_t *off, int *port)
+#define WARN_UNMODELED 1u
+#define WARN_GATED     2u
+
+/* ---- the table ---- */
+
+static const struct chip *chip_of(const struct machine *m)
 {
-    if (addr >= 0x40020000u && addr < 0x40022400u) {
-        *port = (int)((addr - 0x40020000u) / 0x400u);
-        *off = addr & 0x3FFu;
-        return P_GPIO;
-    }
-    *off = addr & 0x3FFu;
-    if ((addr & ~0x3FFu) == 0x40023000u)
-        return P_CRC;
-    if ((addr & ~0x3FFu) == 0x40023800u)
-        return P_RCC;
-    if ((addr & ~0x3FFu) == 0x40023C00u)
-        return P_FLASH;
-    if ((addr & ~0x3FFu) == 0x40004400u)
-        return P_USART2;
-    if ((addr & ~0x3FFu) == 0x40007000u)
-        return P_PWR;
-    if ((addr & ~0x3FFu) == 0x40003000u)
-        return P_IWDG;
-    if (addr - OTG_FS_BASE_ADDR < OTG_FS_SPAN) {
-        *off = addr - OTG_FS_BASE_ADDR;
-        return P_OTG;
-    }
-    if (addr >= 0xE0000000u && addr < 0xE0100000u) {
-        *off = addr;
-        return P_PPB;
-    }
-    return P_NONE;
+    return m->board->chip;
 }
 
-static int clocked(struct machine *m, enum periph p, int port)
+const struct periph *bus_find(const struct machine *m, uint32_t addr)
 {
-    switch (p) {
-    case P_GPIO:
-        return rcc_gpio_clocked(m, port);
-    case P_CRC:
-        return rcc_crc_clocked(m);
-    case P_USART2:
-        return rcc_usart2_clocked(m);
-    case P_PWR:
-        return rcc_pwr_clocked(m);
-    default:
+    /* A small cache by 1 KB page: polling loops alternate between a few instances. */
+    unsigned slot = (addr >> 10) & (PERIPH_CACHE - 1u);
+    const struct periph *last = m->periph_cache[slot];
+    if (last && addr - last->base < last->size)
+        return last;
+    const struct chip *c = chip_of(m);
+    size_t lo = 0, hi = c->nperiphs; /* the table is sorted by base (checked by a unit test) */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct periph *p = &c->periphs[mid];
+        if (addr < p->base)
+            hi = mid;
+        else if (addr - p->base >= p->size)
+            lo = mid + 1;
+        else {
+            ((struct machine *)m)->periph_cache[slot] = p;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+unsigned periph_index(const struct machine *m, const struct periph *p)
+{
+    return (unsigned)(p - chip_of(m)->periphs);
+}
+
+int periph_clocked(const struct machine *m, const struct periph *p)
+{
+    if (!p->en_reg)
         return 1;
+    uint32_t en = rcc_read((struct machine *)m, p->en_reg);
+    uint32_t rst = rcc_read((struct machine *)m, p->en_reg - 0x20u);
+    return ((en >> p->en_bit) & 1u) && !((rst >> p->en_bit) & 1u);
+}
+
+int periph_apb(const struct periph *p)
+{
+    return p->en_reg == 0x40 ? 1 : p->en_reg == 0x44 ? 2 : 0;
+}
+
+void periph_irq(struct machine *m, const struct periph *p, int level)
+{
+    for (int i = 0; i < 2; i++)
+        if (p->irq[i] >= 0)
+            machine_irq_line(m, (unsigned)p->irq[i], level);
+}
+
+void bus_reset_all(struct machine *m, enum periph_reset kind)
+{
+    const struct chip *c = chip_of(m);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c->nperiphs; i++) {
+            const struct periph *p = &c->periphs[i];
+            if (((p->ops->flags & PERIPH_RESET_FIRST) != 0) != (pass == 0))
+                continue;
+            m->periph_warned[i] &= (uint8_t)~WARN_GATED;
+            if (p->ops->reset)
+                p->ops->reset(m, p, kind);
+        }
+}
+
+void bus_reset_rcc(struct machine *m, uint8_t rstr_off, uint32_t bits)
+{
+    const struct chip *c = chip_of(m);
+    for (size_t i = 0; i < c->nperiphs; i++) {
+        const struct periph *p = &c->periphs[i];
+        if (p->en_reg && p->en_reg - 0x20u == rstr_off && ((bits >> p->en_bit) & 1u) &&
+            p->ops->reset)
+            p->ops->reset(m, p, PERIPH_RCC);
     }
 }
 
-static void warn_unclocked(struct machine *m, enum periph p, int port, uint32_t addr, int write)
+/* The instances that schedule events, eager ones (in the CPU deadline) first. */
+static void timed_init(struct machine *m)
 {
-    static const char *const names[] = {"", "GPIO", "CRC", "", "", "USART2", "PWR"};
-    unsigned bit = p == P_GPIO ? (unsigned)port : 8u + (unsigned)p;
-    if (m->gated_warned & (1u << bit))
-        return;
-    m->gated_warned |= 1u << bit;
-    machine_warn(m, "%s at 0x%08x with the %s%s clock off: %s", write ? "write" : "read", addr,
-                 names[p], p == P_GPIO ? (const char[]){(char)('A' + port), 0} : "",
-                 write ? "ignored" : "reads 0");
+    const struct chip *c = chip_of(m);
+    m->ntimed = 0;
+    for (int lazy = 0; lazy < 2; lazy++) {
+        for (size_t i = 0; i < c->nperiphs; i++) {
+            const struct periph *p = &c->periphs[i];
+            if (p->ops->next_event_ns && ((p->ops->flags & PERIPH_LAZY) != 0) == lazy)
+                m->timed[m->ntimed++] = p;
+        }
+        if (!lazy)
+            m->ntimed_eager = m->ntimed;
+    }
 }
 
-/* Reads with a side effect are no polling; they count like writes. */
-static int read_has_side_effect(enum periph p, uint32_t off)
+/* A lazy instance whose interrupt is enabled in the NVIC must have its events on time. */
+static int irq_enabled(const struct machine *m, const struct periph *p)
 {
-    if (p == P_OTG)
-        return off == 0x20 || off >= 0x1000;
-    if (p == P_USART2)
-        return off == 0x04;
+    for (int i = 0; i < 2; i++)
+        if (p->irq[i] >= 0 && nvic_is_enabled(m, EXC_IRQ0 + (unsigned)p->irq[i]))
+            return 1;
     return 0;
 }
+
+uint64_t bus_next_event_ns(struct machine *m, int include_lazy)
+{
+    if (m->ntimed == 0)
+        timed_init(m);
+    uint64_t t = TIME_NEVER;
+    for (unsigned i = 0; i < m->ntimed; i++) {
+        const struct periph *p = m->timed[i];
+        if (i >= m->ntimed_eager && !include_lazy && !irq_enabled(m, p))
+            continue;
+        uint64_t e = p->ops->next_event_ns(m, p);
+        if (e < t)
+            t = e;
+    }
+    return t;
+}
+
+const struct periph *bus_due_instance(struct machine *m, uint64_t now_ns)
+{
+    if (m->ntimed == 0)
+        timed_init(m);
+    for (unsigned i = 0; i < m->ntimed; i++)
+        if (m->timed[i]->ops->next_event_ns(m, m->timed[i]) <= now_ns)
+            return m->timed[i];
+    return NULL;
+}
+
+void bus_advance_all(struct machine *m, uint64_t now_ns)
+{
+    const struct chip *c = chip_of(m);
+    for (size_t i = 0; i < c->nperiphs; i++) {
+        const struct periph *p = &c->periphs[i];
+        if (p->ops->advance)
+            p->ops->advance(m, p, now_ns);
+    }
+}
+
+void bus_pins_changed(struct machine *m)
+{
+    const struct chip *c = chip_of(m);
+    for (size_t i = 0; i < c->nperiphs; i++)
+        if (c->periphs[i].ops->pins_changed)
+            c->periphs[i].ops->pins_changed(m, &c->periphs[i]);
+}
+
+void bus_clock_sync(struct machine *m)
+{
+    const struct chip *c = chip_of(m);
+    for (size_t i = 0; i < c->nperiphs; i++)
+        if (c->periphs[i].ops->clock_sync)
+            c->periphs[i].ops->clock_sync(m, &c->periphs[i]);
+}
+
+void bus_flush_all(struct machine *m)
+{
+    const struct chip *c = chip_of(m);
+    for (size_t i = 0; i < c->nperiphs; i++)
+        if (c->periphs[i].ops->flush)
+            c->periphs[i].ops->flush(m, &c->periphs[i]);
+}
+
+static unsigned reg_flags(const struct periph *p, uint32_t off)
+{
+    return p->ops->reg_flags ? p->ops->reg_flags(p, off) : 0;
+}
+
+static void warn_unclocked(struct machine *m, const struct periph *p, uint32_t addr, int write)
+{
+    uint8_t *w = &m->periph_warned[periph_index(m, p)];
+    if (*w & WARN_GATED)
+        return;
+    *w |= WARN_GATED;
+    machine_warn(m, "%s at 0x%08x with the %s clock off: %s", write ? "write" : "read", addr,
+                 p->name, write ? "ignored" : "reads 0");
+}
+
+static void warn_unmodeled(struct machine *m, const struct periph *p)
+{
+    uint8_t *w = &m->periph_warned[periph_index(m, p)];
+    if (*w & WARN_UNMODELED)
+        return;
+    *w |= WARN_UNMODELED;
+    machine_warn(m, "unmodeled peripheral %s", p->name);
+}
+
+static void trace(struct machine *m, const struct periph *p, int write, uint32_t addr,
+                  unsigned size, uint32_t value)
+{
+    if (m->trace & TRACE_MMIO)
+        emu_log(machine_now_ns(m), "mmio: %c%u %s+0x%03x = 0x%08x", write ? 'W' : 'R', size,
+                p->name, addr - p->base, value);
+}
+
+/* ---- polling detection and exact time jumps ---- */
 
 static void note_write(struct machine *m)
 {
@@ -95,21 +226,53 @@ static void note_write(struct machine *m)
     m->poll_streak = 0;
 }
 
-/* Free-running counters: a new value there is time passing, not progress. */
-static int is_time_register(uint32_t addr)
-{
-    return addr == 0xE0001004u || addr == 0xE000E018u || addr == OTG_FS_BASE_ADDR + 0x408u;
-}
-
-/* A value that differs from the last one read there means the loop saw progress: the next
- * reads start again from the smallest time step. */
-static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t value)
+/* A value that differs from the last one read there means the loop saw progress. */
+static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t value, int time_reg)
 {
     if (!site)
         return;
-    if (site->last_value != value && !is_time_register(site->addr))
+    if (site->last_value != value && !time_reg)
         m->poll_streak = 0;
     site->last_value = value;
+}
+
+/* The firmware is in a loop that re-reads this register: skip whole iterations up to the
+ * first one at or after the next event of any model. Exact: every skipped iteration would
+ * have read the same values (nothing changes before the event, and the loop reads no
+ * free-running counter), and the block leaves no state behind (loop_block_skippable), so the
+ * CPU continues as it would have after those iterations, at the same cycle and instruction
+ * count. */
+static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_insns,
+                      uint64_t prev_next)
+{
+    uint64_t period = site->interval;
+    if (m->no_time_jumps || m->time_read_insns >= prev_insns)
+        return;
+    /* An event may have come due since the previous read: this read must see it first. */
+    if (prev_next == TIME_NEVER || m->cycles + 1 >= machine_ns_to_cycles(m, prev_next))
+        return;
+    if (site->skippable < 0)
+        site->skippable = loop_block_skippable(m, site->block, period);
+    if (!site->skippable)
+        return;
+    uint64_t next = machine_next_event_ns(m);
+    if (next == TIME_NEVER)
+        return;
+    /* Events in cycles (SysTick) are reported at the next whole ns, which can be one cycle
+     * late: aim one cycle early. A jump that falls short is harmless (the loop runs on and
+     * jumps again); one that overshoots would not be. */
+    uint64_t target = machine_ns_to_cycles(m, next) - 1;
+    if (target <= m->cycles)
+        return;
+    uint64_t n = (target - m->cycles + period - 1) / period;
+    uint64_t before = machine_now_ns(m);
+    m->cycles += n * period;
+    m->insns += n * period;
+    site->last_insns = m->insns;
+    site->last_cycles = m->cycles;
+    m->jumps++;
+    m->jumped_ns += machine_now_ns(m) - before;
+    machine_process_events(m);
 }
 
 static struct poll_site *poll_check(struct machine *m, uint32_t addr)
@@ -125,212 +288,220 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
         site->addr = addr;
         site->block = m->cur_block;
         site->last_insns = m->insns;
+        site->last_cycles = m->cycles;
         site->interval = UINT64_MAX;
         site->epoch = m->poll_epoch;
         site->last_value = 0;
+        site->skippable = -1;
+        site->next_at_read = TIME_NEVER;
         m->poll_streak = 0;
         return site;
     }
     uint64_t interval = m->insns - site->last_insns;
-    int same = site->epoch == m->poll_epoch && interval == site->interval;
+    uint64_t prev_insns = site->last_insns;
+    /* One cycle per instruction in the loop: no stall (CRC, flash) inside it. */
+    int same = site->epoch == m->poll_epoch && interval == site->interval &&
+               m->cycles - site->last_cycles == interval;
+    if (interval != site->interval)
+        site->skippable = -1;
     site->interval = interval;
     site->last_insns = m->insns;
+    site->last_cycles = m->cycles;
     site->epoch = m->poll_epoch;
+    uint64_t prev_next = site->next_at_read;
+    site->next_at_read = TIME_NEVER;
     if (!same) {
         m->poll_streak = 0;
         return site;
     }
-    if (++m->poll_streak < POLL_START)
-        return site;
-    unsigned shift = m->poll_streak - POLL_START;
-    uint64_t quantum = shift >= 10 ? POLL_QUANTUM_MAX_NS : (NS_PER_US << shift);
-    if (quantum > POLL_QUANTUM_MAX_NS)
-        quantum = POLL_QUANTUM_MAX_NS;
-    uint64_t now = machine_now_ns(m);
-    uint64_t next = machine_next_event_ns(m);
-    uint64_t target = now + quantum < next ? now + quantum : next;
-    if (target > now)
-        machine_advance_to(m, target);
-    if (target == next) {
-        /* An event happened: the loop must see its effect before time may jump again. Without
-         * this, a read of another register of the same loop (not yet re-read since the
-         * event) would jump on by a whole quantum past data that is already there. */
-        m->poll_epoch++;
-        m->poll_streak = 0;
+    /* Only a candidate loop pays for the next-event time. */
+    if (++m->poll_streak >= POLL_START - 1 && !m->no_time_jumps &&
+        m->time_read_insns < prev_insns) {
+        if (site->skippable < 0)
+            site->skippable = loop_block_skippable(m, site->block, interval);
+        if (!site->skippable)
+            return site;
+        if (m->poll_streak >= POLL_START)
+            poll_jump(m, site, prev_insns, prev_next);
+        site->next_at_read = machine_next_event_ns(m);
     }
     return site;
 }
 
-static int read_register(struct machine *m, enum periph p, int port, uint32_t addr, uint32_t off,
-                         unsigned size, uint32_t *value);
+/* ---- register access through the table ---- */
 
-int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value)
+/* A reserved address: the bus answers with an error, a BusFault for the CPU. */
+static int reserved(struct machine *m, uint32_t addr, int write)
 {
-    uint32_t off = 0;
-    int port = 0;
-    uint32_t word_addr = addr & ~3u;
-    enum periph p = decode(addr, &off, &port);
-    if (p == P_NONE) {
-        machine_fault(m, m->cur_block, 1, addr, "read of an unmodeled peripheral address");
-        *value = 0;
-        return -1;
-    }
-    struct poll_site *site = NULL;
-    if (read_has_side_effect(p, off))
-        note_write(m);
-    else
-        site = poll_check(m, word_addr);
-    int rc = read_register(m, p, port, addr, off, size, value);
-    poll_note_value(m, site, *value);
-    return rc;
+    machine_bus_error(m, addr, write,
+                      write ? "bus fault: write to a reserved address"
+                            : "bus fault: read of a reserved address");
+    return -1;
 }
 
-static int read_register(struct machine *m, enum periph p, int port, uint32_t addr, uint32_t off,
-                         unsigned size, uint32_t *value)
+/* The access itself: clock gate, handler, byte extraction. */
+static int periph_read(struct machine *m, const struct periph *p, uint32_t addr, unsigned size,
+                       uint32_t *value)
 {
-    uint32_t word_addr = addr & ~3u;
-    if (!clocked(m, p, port)) {
-        warn_unclocked(m, p, port, addr, 0);
+    uint32_t off = addr - p->base;
+    if (!periph_clocked(m, p)) {
+        warn_unclocked(m, p, addr, 0);
         *value = 0;
         return 0;
     }
-    uint32_t word_off = off & ~3u;
-    uint32_t v = 0;
-    switch (p) {
-    case P_GPIO:
-        v = gpio_read(m, port, word_off);
-        break;
-    case P_CRC:
-        v = crc_read(m, word_off);
-        break;
-    case P_RCC:
-        rcc_advance(m, machine_now_ns(m));
-        v = rcc_read(m, word_off);
-        break;
-    case P_FLASH:
-        flash_advance(m, machine_now_ns(m));
-        v = flash_reg_read(m, word_off);
-        break;
-    case P_USART2:
-        v = usart_read(m, word_off);
-        break;
-    case P_PWR:
-        v = pwr_read(m, word_off);
-        break;
-    case P_IWDG:
-        v = iwdg_read(m, word_off);
-        break;
-    case P_OTG: {
-        uint64_t now = machine_now_ns(m);
-        otg_advance(m->otg, now);
-        *value = otg_read(m->otg, off, size, now);
-        machine_irq_line(m, 67, otg_irq_level(m->otg)); /* OTG_FS, RM0090 table 61 */
-        machine_update_deadline(m);
-        return 0;
+    if (p->ops->flags & PERIPH_UNMODELED)
+        warn_unmodeled(m, p);
+    if (p->ops->flags & PERIPH_RAW) {
+        int rc = p->ops->read(m, p, off, size, value);
+        trace(m, p, 0, addr, size, *value);
+        return rc;
     }
-    case P_PPB:
-        if (cortex_read(m, word_addr, &v) != 0) {
-            machine_fault(m, m->cur_block, 1, addr, "read of an unmodeled system register");
-            *value = 0;
-            return -1;
-        }
-        break;
-    case P_NONE:
-        break;
+    uint32_t v = 0;
+    if (p->ops->read(m, p, off & ~3u, 4, &v) != 0) {
+        *value = 0;
+        return -1;
     }
     v >>= 8u * (addr & 3u);
     if (size < 4)
         v &= (1u << (8u * size)) - 1u;
     *value = v;
+    trace(m, p, 0, addr, size, v);
     return 0;
 }
 
-/* Registers where a narrow write must not merge the other bytes from a read. */
-static int write_only_or_w1c(enum periph p, uint32_t word_off)
+static int read_polled(struct machine *m, const struct periph *p, uint32_t addr, uint32_t poll_addr,
+                       unsigned size, uint32_t *value, uint32_t bit)
 {
-    return (p == P_GPIO && word_off == 0x18) ||
-           (p == P_FLASH && (word_off == 0x04 || word_off == 0x08 || word_off == 0x0C)) ||
-           (p == P_IWDG && word_off == 0x00) || (p == P_RCC && word_off == 0x74);
+    unsigned flags = reg_flags(p, (addr - p->base) & ~3u);
+    struct poll_site *site = NULL;
+    if (flags & REG_TIME)
+        m->time_read_insns = m->insns;
+    if (flags & REG_READ_SIDE_EFFECT)
+        note_write(m);
+    else
+        site = poll_check(m, poll_addr);
+    int rc = periph_read(m, p, addr, size, value);
+    if (bit < 32)
+        *value = (*value >> bit) & 1u;
+    poll_note_value(m, site, *value, (flags & REG_TIME) != 0);
+    return rc;
+}
+
+static int periph_write(struct machine *m, const struct periph *p, uint32_t addr, unsigned size,
+                        uint32_t value)
+{
+    uint32_t off = addr - p->base;
+    if (!periph_clocked(m, p)) {
+        warn_unclocked(m, p, addr, 1);
+        return 0;
+    }
+    if (p->ops->flags & PERIPH_UNMODELED)
+        warn_unmodeled(m, p);
+    trace(m, p, 1, addr, size, value);
+    int rc;
+    unsigned flags = reg_flags(p, off & ~3u);
+    if ((p->ops->flags & PERIPH_RAW) || (flags & REG_WORD_ONLY)) {
+        rc = p->ops->write(m, p, (p->ops->flags & PERIPH_RAW) ? off : off & ~3u, size, value);
+    } else {
+        uint32_t v = value;
+        if (size < 4) {
+            unsigned shift = 8u * (addr & 3u);
+            uint32_t mask = ((1u << (8u * size)) - 1u) << shift;
+            uint32_t old = 0;
+            if (!(flags & REG_NO_MERGE)) {
+                uint32_t saved = m->poll_streak;
+                read_polled(m, p, addr & ~3u, addr & ~3u, 4, &old, 32);
+                m->poll_streak = saved;
+            }
+            v = (old & ~mask) | ((value << shift) & mask);
+        }
+        rc = p->ops->write(m, p, off & ~3u, size, v);
+    }
+    machine_update_deadline(m);
+    return rc;
+}
+
+/* ---- bit-band ---- */
+
+/* Alias address -> target address and bit for an access of size bytes: the target is
+ * accessed with the alias access's size (Cortex-M4 TRM 3.7), so the bit lies within it. */
+static int bitband(uint32_t addr, unsigned size, uint32_t *target, uint32_t *bit)
+{
+    uint32_t region;
+    if (addr - SRAM_BB_ALIAS < BB_ALIAS_SIZE)
+        region = SRAM_BASE;
+    else if (addr - PERIPH_BB_ALIAS < BB_ALIAS_SIZE)
+        region = PERIPH_BASE;
+    else
+        return 0;
+    uint32_t off = addr - (region == SRAM_BASE ? SRAM_BB_ALIAS : PERIPH_BB_ALIAS);
+    uint32_t byte = region + off / 32u;
+    uint32_t bitnum = (off / 4u) & 7u;
+    *target = byte & ~(size - 1u);
+    *bit = (byte - *target) * 8u + bitnum;
+    return 1;
+}
+
+static int sram_bitband(struct machine *m, uint32_t addr, uint32_t target, uint32_t bit,
+                        unsigned size, int write, uint32_t *value)
+{
+    uint32_t off = target - SRAM_BASE;
+    if (off >= SRAM_SIZE)
+        return reserved(m, addr, write);
+    uint8_t *b = &m->sram[off + bit / 8u];
+    (void)size;
+    if (!write) {
+        *value = (*b >> (bit % 8u)) & 1u;
+        return 0;
+    }
+    note_write(m);
+    if (*value & 1u)
+        *b = (uint8_t)(*b | (1u << (bit % 8u)));
+    else
+        *b = (uint8_t)(*b & ~(1u << (bit % 8u)));
+    return 0;
+}
+
+int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value)
+{
+    uint32_t target, bit;
+    *value = 0;
+    if (bitband(addr, size, &target, &bit)) {
+        if (target < PERIPH_BASE)
+            return sram_bitband(m, addr, target, bit, size, 0, value);
+        const struct periph *p = bus_find(m, target);
+        if (!p)
+            return reserved(m, addr, 0);
+        return read_polled(m, p, target, addr, size, value, bit);
+    }
+    const struct periph *p = bus_find(m, addr);
+    if (!p)
+        return reserved(m, addr, 0);
+    return read_polled(m, p, addr, addr & ~3u, size, value, 32);
 }
 
 int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
 {
-    uint32_t off = 0;
-    int port = 0;
-    enum periph p = decode(addr, &off, &port);
+    uint32_t target, bit;
     note_write(m);
-    if (p == P_NONE) {
-        machine_fault(m, m->cur_block, 1, addr, "write to an unmodeled peripheral address");
-        return -1;
-    }
-    if (!clocked(m, p, port)) {
-        warn_unclocked(m, p, port, addr, 1);
-        return 0;
-    }
-    if (p == P_OTG) {
-        uint64_t now = machine_now_ns(m);
-        otg_advance(m->otg, now);
-        otg_write(m->otg, off, value, size, now);
-        machine_irq_line(m, 67, otg_irq_level(m->otg));
-        machine_update_deadline(m);
-        return 0;
-    }
-    if (p == P_CRC && (off & ~3u) == 0 && (size != 4 || (addr & 3u))) {
-        machine_fault(m, m->cur_block, 1, addr, "CRC_DR written with a %u-byte access", size);
-        return -1;
-    }
-    uint32_t word_off = off & ~3u;
-    uint32_t word_addr = addr & ~3u;
-    uint32_t v = value;
-    if (size < 4) {
-        unsigned shift = 8u * (addr & 3u);
-        uint32_t mask = ((1u << (8u * size)) - 1u) << shift;
+    if (bitband(addr, size, &target, &bit)) {
+        if (target < PERIPH_BASE)
+            return sram_bitband(m, addr, target, bit, size, 1, &value);
+        const struct periph *p = bus_find(m, target);
+        if (!p)
+            return reserved(m, addr, 1);
+        /* An atomic read-modify-write of the target (PM0214 2.2.5): the read and the write
+         * both reach the peripheral, with their side effects. */
         uint32_t old = 0;
-        if (!write_only_or_w1c(p, word_off)) {
-            uint32_t saved = m->poll_streak;
-            bus_read(m, word_addr, 4, &old);
-            m->poll_streak = saved;
-        }
-        v = (old & ~mask) | ((value << shift) & mask);
-    }
-    switch (p) {
-    case P_GPIO:
-        gpio_write(m, port, word_off, v);
-        break;
-    case P_CRC:
-        crc_write(m, word_off, 4, v);
-        break;
-    case P_RCC:
-        rcc_advance(m, machine_now_ns(m));
-        rcc_write(m, word_off, v);
-        break;
-    case P_FLASH:
-        flash_advance(m, machine_now_ns(m));
-        if (flash_reg_write(m, word_off, v) != 0) {
-            machine_bus_error(m, addr, 1, "bus error on a flash key register (wrong sequence)");
+        if (periph_read(m, p, target, size, &old) != 0)
             return -1;
-        }
-        break;
-    case P_USART2:
-        usart_write(m, word_off, v);
-        break;
-    case P_PWR:
-        pwr_write(m, word_off, v);
-        break;
-    case P_IWDG:
-        iwdg_write(m, word_off, v);
-        break;
-    case P_PPB:
-        if (cortex_write(m, word_addr, v) != 0) {
-            machine_fault(m, m->cur_block, 1, addr, "write to an unmodeled system register");
-            return -1;
-        }
-        break;
-    default:
-        break;
+        uint32_t v = (value & 1u) ? old | (1u << bit) : old & ~(1u << bit);
+        return periph_write(m, p, target, size, v);
     }
-    machine_update_deadline(m);
-    return 0;
+    const struct periph *p = bus_find(m, addr);
+    if (!p)
+        return reserved(m, addr, 1);
+    return periph_write(m, p, addr, size, value);
 }
 
 void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value)

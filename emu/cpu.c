@@ -37,7 +37,7 @@ struct cpu {
     struct machine *m;
     struct count_entry *cache;
     uint32_t gen;
-    struct region regions[5];
+    struct region regions[16];
     enum cpu_event ev;
     uint32_t ev_intno, ev_addr;
     int ev_write;
@@ -491,9 +491,12 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     bad |= uc_mem_map_ptr(c->uc, OTP_PAGE_BASE, OTP_PAGE_SIZE, UC_PROT_READ, m->flash.otp_page) !=
            UC_ERR_OK;
     bad |= map_mmio(c, 0, OPTBYTES_BASE, 0x400, optbytes_read, optbytes_write);
-    bad |= map_mmio(c, 1, 0x40000000u, 0x00080000u, mmio_read, mmio_write);
-    bad |= map_mmio(c, 2, OTG_FS_BASE_ADDR, OTG_FS_SPAN, mmio_read, mmio_write);
-    bad |= map_mmio(c, 3, 0xE0000000u, 0x00100000u, mmio_read, mmio_write);
+    /* System memory: a read-only placeholder, not ST's bootloader (docs/emulator.md). */
+    bad |= uc_mem_map_ptr(c->uc, SYSMEM_BASE, SYSMEM_SIZE, UC_PROT_READ, m->sysmem) != UC_ERR_OK;
+    const struct chip *chip = m->board->chip;
+    for (size_t i = 0; i < chip->nwindows && i + 1 < sizeof c->regions / sizeof c->regions[0]; i++)
+        bad |= map_mmio(c, (int)i + 1, chip->windows[i].base, chip->windows[i].size, mmio_read,
+                        mmio_write);
     uc_hook h;
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0) != UC_ERR_OK;
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)hook_write_prot, c, 1, 0) !=

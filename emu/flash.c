@@ -603,3 +603,78 @@ void flash_otp_store(struct machine *m, uint32_t offset, unsigned size, uint32_t
     }
     machine_update_deadline(m);
 }
+
+/* ---- the bus instance (FLASH interface registers, RM0090 3.8) ---- */
+
+/* RM0090 3.7 / table 17: the FLASH global interrupt is EOP with EOPIE, or an error flag with
+ * ERRIE. */
+static void flash_sample_irq(struct machine *m, const struct periph *p)
+{
+    const struct flash_model *f = &m->flash;
+    int level = ((f->sr & SR_EOP) && (f->cr & CR_EOPIE)) ||
+                ((f->sr & (SR_OPERR | SR_ERRORS)) && (f->cr & CR_ERRIE));
+    periph_irq(m, p, level);
+}
+
+static int flash_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                         uint32_t *value)
+{
+    (void)size;
+    flash_advance(m, machine_now_ns(m));
+    *value = flash_reg_read(m, off);
+    flash_sample_irq(m, p);
+    return 0;
+}
+
+static int flash_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                          uint32_t value)
+{
+    (void)size;
+    flash_advance(m, machine_now_ns(m));
+    int rc = flash_reg_write(m, off, value);
+    flash_sample_irq(m, p);
+    if (rc != 0) {
+        machine_bus_error(m, p->base + off, 1,
+                          "bus error on a flash key register (wrong sequence)");
+        return -1;
+    }
+    return 0;
+}
+
+static void flash_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    if (flash_busy(&m->flash)) { /* a system or brown-out reset during an operation */
+        emu_log(machine_now_ns(m), "flash: reset during an operation, contents undefined");
+        flash_cut(m, 1);
+    }
+    flash_reset(m, kind == PERIPH_POWER_ON);
+    flash_sample_irq(m, p);
+}
+
+static uint64_t flash_op_next(struct machine *m, const struct periph *p)
+{
+    (void)p;
+    return flash_busy(&m->flash) ? m->flash.op.end_ns : TIME_NEVER;
+}
+
+static void flash_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
+{
+    flash_advance(m, now_ns);
+    flash_sample_irq(m, p);
+}
+
+static unsigned flash_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x04 || off == 0x08 || off == 0x0C ? REG_NO_MERGE : 0; /* keys, SR (w1c) */
+}
+
+const struct periph_ops flash_ops = {
+    .read = flash_op_read,
+    .write = flash_op_write,
+    .reset = flash_op_reset,
+    .next_event_ns = flash_op_next,
+    .advance = flash_op_advance,
+    .reg_flags = flash_reg_flags,
+    .flags = PERIPH_RESET_FIRST,
+};

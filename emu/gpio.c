@@ -20,6 +20,7 @@ static const struct board boards[] = {
         .vbus = {2, 0}, /* PC0 drives the STMPS2141 enable, active low (UM1472) */
         .vbus_active_low = 1,
         .vbus_polarity_confirmed = 1,
+        .chip = &chip_stm32f407,
     },
     {
         .name = "nucleo-f446ze",
@@ -37,6 +38,7 @@ static const struct board boards[] = {
         .vbus = {6, 6},
         .vbus_active_low = 0,
         .vbus_polarity_confirmed = 1,
+        .chip = &chip_stm32f407, /* the F446's own peripheral set is not modeled */
     },
 };
 
@@ -48,15 +50,27 @@ const struct board *board_find(const char *name)
     return NULL;
 }
 
+/* RM0090 8.4: reset values; GPIOA and GPIOB start with the debug pins configured. */
+static void gpio_port_reset(struct machine *m, int port)
+{
+    struct gpio_port zero = {0};
+    struct gpio_port *g = &m->gpio[port];
+    *g = zero;
+    if (port == 0) {
+        g->moder = 0xA8000000u;
+        g->ospeedr = 0x0C000000u;
+        g->pupdr = 0x64000000u;
+    } else if (port == 1) {
+        g->moder = 0x00000280u;
+        g->ospeedr = 0x000000C0u;
+        g->pupdr = 0x00000100u;
+    }
+}
+
 void gpio_reset(struct machine *m)
 {
-    memset(m->gpio, 0, sizeof m->gpio);
-    m->gpio[0].moder = 0xA8000000u;
-    m->gpio[0].ospeedr = 0x0C000000u;
-    m->gpio[0].pupdr = 0x64000000u;
-    m->gpio[1].moder = 0x00000280u;
-    m->gpio[1].ospeedr = 0x000000C0u;
-    m->gpio[1].pupdr = 0x00000100u;
+    for (int port = 0; port < 9; port++)
+        gpio_port_reset(m, port);
     gpio_update_outputs(m);
 }
 
@@ -89,7 +103,7 @@ static int button_level(const struct machine *m, int port, int pin, int *driven)
     return 0;
 }
 
-static uint32_t idr(const struct machine *m, int port)
+uint32_t gpio_idr(const struct machine *m, int port)
 {
     const struct gpio_port *g = &m->gpio[port];
     uint32_t v = 0;
@@ -149,7 +163,7 @@ uint32_t gpio_read(struct machine *m, int port, uint32_t off)
     case 0x0C:
         return g->pupdr;
     case 0x10:
-        return idr(m, port);
+        return gpio_idr(m, port);
     case 0x14:
         return g->odr;
     case 0x18:
@@ -202,4 +216,44 @@ void gpio_write(struct machine *m, int port, uint32_t off, uint32_t v)
     if (m->trace & TRACE_GPIO)
         emu_log(machine_now_ns(m), "gpio: GPIO%c+0x%02x = 0x%08x", 'A' + port, off, v);
     gpio_update_outputs(m);
+    bus_pins_changed(m);
 }
+
+static int gpio_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                        uint32_t *value)
+{
+    (void)size;
+    *value = gpio_read(m, p->unit, off);
+    return 0;
+}
+
+static int gpio_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                         uint32_t value)
+{
+    (void)size;
+    gpio_write(m, p->unit, off, value);
+    return 0;
+}
+
+static void gpio_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    gpio_port_reset(m, p->unit);
+    /* A chip reset resets every port: the board sees the pins once, after the last one. */
+    if (kind == PERIPH_RCC || p->unit == 8) {
+        gpio_update_outputs(m);
+        bus_pins_changed(m);
+    }
+}
+
+static unsigned gpio_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x18 ? REG_NO_MERGE : 0; /* BSRR is write-only */
+}
+
+const struct periph_ops gpio_ops = {
+    .read = gpio_op_read,
+    .write = gpio_op_write,
+    .reset = gpio_op_reset,
+    .reg_flags = gpio_reg_flags,
+};

@@ -49,6 +49,11 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     m->sram_seed = 0x5EED5EEDCAFEF00Dull;
     m->rng = 0x9E3779B97F4A7C15ull;
     m->app_entry_ns = TIME_NEVER;
+    /* System memory placeholder: a vector table whose reset vector points into this
+     * non-executable region (so a jump to "ST's bootloader" faults there), then 0xFF. */
+    memset(m->sysmem, 0xFF, sizeof m->sysmem);
+    static const uint8_t vectors[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x01, 0xFF, 0x1F};
+    memcpy(m->sysmem, vectors, sizeof vectors);
     return flash_init(&m->flash, flash_size, err, err_len);
 }
 
@@ -102,22 +107,10 @@ void machine_set_hclk(struct machine *m, uint32_t hz)
 
 static void common_reset(struct machine *m, int power_on)
 {
-    rcc_reset(m, power_on);
-    flash_reset(m, power_on);
-    gpio_reset(m);
-    crc_reset(m);
-    usart_reset(m);
-    iwdg_reset(m);
-    cortex_reset(m, power_on);
+    bus_reset_all(m, power_on ? PERIPH_POWER_ON : PERIPH_SYSTEM);
     m->in_app = 0;
-    m->gated_warned = 0;
     m->poll_streak = 0;
     m->poll_epoch++;
-    m->otg_clocked = 0;
-    otg_set_clocked(m->otg, 0);
-    machine_set_hclk(m, HSI_HZ);
-    if (m->iwdg_hw)
-        iwdg_start(m);
 }
 
 void machine_power_on(struct machine *m)
@@ -126,7 +119,6 @@ void machine_power_on(struct machine *m)
     fill_random(m->ccm, sizeof m->ccm, m->sram_seed ^ 0xCC);
     m->stop = STOP_NONE;
     common_reset(m, 1);
-    otg_power_on(m->otg, 0);
     emu_log(0, "power on: board %s, flash %u KB%s%s", m->board->name, m->flash.size / 1024,
             m->iwdg_hw ? ", hardware watchdog" : "", m->button_pressed ? ", button held" : "");
     machine_process_events(m);
@@ -145,27 +137,23 @@ void machine_system_reset(struct machine *m, enum reset_cause cause)
     };
     uint64_t now = machine_now_ns(m);
     int power = cause == RESET_BROWNOUT;
-    usart_flush_line(m);
+    bus_flush_all(m);
     m->resets++;
+    m->reset_cause = cause;
     m->iwdg_resets += cause == RESET_IWDG;
     m->sw_resets += cause == RESET_SOFTWARE;
     emu_log(now, "reset: %s", causes[cause].text);
-    if (flash_busy(&m->flash)) {
-        emu_log(now, "flash: reset during an operation, contents undefined");
-        flash_cut(m, 1);
-    }
     if (power) {
         /* A power reset: SRAM content is not guaranteed (strict reading, docs/emulator.md). */
         uint64_t seed = xorshift(&m->rng);
         fill_random(m->sram, sizeof m->sram, seed);
         fill_random(m->ccm, sizeof m->ccm, seed ^ 0xCC);
     }
-    common_reset(m, power);
+    common_reset(m, power); /* the flash instance cuts an operation in progress */
     /* A power reset clears the older flags (RCC_CSR reset value); a system reset keeps them. */
     if (power)
         m->rcc.csr &= ~(RCC_CSR_PORRSTF | RCC_CSR_BORRSTF | RCC_CSR_PINRSTF);
     rcc_set_reset_flag(m, causes[cause].flags);
-    otg_core_reset(m->otg, now);
     m->stop = STOP_NONE;
     machine_process_events(m);
 }
@@ -217,7 +205,7 @@ void machine_cut_power(struct machine *m, const char *why)
 {
     if (m->stop == STOP_CUT || m->stop == STOP_FAULT)
         return;
-    usart_flush_line(m);
+    bus_flush_all(m);
     emu_log(machine_now_ns(m), "power cut: %s", why);
     m->stop = STOP_NONE;
     machine_request_stop(m, STOP_CUT);
@@ -228,25 +216,9 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-/* Events that must happen at their time even if the firmware touches nothing. */
-static uint64_t scheduled_next_ns(const struct machine *m)
-{
-    uint64_t t = scenario_next_ns(m);
-    if (m->iwdg.running)
-        t = min_u64(t, m->iwdg.expire_ns);
-    t = min_u64(t, rcc_next_event_ns(m));
-    t = min_u64(t, usart_next_event_ns(m));
-    if (flash_busy(&m->flash))
-        t = min_u64(t, m->flash.op.end_ns);
-    return t;
-}
-
 uint64_t machine_next_event_ns(struct machine *m)
 {
-    uint64_t t = scheduled_next_ns(m);
-    t = min_u64(t, otg_next_event_ns(m->otg));
-    t = min_u64(t, systick_next_event_ns(m));
-    return t;
+    return min_u64(scenario_next_ns(m), bus_next_event_ns(m, 1));
 }
 
 void machine_update_deadline(struct machine *m)
@@ -255,36 +227,37 @@ void machine_update_deadline(struct machine *m)
         m->deadline_cycles = 0; /* every block takes the slow path */
         return;
     }
-    uint64_t t = min_u64(scheduled_next_ns(m), systick_next_event_ns(m));
-    /* The OTG model advances lazily, at register accesses; with its interrupt enabled in the
-     * NVIC its events must come on time, or an interrupt-driven driver waits forever. */
-    if (nvic_is_enabled(m, EXC_IRQ0 + 67))
-        t = min_u64(t, otg_next_event_ns(m->otg));
+    /* Models flagged PERIPH_LAZY (USB) are advanced at their next access instead, unless
+     * their interrupt is enabled in the NVIC (bus_next_event_ns). */
+    uint64_t t = min_u64(scenario_next_ns(m), bus_next_event_ns(m, 0));
     m->deadline_cycles = machine_ns_to_cycles(m, t);
 }
 
 void machine_process_events(struct machine *m)
 {
     uint64_t now = machine_now_ns(m);
-    flash_advance(m, now);
-    rcc_advance(m, now);
-    usart_advance(m, now);
+    bus_advance_all(m, now); /* models first: an operation ending now completes before a cut */
     scenario_process(m, now);
-    otg_advance(m->otg, now);
-    machine_irq_line(m, 67, otg_irq_level(m->otg)); /* OTG_FS interrupt line, IRQ 67 */
-    systick_interrupt_due(m);                       /* pends SysTick at a wrap with TICKINT */
-    if (m->iwdg.running && m->iwdg.expire_ns <= now) {
-        m->reset_cause = RESET_IWDG;
-        machine_request_stop(m, STOP_RESET);
-    }
+    bus_advance_all(m, now);  /* what the scenario changed (a plugged stick), IRQ lines sampled */
+    systick_interrupt_due(m); /* pends SysTick at a wrap with TICKINT */
     machine_update_deadline(m);
+}
+
+/* The emulator must never spin without advancing time: a model whose event stays due after
+ * it was processed is a model error, reported as an internal fault instead of a hang. */
+static void livelock(struct machine *m, uint64_t now, uint64_t next)
+{
+    const struct periph *p = bus_due_instance(m, now);
+    machine_fault(m, m->cur_block, 0, 0,
+                  "emulator livelock: %s event at %llu ns still due at %llu ns (internal error)",
+                  p ? p->name : "scenario", (unsigned long long)next, (unsigned long long)now);
 }
 
 /* Steps through every event on the way, so a long stall cannot skip a cut, a watchdog
  * expiry or the end of the run. */
 void machine_advance_to(struct machine *m, uint64_t t_ns)
 {
-    for (int guard = 0; guard < 1000000; guard++) {
+    for (int guard = 0;; guard++) {
         /* Process what is due first: a next-event time computed before that can be stale (in
          * the past), and jumping straight to t_ns then skipped a watchdog expiry. */
         machine_process_events(m);
@@ -292,9 +265,11 @@ void machine_advance_to(struct machine *m, uint64_t t_ns)
         if (now >= t_ns || m->stop != STOP_NONE)
             break;
         uint64_t next = machine_next_event_ns(m);
+        if (next <= now || guard == 10000000) {
+            livelock(m, now, next);
+            break;
+        }
         uint64_t step = next < t_ns ? next : t_ns;
-        if (step <= now) /* a source still due after processing: creep 100 us */
-            step = now + 100000u < t_ns ? now + 100000u : t_ns;
         uint64_t target = machine_ns_to_cycles(m, step);
         if (target > m->cycles)
             m->cycles = target;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "otg.h"
+#include "periph.h"
 #include "scenario.h"
 
 #define NS_PER_MS  1000000ull
@@ -24,6 +25,8 @@
 #define OTP_PAGE_SIZE     0x400u
 #define OTP_SIZE          528u
 #define OPTBYTES_BASE     0x1FFFC000u
+#define SYSMEM_BASE       0x1FFF0000u /* system memory (ST's bootloader), RM0090 2.4 */
+#define SYSMEM_SIZE       0x7800u     /* 30 KB */
 #define APP_REGION_BASE   0x08004000u
 
 enum stop_reason { STOP_NONE, STOP_RESET, STOP_FAULT, STOP_CUT, STOP_END };
@@ -35,6 +38,7 @@ enum cut_mode { CUT_CLEAN, CUT_UNDEFINED };
 #define TRACE_FLASH 4u
 #define TRACE_GPIO  8u
 #define TRACE_UART  16u
+#define TRACE_MMIO  32u /* every peripheral register access, with its time */
 
 struct pin {
     int8_t port; /* 0 = A ... 8 = I; -1 = none */
@@ -55,6 +59,7 @@ struct board {
     struct pin vbus;
     int vbus_active_low;
     int vbus_polarity_confirmed;
+    const struct chip *chip; /* the peripherals and their addresses */
 };
 
 const struct board *board_find(const char *name);
@@ -118,6 +123,43 @@ struct usart_model {
     char line[256];
     size_t line_len;
     int warned;
+    /* receiver: bytes from --uart-rx / --uart-rx-file, one per character time */
+    uint8_t rdr;
+    int sr_read; /* SR read since the last DR read (clears ORE with the DR read) */
+    uint64_t rx_next_ns;
+    const uint8_t *rx_data; /* owned by the caller (main.c) */
+    size_t rx_len, rx_pos;
+};
+
+#define USART_COUNT 4 /* USART1, USART2, USART3, USART6 */
+#define TIM_COUNT   6 /* TIM2 .. TIM7 */
+
+struct tim_model {
+    uint32_t cr1, cr2, smcr, dier, sr, ccmr1, ccmr2, ccer, ccr[4], dcr, or_;
+    uint32_t cnt, psc, psc_pre, arr, arr_pre;
+    uint32_t psc_cnt; /* prescaler counter, 0..psc */
+    uint64_t sync_ns; /* time up to which cnt/psc_cnt are computed */
+    uint64_t frac;    /* ns*Hz remainder below one timer-clock tick */
+    uint32_t clk_hz;  /* timer clock in effect since sync_ns */
+    int warned_mode;
+};
+
+struct exti_model {
+    uint32_t imr, emr, rtsr, ftsr, swier, pr;
+    uint32_t level; /* last sampled level of lines 0-15 */
+};
+
+struct syscfg_model {
+    uint32_t memrmp, pmc, exticr[4], cmpcr;
+};
+
+#define UNMODELED_REGS 512
+struct unmodeled_store {
+    unsigned n;
+    struct {
+        uint32_t addr, value;
+        uint8_t backup;
+    } reg[UNMODELED_REGS];
 };
 
 struct iwdg_model {
@@ -171,7 +213,9 @@ struct crc_model {
 
 struct poll_site {
     uint32_t addr, block, last_value;
-    uint64_t last_insns, interval, epoch;
+    uint64_t last_insns, last_cycles, interval, epoch;
+    int skippable;         /* -1 unknown, 0/1: loop_block_skippable() for this block and interval */
+    uint64_t next_at_read; /* machine_next_event_ns() at the last read */
 };
 
 struct machine {
@@ -186,6 +230,7 @@ struct machine {
     /* memories */
     uint8_t sram[SRAM_SIZE];
     uint8_t ccm[CCM_SIZE];
+    uint8_t sysmem[SYSMEM_SIZE];
     uint64_t sram_seed;
     struct flash_model flash;
     struct rcc_model rcc;
@@ -194,7 +239,7 @@ struct machine {
     int button_pressed;
     int no_hse;            /* --no-hse: the crystal does not start */
     unsigned gated_warned; /* peripherals already warned about a clock that is off */
-    struct usart_model usart;
+    struct usart_model usart[USART_COUNT];
     struct iwdg_model iwdg;
     int iwdg_hw; /* hardware watchdog option (--iwdg) */
     struct cortex_model cx;
@@ -218,6 +263,19 @@ struct machine {
     unsigned poll_next;
     uint64_t poll_epoch;
     unsigned poll_streak;
+    uint64_t time_read_insns;  /* insns at the last read of a free-running counter */
+    uint64_t jumps, jumped_ns; /* exact polling jumps taken, virtual time they skipped */
+    /* peripheral interface (periph.h) */
+    const struct periph *periph_cache[PERIPH_CACHE]; /* decoded instances by 1 KB page */
+    const struct periph *timed[PERIPH_MAX];          /* instances with next_event_ns, eager first */
+    unsigned ntimed, ntimed_eager;
+    uint8_t periph_warned[PERIPH_MAX]; /* 1: unmodeled warned (once per run) */
+    struct tim_model tim[TIM_COUNT];
+    struct exti_model exti;
+    struct syscfg_model syscfg;
+    struct unmodeled_store unmodeled;
+    uint8_t bkpsram[4096];
+    int no_time_jumps; /* --no-time-jumps */
     /* outcome */
     enum stop_reason stop;
     enum reset_cause reset_cause;
@@ -305,26 +363,28 @@ void rcc_set_reset_flag(struct machine *m, uint32_t flag);
 #define RCC_CSR_PORRSTF  (1u << 27)
 #define RCC_CSR_SFTRSTF  (1u << 28)
 #define RCC_CSR_IWDGRSTF (1u << 29)
-int rcc_gpio_clocked(const struct machine *m, int port);
-int rcc_crc_clocked(const struct machine *m);
-int rcc_usart2_clocked(const struct machine *m);
-int rcc_pwr_clocked(const struct machine *m);
+/* APB1 (apb 1) or APB2 (apb 2) clock in Hz; timer: the timer kernel clock (x2 when the APB
+ * prescaler is not 1, RM0090 6.2). */
+uint32_t rcc_apb_hz(const struct machine *m, int apb, int timer);
 
 /* --- gpio.c --- */
 void gpio_reset(struct machine *m);
 uint32_t gpio_read(struct machine *m, int port, uint32_t off);
 void gpio_write(struct machine *m, int port, uint32_t off, uint32_t value);
 void gpio_update_outputs(struct machine *m);
+/* Input data of a port (RM0090 8.4.5): what the pins read, the board's button included. A
+ * change of the button must be followed by bus_pins_changed() (EXTI edge detection). */
+uint32_t gpio_idr(const struct machine *m, int port);
 
-/* --- periph.c: CRC, USART2, IWDG --- */
+/* --- periph.c: CRC, USART1/2/3/6, IWDG --- */
 void crc_reset(struct machine *m);
 uint32_t crc_read(struct machine *m, uint32_t off);
 int crc_write(struct machine *m, uint32_t off, unsigned size, uint32_t value);
 void usart_reset(struct machine *m);
-uint32_t usart_read(struct machine *m, uint32_t off);
-void usart_write(struct machine *m, uint32_t off, uint32_t value);
-void usart_advance(struct machine *m, uint64_t now_ns);
-uint64_t usart_next_event_ns(const struct machine *m);
+/* Bytes the outside world sends to USART unit (0 USART1, 1 USART2, 2 USART3, 3 USART6), one
+ * character time apart once the receiver is enabled; data stays owned by the caller. */
+void usart_set_rx(struct machine *m, int unit, const uint8_t *data, size_t len);
+/* Every USART's pending partial line to the log. */
 void usart_flush_line(struct machine *m);
 void iwdg_reset(struct machine *m);
 uint32_t iwdg_read(struct machine *m, uint32_t off);
@@ -343,6 +403,12 @@ int systick_interrupt_due(struct machine *m);
  * 61) to level (0 or 1). Lines are level-sensitive: the NVIC pends an enabled line while it
  * is high (ARMv7-M ARM B3.4, PM0214 4.3). */
 void machine_irq_line(struct machine *m, unsigned irqn, int level);
+
+/* --- loop.c --- */
+/* 1 if the basic block at addr, executed insns instructions per iteration, is a loop whose
+ * iterations may be skipped exactly: it branches back to addr, stores nothing and carries no
+ * register or flag from one iteration to the next (ARMv7-M ARM A5/A7 encodings). */
+int loop_block_skippable(const struct machine *m, uint32_t addr, uint64_t insns);
 
 /* --- nvic.c: NVIC and the exception priority model (ARMv7-M ARM B1.5, PM0214 4.3) --- */
 #define EXC_NMI        2

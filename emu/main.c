@@ -21,7 +21,8 @@ static void usage(void)
           "                [--iwdg] [--no-hse]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
-          "                [--trace usb,scsi,flash,gpio,uart]\n",
+          "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
+          "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
           stderr);
 }
 
@@ -51,7 +52,8 @@ static int parse_trace(const char *s, unsigned *out)
         const char *name;
         unsigned bit;
     } names[] = {{"usb", TRACE_USB},   {"scsi", TRACE_SCSI}, {"flash", TRACE_FLASH},
-                 {"gpio", TRACE_GPIO}, {"uart", TRACE_UART}, {"all", 0x1F}};
+                 {"gpio", TRACE_GPIO}, {"uart", TRACE_UART}, {"mmio", TRACE_MMIO},
+                 {"all", 0x1F}};
     char buf[128];
     snprintf(buf, sizeof buf, "%s", s);
     *out = 0;
@@ -65,6 +67,80 @@ static int parse_trace(const char *s, unsigned *out)
         *out |= names[i].bit;
     }
     return 0;
+}
+
+/* --uart-rx N:TEXT (C escapes \n \r \t \\ \xHH) and --uart-rx-file N:FILE: bytes the outside
+ * world sends to USARTN. Returns the USART unit (0 USART1, 1 USART2, 2 USART3, 3 USART6) or
+ * -1; *data is allocated. */
+static int parse_uart_rx(const char *s, int is_file, uint8_t **data, size_t *len)
+{
+    static const char units[] = {'1', '2', '3', '6'};
+    int unit = -1;
+    for (int i = 0; i < 4; i++)
+        if (s[0] == units[i] && s[1] == ':')
+            unit = i;
+    if (unit < 0)
+        return -1;
+    s += 2;
+    if (is_file) {
+        FILE *f = fopen(s, "rb");
+        if (!f)
+            return -1;
+        size_t cap = 4096, n = 0;
+        uint8_t *buf = malloc(cap);
+        size_t got;
+        while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+            n += got;
+            if (n == cap) {
+                uint8_t *bigger = realloc(buf, cap * 2);
+                if (!bigger) {
+                    free(buf);
+                    buf = NULL;
+                    break;
+                }
+                buf = bigger;
+                cap *= 2;
+            }
+        }
+        fclose(f);
+        if (!buf)
+            return -1;
+        *data = buf;
+        *len = n;
+        return unit;
+    }
+    uint8_t *buf = malloc(strlen(s) + 1);
+    size_t n = 0;
+    if (!buf)
+        return -1;
+    for (; *s; s++) {
+        if (*s != '\\' || !s[1]) {
+            buf[n++] = (uint8_t)*s;
+            continue;
+        }
+        s++;
+        if (*s == 'n')
+            buf[n++] = '\n';
+        else if (*s == 'r')
+            buf[n++] = '\r';
+        else if (*s == 't')
+            buf[n++] = '\t';
+        else if (*s == 'x' && s[1] && s[2]) {
+            char hex[3] = {s[1], s[2], 0};
+            char *end;
+            unsigned long v = strtoul(hex, &end, 16);
+            if (*end) {
+                free(buf);
+                return -1;
+            }
+            buf[n++] = (uint8_t)v;
+            s += 2;
+        } else
+            buf[n++] = (uint8_t)*s;
+    }
+    *data = buf;
+    *len = n;
+    return unit;
 }
 
 static void print_ms(FILE *out, const char *key, uint64_t ns)
@@ -123,7 +199,9 @@ int main(int argc, char **argv)
     int nloads = 0;
     uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, stop_after_app_ns = TIME_NEVER, t1,
              t2;
-    int plug_given = 0, button = 0, iwdg = 0, no_hse = 0;
+    int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
+    uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
+    size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
     static struct scenario events;
     long long cut_ops = -1;
@@ -142,6 +220,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--no-hse") == 0) {
             no_hse = 1;
+            continue;
+        } else if (strcmp(a, "--no-time-jumps") == 0) {
+            no_time_jumps = 1;
             continue;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage();
@@ -224,6 +305,17 @@ int main(int argc, char **argv)
             bad = parse_ms(v, &stop_after_app_ns);
         } else if (strcmp(a, "--trace") == 0) {
             bad = parse_trace(v, &trace);
+        } else if (strcmp(a, "--uart-rx") == 0 || strcmp(a, "--uart-rx-file") == 0) {
+            uint8_t *d = NULL;
+            size_t n = 0;
+            int unit = parse_uart_rx(v, strcmp(a, "--uart-rx-file") == 0, &d, &n);
+            if (unit < 0) {
+                bad = 1;
+            } else {
+                free(rx_data[unit]);
+                rx_data[unit] = d;
+                rx_len[unit] = n;
+            }
         } else {
             fprintf(stderr, "stickemu: unknown option %s\n", a);
             usage();
@@ -283,6 +375,10 @@ int main(int argc, char **argv)
     m->button_pressed = button;
     m->iwdg_hw = iwdg;
     m->no_hse = no_hse;
+    m->no_time_jumps = no_time_jumps;
+    for (int i = 0; i < 4; i++)
+        if (rx_data[i])
+            usart_set_rx(m, i, rx_data[i], rx_len[i]);
 
     struct cpu *cpu = cpu_create(m, err, sizeof err);
     if (!cpu) {
@@ -294,6 +390,10 @@ int main(int argc, char **argv)
     usart_flush_line(m);
     if (m->stop == STOP_END)
         emu_log(machine_now_ns(m), "end of run");
+    if (m->jumps)
+        emu_log(machine_now_ns(m), "time jumps: %llu, %llu.%03llu ms skipped",
+                (unsigned long long)m->jumps, (unsigned long long)(m->jumped_ns / NS_PER_MS),
+                (unsigned long long)(m->jumped_ns / NS_PER_US % 1000u));
     int rc = 0;
     if (flash_path && flash_save_file(&m->flash, flash_path, err, sizeof err) != 0) {
         fprintf(stderr, "stickemu: %s\n", err);
@@ -305,5 +405,7 @@ int main(int argc, char **argv)
     otg_destroy(m->otg);
     machine_free(m);
     free(m);
+    for (int i = 0; i < 4; i++)
+        free(rx_data[i]);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* CRC unit, USART2 (transmit side) and the independent watchdog. */
+/* CRC unit, USART1/2/3/6 and the independent watchdog. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,50 +50,129 @@ int crc_write(struct machine *m, uint32_t off, unsigned size, uint32_t v)
     return 0;
 }
 
-/* ---- USART2 transmitter (RM0090 section 30) ---- */
+static int crc_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                       uint32_t *value)
+{
+    (void)p;
+    (void)size;
+    *value = crc_read(m, off);
+    return 0;
+}
 
-#define USART_SR_TC     (1u << 6)
-#define USART_SR_TXE    (1u << 7)
-#define USART_CR1_TE    (1u << 3)
-#define USART_CR1_M     (1u << 12)
-#define USART_CR1_UE    (1u << 13)
-#define USART_CR1_OVER8 (1u << 15)
+static int crc_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                        uint32_t value)
+{
+    if (crc_write(m, off, size, value) != 0) {
+        machine_fault(m, m->cur_block, 1, p->base + off, "CRC_DR written with a %u-byte access",
+                      size);
+        return -1;
+    }
+    return 0;
+}
+
+static void crc_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    (void)p;
+    (void)kind;
+    crc_reset(m);
+}
+
+static unsigned crc_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x00 ? REG_WORD_ONLY : 0;
+}
+
+const struct periph_ops crc_ops = {
+    .read = crc_op_read,
+    .write = crc_op_write,
+    .reset = crc_op_reset,
+    .reg_flags = crc_reg_flags,
+};
+
+/* ---- USART1/2/3/6 (RM0090 section 30): transmitter with TDR and shift register, receiver fed
+ * from --uart-rx / --uart-rx-file, TXE/TC/RXNE/ORE flags and the interrupt line ---- */
+
+#define USART_SR_ORE     (1u << 3)
+#define USART_SR_RXNE    (1u << 5)
+#define USART_SR_TC      (1u << 6)
+#define USART_SR_TXE     (1u << 7)
+#define USART_CR1_RE     (1u << 2)
+#define USART_CR1_TE     (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_TCIE   (1u << 6)
+#define USART_CR1_TXEIE  (1u << 7)
+#define USART_CR1_M      (1u << 12)
+#define USART_CR1_UE     (1u << 13)
+#define USART_CR1_OVER8  (1u << 15)
+
+static const char *const usart_names[USART_COUNT] = {"USART1", "USART2", "USART3", "USART6"};
+/* The log prefix: USART2 (the boards' console) keeps the plain "uart". */
+static const char *const usart_log[USART_COUNT] = {"uart1", "uart", "uart3", "uart6"};
+
+static void usart_flush_one(struct machine *m, int unit)
+{
+    struct usart_model *u = &m->usart[unit];
+    if (u->line_len == 0)
+        return;
+    u->line[u->line_len] = 0;
+    emu_log(machine_now_ns(m), "%s: %s", usart_log[unit], u->line);
+    u->line_len = 0;
+}
+
+void usart_flush_line(struct machine *m)
+{
+    for (int i = 0; i < USART_COUNT; i++)
+        usart_flush_one(m, i);
+}
+
+static void usart_reset_unit(struct machine *m, int unit)
+{
+    struct usart_model *u = &m->usart[unit];
+    const uint8_t *data = u->rx_data;
+    size_t len = u->rx_len, pos = u->rx_pos;
+    usart_flush_one(m, unit);
+    memset(u, 0, sizeof *u);
+    u->sr = USART_SR_TXE | USART_SR_TC;
+    u->rx_next_ns = TIME_NEVER;
+    /* The scripted sender is outside the chip: a reset does not rewind it. */
+    u->rx_data = data;
+    u->rx_len = len;
+    u->rx_pos = pos;
+}
 
 void usart_reset(struct machine *m)
 {
-    usart_flush_line(m);
-    memset(&m->usart, 0, sizeof m->usart);
-    m->usart.sr = USART_SR_TXE | USART_SR_TC;
+    for (int i = 0; i < USART_COUNT; i++)
+        usart_reset_unit(m, i);
 }
 
-static uint64_t char_ns(const struct machine *m)
+void usart_set_rx(struct machine *m, int unit, const uint8_t *data, size_t len)
 {
-    const struct usart_model *u = &m->usart;
+    m->usart[unit].rx_data = data;
+    m->usart[unit].rx_len = len;
+    m->usart[unit].rx_pos = 0;
+}
+
+/* USART1 and USART6 are on APB2, USART2 and USART3 on APB1 (RM0090 figure 21). */
+static uint64_t char_ns(const struct machine *m, int unit)
+{
+    const struct usart_model *u = &m->usart[unit];
     uint32_t div = (u->cr1 & USART_CR1_OVER8) ? ((u->brr >> 4) * 8u + (u->brr & 7u)) : u->brr;
     if (div == 0)
         return 0;
     unsigned stop = (u->cr2 >> 12) & 3u;
     unsigned bits = 1 + ((u->cr1 & USART_CR1_M) ? 9 : 8) + (stop == 2 ? 2 : 1);
-    uint64_t pclk = rcc_pclk1_hz(m);
+    uint64_t pclk = rcc_apb_hz(m, unit == 0 || unit == 3 ? 2 : 1, 0);
     return (uint64_t)bits * div * 1000000000ull / pclk;
 }
 
-void usart_flush_line(struct machine *m)
+static void emit_char(struct machine *m, int unit, uint8_t c, uint64_t at)
 {
-    struct usart_model *u = &m->usart;
-    if (u->line_len == 0)
-        return;
-    u->line[u->line_len] = 0;
-    emu_log(machine_now_ns(m), "uart: %s", u->line);
-    u->line_len = 0;
-}
-
-static void emit_char(struct machine *m, uint8_t c, uint64_t at)
-{
-    struct usart_model *u = &m->usart;
+    struct usart_model *u = &m->usart[unit];
     if (c == '\n' || u->line_len + 5 >= sizeof u->line - 56) {
         u->line[u->line_len] = 0;
-        emu_log(at, "uart: %s", u->line);
+        emu_log(at, "%s: %s", usart_log[unit], u->line);
         u->line_len = 0;
         if (c == '\n')
             return;
@@ -107,37 +186,80 @@ static void emit_char(struct machine *m, uint8_t c, uint64_t at)
             (size_t)snprintf(u->line + u->line_len, sizeof u->line - u->line_len, "\\x%02x", c);
 }
 
-void usart_advance(struct machine *m, uint64_t now_ns)
+static int rx_enabled(const struct usart_model *u)
 {
-    struct usart_model *u = &m->usart;
+    return (u->cr1 & (USART_CR1_UE | USART_CR1_RE)) == (USART_CR1_UE | USART_CR1_RE);
+}
+
+/* RM0090 30.7, table 147: TXE, TC, RXNE and ORE (with RXNEIE) share the USART's line. */
+static void usart_sample_irq(struct machine *m, const struct periph *p)
+{
+    const struct usart_model *u = &m->usart[p->unit];
+    uint32_t cr1 = u->cr1, sr = u->sr;
+    int level = ((sr & USART_SR_TXE) && (cr1 & USART_CR1_TXEIE)) ||
+                ((sr & USART_SR_TC) && (cr1 & USART_CR1_TCIE)) ||
+                ((sr & (USART_SR_RXNE | USART_SR_ORE)) && (cr1 & USART_CR1_RXNEIE));
+    periph_irq(m, p, level);
+}
+
+static void usart_advance_unit(struct machine *m, int unit, uint64_t now_ns)
+{
+    struct usart_model *u = &m->usart[unit];
     while (u->shift_busy && u->shift_done_ns <= now_ns) {
-        emit_char(m, u->shift, u->shift_done_ns);
+        emit_char(m, unit, u->shift, u->shift_done_ns);
         if (u->tdr_full) {
             u->shift = u->tdr;
             u->tdr_full = 0;
             u->sr |= USART_SR_TXE;
-            u->shift_done_ns += char_ns(m);
+            u->shift_done_ns += char_ns(m, unit);
         } else {
             u->shift_busy = 0;
             u->sr |= USART_SR_TC;
         }
     }
+    /* RM0090 30.3.3: a character arriving with RXNE still set sets ORE and is lost (RDR keeps
+     * the previous one). */
+    while (u->rx_next_ns <= now_ns) {
+        uint64_t at = u->rx_next_ns;
+        uint8_t c = u->rx_data[u->rx_pos++];
+        if (u->sr & USART_SR_RXNE) {
+            u->sr |= USART_SR_ORE;
+        } else {
+            u->rdr = c;
+            u->sr |= USART_SR_RXNE;
+        }
+        uint64_t t = char_ns(m, unit);
+        u->rx_next_ns = u->rx_pos < u->rx_len && rx_enabled(u) && t ? at + t : TIME_NEVER;
+    }
 }
 
-uint64_t usart_next_event_ns(const struct machine *m)
+static void usart_rx_schedule(struct machine *m, int unit, uint64_t now)
 {
-    return m->usart.shift_busy ? m->usart.shift_done_ns : TIME_NEVER;
+    struct usart_model *u = &m->usart[unit];
+    uint64_t t = char_ns(m, unit);
+    if (!rx_enabled(u) || t == 0 || u->rx_pos >= u->rx_len)
+        u->rx_next_ns = TIME_NEVER;
+    else if (u->rx_next_ns == TIME_NEVER)
+        u->rx_next_ns = now + t; /* the first character's frame starts now */
 }
 
-uint32_t usart_read(struct machine *m, uint32_t off)
+static uint32_t usart_read_unit(struct machine *m, int unit, uint32_t off)
 {
-    struct usart_model *u = &m->usart;
-    usart_advance(m, machine_now_ns(m));
+    struct usart_model *u = &m->usart[unit];
+    usart_advance_unit(m, unit, machine_now_ns(m));
     switch (off) {
     case 0x00:
+        u->sr_read = 1;
         return u->sr;
-    case 0x04:
-        return 0; /* no receiver modeled */
+    case 0x04: {
+        /* RXNE clears on the read; ORE after a read of SR then DR (RM0090 30.6.1). */
+        uint32_t v = u->rdr;
+        u->sr &= ~USART_SR_RXNE;
+        if (u->sr_read)
+            u->sr &= ~USART_SR_ORE;
+        u->sr_read = 0;
+        return v;
+    }
     case 0x08:
         return u->brr;
     case 0x0C:
@@ -153,21 +275,22 @@ uint32_t usart_read(struct machine *m, uint32_t off)
     }
 }
 
-void usart_write(struct machine *m, uint32_t off, uint32_t v)
+static void usart_write_unit(struct machine *m, int unit, uint32_t off, uint32_t v)
 {
-    struct usart_model *u = &m->usart;
+    struct usart_model *u = &m->usart[unit];
     uint64_t now = machine_now_ns(m);
-    usart_advance(m, now);
+    usart_advance_unit(m, unit, now);
     switch (off) {
     case 0x00: /* TC and RXNE are cleared by writing 0 */
-        u->sr &= v | ~((1u << 5) | USART_SR_TC);
+        u->sr &= v | ~(USART_SR_RXNE | USART_SR_TC);
         break;
     case 0x04: {
-        uint64_t t = char_ns(m);
+        uint64_t t = char_ns(m, unit);
         if (!(u->cr1 & USART_CR1_UE) || !(u->cr1 & USART_CR1_TE) || t == 0) {
             if (!u->warned) {
                 u->warned = 1;
-                machine_warn(m, "USART2 DR written with UE/TE off or BRR 0: not sent");
+                machine_warn(m, "%s DR written with UE/TE off or BRR 0: not sent",
+                             usart_names[unit]);
             }
             break;
         }
@@ -179,13 +302,13 @@ void usart_write(struct machine *m, uint32_t off, uint32_t v)
         } else {
             if (u->tdr_full && !u->warned) {
                 u->warned = 1;
-                machine_warn(m, "USART2 DR written while TXE=0: a character is lost");
+                machine_warn(m, "%s DR written while TXE=0: a character is lost",
+                             usart_names[unit]);
             }
             u->tdr = (uint8_t)v;
             u->tdr_full = 1;
             u->sr &= ~(USART_SR_TXE | USART_SR_TC);
         }
-        machine_update_deadline(m);
         break;
     }
     case 0x08:
@@ -206,9 +329,69 @@ void usart_write(struct machine *m, uint32_t off, uint32_t v)
     default:
         break;
     }
+    usart_rx_schedule(m, unit, now);
     if ((m->trace & TRACE_UART) && off != 0x04)
-        emu_log(now, "uart: USART2+0x%02x = 0x%08x", off, v);
+        emu_log(now, "uart: %s+0x%02x = 0x%08x", usart_names[unit], off, v);
 }
+
+static int usart_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                         uint32_t *value)
+{
+    (void)size;
+    *value = usart_read_unit(m, p->unit, off);
+    usart_sample_irq(m, p);
+    return 0;
+}
+
+static int usart_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                          uint32_t value)
+{
+    (void)size;
+    usart_write_unit(m, p->unit, off, value);
+    usart_sample_irq(m, p);
+    return 0;
+}
+
+static void usart_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    (void)kind;
+    usart_reset_unit(m, p->unit);
+    usart_sample_irq(m, p);
+}
+
+static uint64_t usart_op_next(struct machine *m, const struct periph *p)
+{
+    const struct usart_model *u = &m->usart[p->unit];
+    uint64_t t = u->shift_busy ? u->shift_done_ns : TIME_NEVER;
+    return u->rx_next_ns < t ? u->rx_next_ns : t;
+}
+
+static void usart_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
+{
+    usart_advance_unit(m, p->unit, now_ns);
+    usart_sample_irq(m, p);
+}
+
+static void usart_op_flush(struct machine *m, const struct periph *p)
+{
+    usart_flush_one(m, p->unit);
+}
+
+static unsigned usart_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x04 ? REG_READ_SIDE_EFFECT : 0; /* a DR read clears RXNE */
+}
+
+const struct periph_ops usart_ops = {
+    .read = usart_op_read,
+    .write = usart_op_write,
+    .reset = usart_op_reset,
+    .next_event_ns = usart_op_next,
+    .advance = usart_op_advance,
+    .reg_flags = usart_reg_flags,
+    .flush = usart_op_flush,
+};
 
 /* ---- IWDG (RM0090 section 19), LSI at 32 kHz nominal ---- */
 
@@ -319,3 +502,70 @@ void iwdg_write(struct machine *m, uint32_t off, uint32_t v)
         break;
     }
 }
+
+static int iwdg_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                        uint32_t *value)
+{
+    (void)p;
+    (void)size;
+    *value = iwdg_read(m, off);
+    return 0;
+}
+
+static int iwdg_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                         uint32_t value)
+{
+    (void)p;
+    (void)size;
+    iwdg_write(m, off, value);
+    return 0;
+}
+
+/* A software-started IWDG stops at reset; the hardware-watchdog option starts it again. */
+static void iwdg_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    (void)p;
+    (void)kind;
+    iwdg_reset(m);
+    if (m->iwdg_hw)
+        iwdg_start(m);
+}
+
+static uint64_t iwdg_op_next(struct machine *m, const struct periph *p)
+{
+    const struct iwdg_model *w = &m->iwdg;
+    uint64_t t = w->running ? w->expire_ns : TIME_NEVER;
+    (void)p;
+    /* The end of a PR/RLR update changes IWDG_SR (PVU/RVU): an event for time jumps. */
+    if (w->pvu_until && w->pvu_until < t)
+        t = w->pvu_until;
+    if (w->rvu_until && w->rvu_until < t)
+        t = w->rvu_until;
+    return t;
+}
+
+/* Expiry: a system reset (RM0090 19.3.2). */
+static void iwdg_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
+{
+    (void)p;
+    iwdg_sync(m, now_ns);
+    if (m->iwdg.running && m->iwdg.expire_ns <= now_ns) {
+        m->reset_cause = RESET_IWDG;
+        machine_request_stop(m, STOP_RESET);
+    }
+}
+
+static unsigned iwdg_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x00 ? REG_NO_MERGE : 0; /* IWDG_KR is write-only */
+}
+
+const struct periph_ops iwdg_ops = {
+    .read = iwdg_op_read,
+    .write = iwdg_op_write,
+    .reset = iwdg_op_reset,
+    .next_event_ns = iwdg_op_next,
+    .advance = iwdg_op_advance,
+    .reg_flags = iwdg_reg_flags,
+};

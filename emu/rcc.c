@@ -26,11 +26,7 @@
 #define CSR_RMVF        (1u << 24)
 #define CSR_FLAGS       0xFE000000u
 
-#define AHB1_GPIO_MASK 0x1FFu
-#define AHB1_CRC       (1u << 12)
-#define AHB2_OTGFS     (1u << 7)
-#define APB1_USART2    (1u << 17)
-#define APB1_PWR       (1u << 28)
+#define AHB2_OTGFS (1u << 7)
 
 #define PWR_CR_VOS     (1u << 14)
 #define PWR_CSR_VOSRDY (1u << 14)
@@ -67,9 +63,8 @@ void rcc_reset(struct machine *m, int power_on)
     r->hse_ready_ns = TIME_NEVER;
     r->pll_ready_ns = TIME_NEVER;
     r->sws = 0;
-    r->pwr_cr = PWR_CR_VOS;
-    r->pwr_csr = PWR_CSR_VOSRDY;
     r->warned_pllcfg = 0;
+    machine_set_hclk(m, HSI_HZ);
 }
 
 static uint32_t pll_source_hz(const struct machine *m)
@@ -217,6 +212,7 @@ static void update_otg_clock(struct machine *m)
 static void update_clocks(struct machine *m)
 {
     struct rcc_model *r = &m->rcc;
+    bus_clock_sync(m);
     int sw = (int)(r->cfgr & 3u);
     if (sw != 3 && sw != r->sws && source_ready(m, sw)) {
         r->sws = sw;
@@ -244,6 +240,7 @@ static void update_clocks(struct machine *m)
         machine_set_hclk(m, hclk);
     }
     update_otg_clock(m);
+    bus_clock_sync(m);
 }
 
 void rcc_advance(struct machine *m, uint64_t now_ns)
@@ -338,37 +335,6 @@ static void write_cr(struct machine *m, uint32_t v)
     update_clocks(m);
 }
 
-static void apply_resets(struct machine *m, uint32_t ahb1, uint32_t ahb2, uint32_t apb1)
-{
-    uint64_t now = machine_now_ns(m);
-    for (int p = 0; p < 9; p++)
-        if (ahb1 & (1u << p)) {
-            struct gpio_port zero = {0};
-            m->gpio[p] = zero;
-        }
-    if (ahb1 & AHB1_GPIO_MASK) {
-        /* GPIOA/B have non-zero reset values: let gpio_reset() recompute those two. */
-        struct gpio_port keep[9];
-        for (int p = 0; p < 9; p++)
-            keep[p] = m->gpio[p];
-        gpio_reset(m);
-        for (int p = 0; p < 9; p++)
-            if (!(ahb1 & (1u << p)))
-                m->gpio[p] = keep[p];
-        gpio_update_outputs(m);
-    }
-    if (ahb1 & AHB1_CRC)
-        crc_reset(m);
-    if (ahb2 & AHB2_OTGFS)
-        otg_core_reset(m->otg, now);
-    if (apb1 & APB1_USART2)
-        usart_reset(m);
-    if (apb1 & APB1_PWR) {
-        m->rcc.pwr_cr = PWR_CR_VOS;
-        m->rcc.pwr_csr = PWR_CSR_VOSRDY;
-    }
-}
-
 uint32_t rcc_read(struct machine *m, uint32_t off)
 {
     struct rcc_model *r = &m->rcc;
@@ -444,6 +410,7 @@ void rcc_write(struct machine *m, uint32_t off, uint32_t v)
         r->pllcfgr = v & 0x0F437FFFu;
         break;
     case 0x08:
+        bus_clock_sync(m);
         r->cfgr = v & ~0xCu;
         update_clocks(m);
         break;
@@ -452,22 +419,24 @@ void rcc_write(struct machine *m, uint32_t off, uint32_t v)
         break;
     case 0x10:
         r->ahb1rstr = v & 0x22E017FFu;
-        apply_resets(m, r->ahb1rstr, 0, 0);
+        bus_reset_rcc(m, 0x10, r->ahb1rstr);
         break;
     case 0x14:
         r->ahb2rstr = v & 0xF1u;
-        apply_resets(m, 0, r->ahb2rstr, 0);
+        bus_reset_rcc(m, 0x14, r->ahb2rstr);
         update_otg_clock(m);
         break;
     case 0x18:
         r->ahb3rstr = v & 1u;
+        bus_reset_rcc(m, 0x18, r->ahb3rstr);
         break;
     case 0x20:
         r->apb1rstr = v & 0x36FEC9FFu;
-        apply_resets(m, 0, 0, r->apb1rstr);
+        bus_reset_rcc(m, 0x20, r->apb1rstr);
         break;
     case 0x24:
         r->apb2rstr = v & 0x00075933u;
+        bus_reset_rcc(m, 0x24, r->apb2rstr);
         break;
     case 0x30:
         r->ahb1enr = v & 0x7E7411FFu;
@@ -539,22 +508,100 @@ void pwr_write(struct machine *m, uint32_t off, uint32_t v)
     }
 }
 
-int rcc_gpio_clocked(const struct machine *m, int port)
+/* ---- the bus instances ---- */
+
+static int rcc_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                       uint32_t *value)
 {
-    return (m->rcc.ahb1enr >> port) & 1u && !((m->rcc.ahb1rstr >> port) & 1u);
+    (void)p;
+    (void)size;
+    rcc_advance(m, machine_now_ns(m));
+    *value = rcc_read(m, off);
+    return 0;
 }
 
-int rcc_crc_clocked(const struct machine *m)
+static int rcc_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                        uint32_t value)
 {
-    return (m->rcc.ahb1enr & AHB1_CRC) && !(m->rcc.ahb1rstr & AHB1_CRC);
+    (void)p;
+    (void)size;
+    rcc_advance(m, machine_now_ns(m));
+    rcc_write(m, off, value);
+    return 0;
 }
 
-int rcc_usart2_clocked(const struct machine *m)
+static void rcc_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
-    return (m->rcc.apb1enr & APB1_USART2) && !(m->rcc.apb1rstr & APB1_USART2);
+    (void)p;
+    rcc_reset(m, kind == PERIPH_POWER_ON);
 }
 
-int rcc_pwr_clocked(const struct machine *m)
+static uint64_t rcc_op_next(struct machine *m, const struct periph *p)
 {
-    return (m->rcc.apb1enr & APB1_PWR) && !(m->rcc.apb1rstr & APB1_PWR);
+    (void)p;
+    return rcc_next_event_ns(m);
+}
+
+static void rcc_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
+{
+    (void)p;
+    rcc_advance(m, now_ns);
+}
+
+static unsigned rcc_reg_flags(const struct periph *p, uint32_t off)
+{
+    (void)p;
+    return off == 0x74 ? REG_NO_MERGE : 0; /* RCC_CSR: RMVF */
+}
+
+const struct periph_ops rcc_ops = {
+    .read = rcc_op_read,
+    .write = rcc_op_write,
+    .reset = rcc_op_reset,
+    .next_event_ns = rcc_op_next,
+    .advance = rcc_op_advance,
+    .reg_flags = rcc_reg_flags,
+    .flags = PERIPH_RESET_FIRST,
+};
+
+static int pwr_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                       uint32_t *value)
+{
+    (void)p;
+    (void)size;
+    *value = pwr_read(m, off);
+    return 0;
+}
+
+static int pwr_op_write(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
+                        uint32_t value)
+{
+    (void)p;
+    (void)size;
+    pwr_write(m, off, value);
+    return 0;
+}
+
+static void pwr_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
+{
+    (void)p;
+    (void)kind;
+    m->rcc.pwr_cr = PWR_CR_VOS;
+    m->rcc.pwr_csr = PWR_CSR_VOSRDY;
+}
+
+const struct periph_ops pwr_ops = {
+    .read = pwr_op_read,
+    .write = pwr_op_write,
+    .reset = pwr_op_reset,
+    .flags = PERIPH_RESET_FIRST,
+};
+
+/* RM0090 6.2: the APB timer clock is PCLK when the APB prescaler is 1, else 2 x PCLK. */
+uint32_t rcc_apb_hz(const struct machine *m, int apb, int timer)
+{
+    uint32_t ppre = (m->rcc.cfgr >> (apb == 2 ? 13 : 10)) & 7u;
+    uint32_t div = apb_div(ppre);
+    uint32_t hz = rcc_hclk_hz(m) / div;
+    return timer && div > 1 ? 2u * hz : hz;
 }

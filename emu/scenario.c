@@ -55,6 +55,7 @@ void scenario_process(struct machine *m, uint64_t now)
         case SCEN_BUTTON_UP:
             m->button_pressed = kind == SCEN_BUTTON_DOWN;
             emu_log(now, "button %s", m->button_pressed ? "pressed" : "released");
+            bus_pins_changed(m); /* the button is a GPIO input: EXTI edge detection */
             break;
         case SCEN_RESET_PIN:
             reset_now(m, RESET_PIN);

@@ -13,4 +13,8 @@ extern uint32_t sysclk_hz;
  * timing out of spec); -1 = PLL did not lock, still on HSI. Every wait is bounded. */
 int clock_init(int use_hse);
 
+/* SysTick counts 1 ms periods from now, SYST_CSR COUNTFLAG set at the end of each (no
+ * interrupt); SYST_CSR = 0 stops it. */
+void systick_ms_start(void);
+
 #endif

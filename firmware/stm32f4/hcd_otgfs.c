@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "clock.h"
 #include "hcd.h"
 #include "platform.h"
 #include "regs.h"
@@ -89,15 +90,20 @@ static struct {
     uint8_t halting;
 } xfer;
 
-/* Waits until (reg & mask) == want; 0 on success, 1 on timeout. */
+/* Waits until (reg & mask) == want; 0 on success, 1 on timeout (after ms + 1 ms). The inner
+ * loop reads only SYST_CSR and the register, so an emulator can skip it exactly. */
 static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t ms)
 {
-    uint32_t start = plat_ms();
-    while ((*reg & mask) != want) {
-        if (plat_ms() - start > ms)
-            return 1;
-    }
-    return 0;
+    uint32_t tick, diff;
+    systick_ms_start();
+    do {
+        do {
+            tick = SYST_CSR & SYST_CSR_COUNTFLAG;
+            diff = (*reg & mask) ^ want;
+        } while (((tick << 15) | ((diff - 1u) & ~diff)) >> 31 == 0);
+    } while (diff && ms--);
+    SYST_CSR = 0;
+    return diff != 0;
 }
 
 static void hprt_write(uint32_t set, uint32_t clear)

@@ -114,16 +114,19 @@
 #define USART2_CR1  REG32(USART2_BASE + 0x0C)
 
 /* Cortex-M4 system */
-#define SCB_VTOR        REG32(0xE000ED08u)
-#define SCB_AIRCR       REG32(0xE000ED0Cu)
-#define SCB_AIRCR_RESET (0x05FA0000u | (1u << 2))
-#define SYST_CSR        REG32(0xE000E010u)
-#define SYST_RVR        REG32(0xE000E014u)
-#define SYST_CVR        REG32(0xE000E018u)
-#define DEMCR           REG32(0xE000EDFCu)
-#define DEMCR_TRCENA    (1u << 24)
-#define DWT_CTRL        REG32(0xE0001000u)
-#define DWT_CYCCNT      REG32(0xE0001004u)
+#define SCB_VTOR           REG32(0xE000ED08u)
+#define SCB_AIRCR          REG32(0xE000ED0Cu)
+#define SCB_AIRCR_RESET    (0x05FA0000u | (1u << 2))
+#define SYST_CSR           REG32(0xE000E010u)
+#define SYST_RVR           REG32(0xE000E014u)
+#define SYST_CVR           REG32(0xE000E018u)
+#define SYST_CSR_ENABLE    (1u << 0)
+#define SYST_CSR_CLKSOURCE (1u << 2)  /* processor clock */
+#define SYST_CSR_COUNTFLAG (1u << 16) /* clears on read (PM0214 4.5.1) */
+#define DEMCR              REG32(0xE000EDFCu)
+#define DEMCR_TRCENA       (1u << 24)
+#define DWT_CTRL           REG32(0xE0001000u)
+#define DWT_CYCCNT         REG32(0xE0001004u)
 
 /* OTG_FS core (host mode); details in hcd.c */
 #define OTG_FS_BASE 0x50000000u

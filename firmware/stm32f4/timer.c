@@ -1,4 +1,4 @@
-/* plat_ms/plat_delay_* from the DWT cycle counter: no interrupt, no SysTick state. */
+/* plat_ms/plat_delay_us from the DWT cycle counter, plat_delay_ms from SysTick; no interrupt. */
 #include "clock.h"
 #include "platform.h"
 #include "regs.h"
@@ -26,9 +26,25 @@ void plat_delay_us(uint32_t us)
     }
 }
 
+/* SysTick as a 1 ms flag, no interrupt: a wait on it reads one register that changes only
+ * when the counter wraps, so an emulator can skip to the wrap exactly (docs/emulator.md). Set
+ * up at each start from sysclk_hz, so a clock switch needs no re-basing. The counter starts
+ * from 0 (a CVR write clears it and COUNTFLAG), reloads on the first tick and wraps every
+ * sysclk_hz / 1000 cycles. */
+void systick_ms_start(void)
+{
+    SYST_RVR = sysclk_hz / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_ENABLE;
+}
+
+/* Left disabled after, so the application finds SysTick as after reset. */
 void plat_delay_ms(uint32_t ms)
 {
-    uint32_t start = plat_ms();
-    while (plat_ms() - start < ms) {
+    systick_ms_start();
+    while (ms--) {
+        while (!(SYST_CSR & SYST_CSR_COUNTFLAG)) {
+        }
     }
+    SYST_CSR = 0;
 }
