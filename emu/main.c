@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "cycles.h"
 #include "loader.h"
 #include "log.h"
 #include "machine.h"
@@ -22,6 +23,7 @@ static void usage(void)
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
+          "                [--cycle-model simple|m4]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
           stderr);
 }
@@ -200,6 +202,7 @@ int main(int argc, char **argv)
     uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, stop_after_app_ns = TIME_NEVER, t1,
              t2;
     int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
+    enum cycle_model cycle_model = CYCLE_SIMPLE;
     uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
     size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
@@ -224,6 +227,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--no-time-jumps") == 0) {
             no_time_jumps = 1;
             continue;
+        } else if (strcmp(a, "--cycle-model=simple") == 0 || strcmp(a, "--cycle-model=m4") == 0) {
+            cycle_model = a[14] == 'm' ? CYCLE_M4 : CYCLE_SIMPLE;
+            continue;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage();
             return 0;
@@ -234,7 +240,14 @@ int main(int argc, char **argv)
             return 2;
         }
         i++;
-        if (strcmp(a, "--flash") == 0) {
+        if (strcmp(a, "--cycle-model") == 0) {
+            if (strcmp(v, "simple") == 0)
+                cycle_model = CYCLE_SIMPLE;
+            else if (strcmp(v, "m4") == 0)
+                cycle_model = CYCLE_M4;
+            else
+                bad = 1;
+        } else if (strcmp(a, "--flash") == 0) {
             flash_path = v;
         } else if (strcmp(a, "--flash-size") == 0) {
             if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
@@ -376,6 +389,10 @@ int main(int argc, char **argv)
     m->iwdg_hw = iwdg;
     m->no_hse = no_hse;
     m->no_time_jumps = no_time_jumps;
+    if (cycles_init(m, cycle_model) != 0) {
+        fprintf(stderr, "stickemu: out of memory\n");
+        return 2;
+    }
     for (int i = 0; i < 4; i++)
         if (rx_data[i])
             usart_set_rx(m, i, rx_data[i], rx_len[i]);
@@ -403,6 +420,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     cpu_destroy(cpu);
     otg_destroy(m->otg);
+    cycles_free(m);
     machine_free(m);
     free(m);
     for (int i = 0; i < 4; i++)
