@@ -29,6 +29,14 @@ struct count_entry {
     struct cyc_block cb; /* the m4 cycle model's decoding (cycles.c) */
 };
 
+/* --cycle-profile: the cycles from one block's start to the next block's start (its own cost,
+ * stalls, bus cycles and time jumps in it), summed per block address. */
+#define PROF_SIZE 65536u
+struct prof_entry {
+    uint32_t addr, used;
+    uint64_t runs, cycles;
+};
+
 struct region {
     struct cpu *cpu;
     uint32_t base;
@@ -47,7 +55,43 @@ struct cpu {
     uc_mem_type ev_type;
     int stopped_for_exception;
     uint32_t blk_addr, blk_size; /* the block being executed */
+    struct prof_entry *prof;
+    uint32_t prof_block;
+    uint64_t prof_cycles;
 };
+
+static void profile_block(struct cpu *c, uint32_t addr)
+{
+    struct machine *m = c->m;
+    uint32_t prev = c->prof_block;
+    for (uint32_t i = 0, h = (prev >> 1) * 2654435761u; i < PROF_SIZE; i++, h++) {
+        struct prof_entry *p = &c->prof[h & (PROF_SIZE - 1u)];
+        if (p->used && p->addr != prev)
+            continue;
+        p->used = 1;
+        p->addr = prev;
+        p->runs++;
+        p->cycles += m->cycles - c->prof_cycles;
+        break;
+    }
+    c->prof_block = addr;
+    c->prof_cycles = m->cycles;
+}
+
+static void profile_write(struct cpu *c)
+{
+    FILE *f = fopen(c->m->cycle_profile, "w");
+    if (!f) {
+        fprintf(stderr, "stickemu: cannot write %s\n", c->m->cycle_profile);
+        return;
+    }
+    fprintf(f, "# block_start runs cycles (cycle model %s)\n", c->m->cyc ? "m4" : "simple");
+    for (uint32_t i = 0; i < PROF_SIZE; i++)
+        if (c->prof[i].used && c->prof[i].runs)
+            fprintf(f, "0x%08x %llu %llu\n", c->prof[i].addr, (unsigned long long)c->prof[i].runs,
+                    (unsigned long long)c->prof[i].cycles);
+    fclose(f);
+}
 
 static struct cpu *current_cpu;
 
@@ -151,6 +195,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     struct machine *m = c->m;
     (void)uc;
     uint32_t addr = (uint32_t)address;
+    if (c->prof)
+        profile_block(c, addr);
     c->blk_addr = addr;
     c->blk_size = size;
     struct count_entry *e = count_block(c, addr, size);
@@ -545,6 +591,11 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
         cpu_destroy(c);
         return NULL;
     }
+    if (m->cycle_profile && !(c->prof = calloc(PROF_SIZE, sizeof *c->prof))) {
+        snprintf(err, err_len, "out of memory");
+        cpu_destroy(c);
+        return NULL;
+    }
     current_cpu = c;
     machine_stop_cpu_hook = stop_cpu;
     machine_pc_hook = pc_hook;
@@ -558,6 +609,10 @@ void cpu_destroy(struct cpu *c)
         return;
     if (current_cpu == c)
         current_cpu = NULL;
+    if (c->prof) {
+        profile_write(c);
+        free(c->prof);
+    }
     uc_close(c->uc);
     free(c->cache);
     free(c);

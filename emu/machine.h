@@ -226,9 +226,10 @@ struct machine {
     uint64_t insns;  /* instructions executed */
     uint64_t base_cycles, base_ns;
     uint32_t hclk_hz;
-    uint64_t deadline_cycles; /* the CPU calls machine_slow_path() at or after this */
-    int cycle_model;          /* enum cycle_model (cycles.h): --cycle-model */
-    struct cycles *cyc;       /* the m4 model's state (caches, pending branch); NULL: simple */
+    uint64_t deadline_cycles;  /* the CPU calls machine_slow_path() at or after this */
+    int cycle_model;           /* enum cycle_model (cycles.h): --cycle-model */
+    struct cycles *cyc;        /* the m4 model's state (caches, pending branch); NULL: simple */
+    const char *cycle_profile; /* --cycle-profile FILE: cycles per block written there, or NULL */
     /* memories */
     uint8_t sram[SRAM_SIZE];
     uint8_t ccm[CCM_SIZE];

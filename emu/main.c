@@ -23,7 +23,7 @@ static void usage(void)
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
-          "                [--cycle-model simple|m4]\n"
+          "                [--cycle-model simple|m4] [--cycle-profile FILE]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
           stderr);
 }
@@ -203,6 +203,7 @@ int main(int argc, char **argv)
              t2;
     int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
     enum cycle_model cycle_model = CYCLE_SIMPLE;
+    const char *cycle_profile = NULL;
     uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
     size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
@@ -240,7 +241,9 @@ int main(int argc, char **argv)
             return 2;
         }
         i++;
-        if (strcmp(a, "--cycle-model") == 0) {
+        if (strcmp(a, "--cycle-profile") == 0) {
+            cycle_profile = v;
+        } else if (strcmp(a, "--cycle-model") == 0) {
             if (strcmp(v, "simple") == 0)
                 cycle_model = CYCLE_SIMPLE;
             else if (strcmp(v, "m4") == 0)
@@ -389,6 +392,7 @@ int main(int argc, char **argv)
     m->iwdg_hw = iwdg;
     m->no_hse = no_hse;
     m->no_time_jumps = no_time_jumps;
+    m->cycle_profile = cycle_profile;
     if (cycles_init(m, cycle_model) != 0) {
         fprintf(stderr, "stickemu: out of memory\n");
         return 2;

@@ -15,7 +15,9 @@
 # Ceiling: 19 x 64-byte packets per 1 ms frame = 1216 kB/s (kB = 1000 bytes).
 #
 # Usage: scripts/usb-throughput.sh [--no-build] (STICKEMU=..., STICKBOOT=... pick other
-# binaries). Deterministic output; the last line is
+# binaries; EMU_ARGS=--cycle-model=m4 passes options to stickemu; LATENCIES="0 250 500" also
+# prints one "curve latency_us=L kBps=N bytes=B cmds=C" line per device latency). Deterministic output; the
+# last line is
 #   throughput zero_latency_kBps=N latency1000_kBps=N ceiling_kBps=1216 zero_latency_pct=P latency1000_pct=P
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,8 +56,9 @@ measure() {
     rm -f "$out/flash-$name.bin"
     "$emu" --flash "$out/flash-$name.bin" --load 0x08000000 "$bl" --run-ms 0 \
         >/dev/null
+    # shellcheck disable=SC2086 # EMU_ARGS: options, word-split on purpose
     "$emu" --flash "$out/flash-$name.bin" --stick "$out/stick.img" --profile "$profile" \
-        --trace usb,scsi --cut-after-flash-ops 0 --run-ms 30000 >"$log"
+        --trace usb,scsi --cut-after-flash-ops 0 --run-ms 30000 ${EMU_ARGS:-} >"$log"
     local result
     result=$(grep '^result:' "$log")
     if ! grep -q 'state=cut' <<<"$result"; then
@@ -95,6 +98,12 @@ measure() {
 
 read -r z_bytes z_cmds z_us z_kbps < <(measure zero_latency "$out/zero.prof")
 read -r l_bytes l_cmds l_us l_kbps < <(measure latency1000 "$out/latency1000.prof")
+
+for lat in ${LATENCIES:-}; do
+    printf 'read_latency_us=%d\n' "$lat" >"$out/curve$lat.prof"
+    read -r c_bytes c_cmds c_us c_kbps < <(measure "curve$lat" "$out/curve$lat.prof")
+    printf 'curve latency_us=%d kBps=%.1f bytes=%d cmds=%d\n' "$lat" "$c_kbps" "$c_bytes" "$c_cmds"
+done
 
 pct() { awk -v v="$1" -v c="$ceiling" 'BEGIN { printf "%.1f", v * 100 / c }'; }
 echo "Modeled USB read throughput (stickemu, pass 1 of a 512 KB install, bootloader $(stat -c %s "$bl") bytes)"
