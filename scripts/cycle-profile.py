@@ -12,13 +12,20 @@ import sys
 
 
 def symbols(elf):
+    """(start, size, name) of code symbols; a symbol without a size (assembler labels, code
+    copied to RAM in .data) reaches to the next symbol."""
     out = subprocess.run(["arm-none-eabi-nm", "-n", "-S", "--defined-only", elf], check=True,
                          text=True, stdout=subprocess.PIPE).stdout
     syms = []
     for line in out.splitlines():
         f = line.split()
-        if len(f) == 4 and f[2] in "tTwW":
+        if len(f) == 4 and f[2] in "tTwWdD":
             syms.append((int(f[0], 16) & ~1, int(f[1], 16), f[3]))
+        elif len(f) == 3 and f[1] in "tTdD":
+            syms.append((int(f[0], 16) & ~1, 0, f[2]))
+    for i, (start, size, name) in enumerate(syms):
+        if size == 0 and i + 1 < len(syms):
+            syms[i] = (start, syms[i + 1][0] - start, name)
     return syms
 
 

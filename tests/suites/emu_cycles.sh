@@ -74,3 +74,10 @@ jumps=$("$EMU" --load 0 build/emu-fw/pollloop.elf --run-ms 400 --cycle-model=m4 
 check "m4: pollloop's waits are still skipped (${jumps:-0} jumps)" test "${jumps:-0}" -ge 8
 check "--cycle-model with an unknown model is refused" \
     bash -c '"$1" --load 0 "$2" --cycle-model m5 --run-ms 1 >/dev/null 2>&1; test $? -eq 2' _ "$EMU" "$FW"
+
+# --cycle-profile: the two runs of b_loop_ram (1006-cycle body each, plus its framing) are
+# attributed to that function by scripts/cycle-profile.py.
+"$EMU" --load 0 "$FW" --run-ms 900 --cycle-model=m4 --cycle-profile "$d/cb.prof" >/dev/null 2>&1
+loop=$(python3 scripts/cycle-profile.py "$FW" "$d/cb.prof" --top 100 | awk '$1 == "b_loop_ram" { print $2 }')
+check "--cycle-profile: b_loop_ram has 2 x 1006 cycles plus framing (${loop:-none})" \
+    test "${loop:-0}" -ge 2012 -a "${loop:-0}" -le 2132
