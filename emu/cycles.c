@@ -40,6 +40,8 @@ struct cycles {
     uint16_t prev_last_cycles; /* cycles of its last line's instructions */
     uint32_t cur_line, pf_line;
     struct cache_line ic[IC_LINES], dc[DC_LINES];
+    uint8_t *ic_where; /* per flash line: its I-cache slot + 1, 0 when not cached */
+    uint32_t nlines;   /* flash lines (size / 16) */
     uint64_t tick;
     int warned_ic, warned_dc;
 };
@@ -325,12 +327,21 @@ int cycles_init(struct machine *m, enum cycle_model model)
     if (!m->cyc)
         return -1;
     m->cyc->model = model;
+    m->cyc->nlines = m->flash.size / 16u;
+    m->cyc->ic_where = calloc(m->cyc->nlines, 1);
+    if (!m->cyc->ic_where) {
+        free(m->cyc);
+        m->cyc = NULL;
+        return -1;
+    }
     cycles_reset(m);
     return 0;
 }
 
 void cycles_free(struct machine *m)
 {
+    if (m->cyc)
+        free(m->cyc->ic_where);
     free(m->cyc);
     m->cyc = NULL;
 }
@@ -341,6 +352,7 @@ void cycles_reset(struct machine *m)
     if (!c)
         return;
     memset(c->ic, 0, sizeof c->ic);
+    memset(c->ic_where, 0, c->nlines);
     memset(c->dc, 0, sizeof c->dc);
     c->prev_kind = CYC_END_NONE;
     c->prev_end = 0;
@@ -392,6 +404,33 @@ static void warn_stale(struct machine *m, int *warned, const char *what, uint32_
                  what, FLASH_BASE + tag * 16u);
 }
 
+/* The I-cache: cache_access() with an index from flash line to slot, as a block's lines are
+ * looked up on every run. */
+static int icache_access(struct cycles *c, uint32_t tag, int *stale)
+{
+    unsigned slot = tag < c->nlines ? c->ic_where[tag] : 0;
+    if (slot) {
+        struct cache_line *l = &c->ic[slot - 1u];
+        l->used = ++c->tick;
+        *stale = l->stale;
+        return 1;
+    }
+    struct cache_line *victim = &c->ic[0];
+    for (unsigned i = 0; i < IC_LINES && victim->valid; i++)
+        if (!c->ic[i].valid || c->ic[i].used < victim->used)
+            victim = &c->ic[i];
+    if (victim->valid && victim->tag < c->nlines)
+        c->ic_where[victim->tag] = 0;
+    victim->valid = 1;
+    victim->stale = 0;
+    victim->tag = tag;
+    victim->used = ++c->tick;
+    if (tag < c->nlines)
+        c->ic_where[tag] = (uint8_t)(victim - c->ic + 1);
+    *stale = 0;
+    return 0;
+}
+
 /* Stall cycles of fetching flash line tag: 0 if the current line, the prefetched line or the
  * I-cache holds it, else the wait states (RM0090 3.5.2: a 128-bit line costs LATENCY + 1
  * cycles, one of which the fetch costs anyway). seq_cycles: cycles the CPU spent on the
@@ -403,7 +442,7 @@ static uint32_t fetch_line(struct machine *m, struct cycles *c, uint32_t tag, in
         return 0;
     int stale = 0;
     if (acr & ACR_ICEN) {
-        if (cache_access(c, c->ic, IC_LINES, tag, &stale)) {
+        if (icache_access(c, tag, &stale)) {
             if (stale)
                 warn_stale(m, &c->warned_ic, "instruction fetch", tag);
             goto done;
@@ -516,6 +555,7 @@ void cycles_acr_written(struct machine *m, uint32_t acr)
         return;
     if (acr & ACR_ICRST) {
         memset(c->ic, 0, sizeof c->ic);
+        memset(c->ic_where, 0, c->nlines);
         c->warned_ic = 0;
     }
     if (acr & ACR_DCRST) {
