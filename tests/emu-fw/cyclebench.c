@@ -213,14 +213,17 @@ int main(void)
     FLASH_ACR = 0;
 
     /* A stale instruction cache: code cached, its flash sector erased and reprogrammed, run
-     * again without ICRST (the emulator warns), then once more after ICRST (no warning). */
+     * again without ICRST (the emulator warns), then after ICRST (no warning), then
+     * reprogrammed once more and run without ICRST (a warning again). */
     FLASH_KEYR = 0x45670123u;
     FLASH_KEYR = 0xCDEF89ABu;
     FLASH_ACR = 5 | ACR_PRFTEN | ACR_ICEN | ACR_DCEN;
     flash_function(1);
     uint32_t (*fn)(void) = (uint32_t(*)(void))(FLASH_SECT1 | 1u);
     uint32_t a = fn();
+    uint32_t w0 = *(volatile uint32_t *)FLASH_SECT1; /* into the D-cache */
     flash_function(2);
+    uint32_t w1 = *(volatile uint32_t *)FLASH_SECT1; /* stale D-cache line */
     uart_puts("stale: calling without ICRST\n");
     uint32_t b = fn();
     FLASH_ACR = 5 | ACR_PRFTEN;
@@ -232,7 +235,11 @@ int main(void)
     FLASH_ACR = 5 | ACR_PRFTEN | ACR_ICEN | ACR_DCEN;
     uart_puts("stale: calling after ICRST\n");
     uint32_t c = fn();
-    report("stale_results", a * 100u + b * 10u + c);
+    flash_function(4); /* cached again by that call: stale again, no ICRST this time */
+    uart_puts("stale: calling again without ICRST\n");
+    uint32_t d = fn();
+    report("stale_results", a * 1000u + b * 100u + c * 10u + d);
+    report("stale_data", (w0 & 0xFFu) * 10u + (w1 & 0xFFu)); /* the new word is read: 12 */
     uart_puts("done\n");
     uart_flush();
     for (;;)

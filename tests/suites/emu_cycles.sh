@@ -46,8 +46,8 @@ crc_flash_data_ws5_dcache_cold 132 65
 crc_flash_data_ws5_dcache_warm 112 65
 "
 
-"$EMU" --load 0 "$FW" --run-ms 900 --cycle-model=m4 >"$d/m4.out" 2>&1
-"$EMU" --load 0 "$FW" --run-ms 900 >"$d/simple.out" 2>&1
+"$EMU" --load 0 "$FW" --run-ms 1300 --cycle-model=m4 >"$d/m4.out" 2>&1
+"$EMU" --load 0 "$FW" --run-ms 1300 >"$d/simple.out" 2>&1
 got() { sed -n "s/.*uart: bench $2 \([0-9]*\)$/\1/p" "$d/$1.out"; }
 while read -r name m4 simple; do
     [ -n "$name" ] || continue
@@ -55,13 +55,18 @@ while read -r name m4 simple; do
     check "simple: $name = $simple cycles (got $(got simple "$name"))" test "$(got simple "$name")" = "$simple"
 done <<<"$expected"
 
-# Stale I-cache: one warning, between the call without ICRST and the call after it; the
-# executed bytes are the new ones (results 1, 2, 3).
-check "m4: executing a stale I-cache line is reported once" \
-    test "$(grep -c 'warning: instruction fetch from a flash line cached before' "$d/m4.out")" = 1
-check "m4: the warning comes after the reprogramming and before ICRST" \
-    bash -c 'awk "/stale: calling without ICRST/{a=NR} /warning: instruction fetch from a flash line/{w=NR} /stale: calling after ICRST/{b=NR} END{exit !(w && (!a || w<=a+1) && w<b)}" "$1"' _ "$d/m4.out"
-check "m4: the new code runs (no stale bytes executed)" grep -q 'uart: bench stale_results 123$' "$d/m4.out"
+# Stale I-cache: a warning for the call without ICRST, none after ICRST, one again for the
+# call after a new reprogramming without ICRST; the executed bytes are the new ones (1-4).
+check "m4: executing a stale I-cache line is reported (twice)" \
+    test "$(grep -c 'warning: instruction fetch from a flash line cached before' "$d/m4.out")" = 2
+check "m4: warnings before the first call without ICRST and the second, none after ICRST" \
+    bash -c 'awk "/warning: instruction fetch from a flash line/{w[++n]=NR} /stale: calling without ICRST/{a=NR} /stale: calling after ICRST/{b=NR} /stale: calling again without ICRST/{c=NR} END{exit !(n==2 && w[1]<b && a<b && w[2]>b && w[2]>=c-1)}" "$1"' _ "$d/m4.out"
+check "m4: the new code runs (no stale bytes executed)" grep -q 'uart: bench stale_results 1234$' "$d/m4.out"
+check "m4: a data read from a stale D-cache line is reported once" \
+    test "$(grep -c 'warning: data read from a flash line cached before' "$d/m4.out")" = 1
+check "m4: the D-cache warning comes before ICRST/DCRST" \
+    bash -c 'awk "/warning: data read from a flash line/{w=NR} /stale: calling after ICRST/{b=NR} END{exit !(w && w<b)}" "$1"' _ "$d/m4.out"
+check "m4: the new flash word is read (12)" grep -q 'uart: bench stale_data 12$' "$d/m4.out"
 check "simple: no ART model, no warning" bash -c '! grep -q "flash line cached" "$1"' _ "$d/simple.out"
 
 # Exact time jumps under m4: identical trace and result with and without jumps.
@@ -77,7 +82,7 @@ check "--cycle-model with an unknown model is refused" \
 
 # --cycle-profile: the two runs of b_loop_ram (1006-cycle body each, plus its framing) are
 # attributed to that function by scripts/cycle-profile.py.
-"$EMU" --load 0 "$FW" --run-ms 900 --cycle-model=m4 --cycle-profile "$d/cb.prof" >/dev/null 2>&1
+"$EMU" --load 0 "$FW" --run-ms 1300 --cycle-model=m4 --cycle-profile "$d/cb.prof" >/dev/null 2>&1
 loop=$(python3 scripts/cycle-profile.py "$FW" "$d/cb.prof" --top 100 | awk '$1 == "b_loop_ram" { print $2 }')
 check "--cycle-profile: b_loop_ram has 2 x 1006 cycles plus framing (${loop:-none})" \
     test "${loop:-0}" -ge 2012 -a "${loop:-0}" -le 2132
