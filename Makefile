@@ -15,6 +15,7 @@ LOG ?= 0
 RAW_IMAGES ?= 1
 SREC_CRC_ADDR ?=
 SECURE ?= 0
+PROTECT_BOOT ?= 1
 KEY ?= keys/dev-key.pem
 
 BUILD := build

@@ -20,6 +20,7 @@ static void usage(void)
           "T]...\n"
           "                [--iwdg] [--no-hse]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
+          "                [--cut-at-option-write N]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
@@ -184,7 +185,8 @@ static void print_result(struct machine *m)
         else
             printf(" addr=-");
     }
-    printf(" insns=%llu\n", (unsigned long long)m->insns);
+    printf(" option_writes=%u nwrp=0x%03x insns=%llu\n", m->flash.opt_programs, m->flash.opt_nwrp,
+           (unsigned long long)m->insns);
 }
 
 int main(int argc, char **argv)
@@ -204,7 +206,7 @@ int main(int argc, char **argv)
     size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
     static struct scenario events;
-    long long cut_ops = -1;
+    long long cut_ops = -1, cut_opt_write = -1;
     enum cut_mode cut_mode = CUT_UNDEFINED;
     unsigned trace = 0;
 
@@ -290,6 +292,10 @@ int main(int argc, char **argv)
             uint32_t n;
             bad = parse_u32(v, &n);
             cut_ops = n;
+        } else if (strcmp(a, "--cut-at-option-write") == 0) {
+            uint32_t n;
+            bad = parse_u32(v, &n) || n < 1;
+            cut_opt_write = n;
         } else if (strcmp(a, "--cut-mode") == 0) {
             if (strcmp(v, "clean") == 0)
                 cut_mode = CUT_CLEAN;
@@ -371,6 +377,7 @@ int main(int argc, char **argv)
     }
     m->stop_after_app_ns = stop_after_app_ns;
     m->cut_after_ops = cut_ops;
+    m->cut_at_opt_write = cut_opt_write;
     m->cut_mode = cut_mode;
     m->button_pressed = button;
     m->iwdg_hw = iwdg;

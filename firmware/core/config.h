@@ -19,6 +19,11 @@
 #ifndef SECURE
 #define SECURE 0
 #endif
+/* The bootloader write-protects its own sector (nWRP0) at the first boot, so no application
+ * bug or mass erase can remove it (docs/self-protection.md). */
+#ifndef PROTECT_BOOT
+#define PROTECT_BOOT 1
+#endif
 /* Secure builds refuse an image whose version is below the installed one. */
 #ifndef ANTI_ROLLBACK
 #define ANTI_ROLLBACK 1

@@ -361,7 +361,18 @@ int update_install(const struct image_source *src)
         return image_error(IMAGE_WHY(IMAGE_ROLLBACK, plan.trailer.app_version, floor));
     if (floor > stored && free_pair) {
         flash_unlock();
+#if PROTECT_BOOT
+        /* The log is in the bootloader's own sector: lift its write protection for the two
+         * words only. A cut in between leaves it unprotected until main() restores it at the
+         * next boot; no erase has happened yet. */
+        r = flash_boot_protection(0)
+                ? SB_ERR_FLASH
+                : program_words(free_pair, (const uint32_t[]){floor, ~floor}, 2);
+        if (flash_boot_protection(1))
+            r = SB_ERR_FLASH;
+#else
         r = program_words(free_pair, (const uint32_t[]){floor, ~floor}, 2);
+#endif
         flash_lock();
         if (r != SB_OK)
             return r;
