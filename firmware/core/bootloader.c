@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "hcd.h"
 #include "platform.h"
+#include "report.h"
 #include "status.h"
 #include "update.h"
 #include "usb_host.h"
@@ -49,15 +50,41 @@ static void rewind_image(void *ctx)
     fs_rewind(ctx);
 }
 
+#if REPORT_LOG
+/* The session's line in STICKBOOT.LOG, if the stick has one; any failure is ignored. */
+static void report_session(int r, uint32_t started, uint32_t old_version)
+{
+    struct report rep;
+    plat_unique_id(rep.uid);
+    rep.board_id = BOARD_ID;
+    rep.old_version = old_version;
+    rep.new_version = update_file_version;
+    rep.result = r;
+    rep.ms = plat_ms() - started;
+    usb_deadline.at = plat_ms() + REPORT_MS;
+    usb_deadline.on = 1;
+    report_write(&stick, &rep);
+}
+#endif
+
 /* Mount, find the file within the session bound, install it. */
 static int update_session(void)
 {
+#if REPORT_LOG
+    uint32_t started = plat_ms();
+    struct image_trailer old;
+    uint32_t old_version = installed_image(&old) ? old.app_version : REPORT_NONE;
+    update_file_version = REPORT_NONE;
+#endif
     reads_left = SESSION_READS;
     rewinds = 0;
     /* Every wait on the stick, the mount's included, ends by the session deadline. */
     usb_deadline.at = plat_ms() + SESSION_MS;
     usb_deadline.on = 1;
     int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
+#if REPORT_LOG
+    int mounted = r == SB_OK;
+#endif
     /* A card reader: the volume may be behind any ready LUN, not only the first. */
     while (r == SB_OK) {
         stick_read = stick.read;
@@ -82,9 +109,13 @@ static int update_session(void)
     if (r == SB_ERR_TOO_BIG)
         update_name_file(&source);
 #endif
-    if (r != SB_OK)
-        return r;
-    return update_install(&source);
+    if (r == SB_OK)
+        r = update_install(&source);
+#if REPORT_LOG
+    if (mounted)
+        report_session(r, started, old_version);
+#endif
+    return r;
 }
 
 void bootloader_run(int app_valid, int forced)

@@ -24,6 +24,15 @@
 #ifndef PROTECT_BOOT
 #define PROTECT_BOOT 1
 #endif
+/* The update report: one line per board in STICKBOOT.LOG, when the stick has that file
+ * (docs/update-report.md). */
+#ifndef REPORT_LOG
+#define REPORT_LOG 1
+#endif
+/* The report's own bound: the search for the file, its scan and the write. */
+#ifndef REPORT_MS
+#define REPORT_MS 3000u
+#endif
 /* Secure builds refuse an image whose version is below the installed one. */
 #ifndef ANTI_ROLLBACK
 #define ANTI_ROLLBACK 1

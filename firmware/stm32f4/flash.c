@@ -9,6 +9,13 @@
 #define ERASE_TIMEOUT_MS   4000u
 #define PROGRAM_TIMEOUT_MS 2u
 
+void plat_unique_id(uint32_t id[3])
+{
+    const volatile uint32_t *uid = (const volatile uint32_t *)0x1FFF7A10u; /* RM0090 39.1 */
+    for (int i = 0; i < 3; i++)
+        id[i] = uid[i];
+}
+
 const uint32_t *flash_words(uint32_t addr)
 {
     return (const uint32_t *)(uintptr_t)addr;
