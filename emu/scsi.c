@@ -1,5 +1,6 @@
 /* SCSI commands of a USB stick (SPC/SBC subset): INQUIRY, TEST UNIT READY, REQUEST SENSE,
- * READ CAPACITY(10), READ(10), WRITE(10), MODE SENSE(6). Everything else is ILLEGAL REQUEST. */
+ * READ CAPACITY(10), READ(10), WRITE(10), SYNCHRONIZE CACHE(10), MODE SENSE(6). Everything else is
+ * ILLEGAL REQUEST. */
 #include "scsi.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@ enum {
     OP_READ_CAPACITY10 = 0x25,
     OP_READ10 = 0x28,
     OP_WRITE10 = 0x2A,
+    OP_SYNC_CACHE10 = 0x35,
 };
 
 const char *scsi_opcode_name(uint8_t opcode)
@@ -35,6 +37,8 @@ const char *scsi_opcode_name(uint8_t opcode)
         return "READ(10)";
     case OP_WRITE10:
         return "WRITE(10)";
+    case OP_SYNC_CACHE10:
+        return "SYNCHRONIZE_CACHE(10)";
     default:
         return "unsupported";
     }
@@ -195,6 +199,11 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
         r->medium_offset = (uint64_t)lba * lun->block_size;
         break;
     }
+
+    case OP_SYNC_CACHE10: /* no cache in the model: nothing to store (SBC-3 5.22) */
+        if (!medium_ready(lun, r, 0, now))
+            return;
+        break;
 
     case OP_WRITE10: {
         uint32_t lba = be32(cdb + 2);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "config.h"
 
 #include "hcd.h"
 #include "platform.h"
@@ -32,6 +31,7 @@
 #define SCSI_READ_CAPACITY   0x25
 #define SCSI_READ10          0x28
 #define SCSI_WRITE10         0x2A
+#define SCSI_SYNC_CACHE10    0x35
 
 /* Outcome of one command. */
 enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
@@ -196,7 +196,6 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
     return SB_OK;
 }
 
-#if REPORT_LOG
 /* One block, no retry: the report is worth less than the time a failing stick would take. A
  * refusal (write-protected medium) has its sense read, which also clears it. */
 static int msc_write(const struct blockdev *dev, uint32_t lba, const void *buf)
@@ -204,11 +203,14 @@ static int msc_write(const struct blockdev *dev, uint32_t lba, const void *buf)
     if (lba >= dev->block_count)
         return SB_ERR_MEDIUM;
     int r = scsi(SCSI_WRITE10, lba, 1, (void *)buf, msc.block_size);
-    if (r == CMD_FAILED)
+    /* A stick with a write cache may still hold the block when the reset that follows cuts
+     * VBUS: ask for it to be stored (SBC-3 5.22). Sticks without the command refuse it. */
+    if (r == CMD_OK && scsi(SCSI_SYNC_CACHE10, lba, 1, 0, 0) == CMD_FAILED)
+        request_sense();
+    else if (r == CMD_FAILED)
         request_sense();
     return r == CMD_OK ? SB_OK : SB_ERR_MEDIUM;
 }
-#endif
 
 /* Brings lun up. SB_OK with dev filled, or why not. */
 static int lun_mount(struct blockdev *dev)
@@ -246,9 +248,7 @@ static int lun_mount(struct blockdev *dev)
     dev->block_count = last_lba < 0xFFFFFFFEu ? last_lba + 1 : 0xFFFFFFFEu;
     dev->max_blocks = USB_MAX_SECTORS;
     dev->read = msc_read;
-#if REPORT_LOG
     dev->write = msc_write;
-#endif
     return SB_OK;
 }
 
