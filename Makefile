@@ -17,6 +17,7 @@ SREC_CRC_ADDR ?=
 SECURE ?= 0
 PROTECT_BOOT ?= 1
 REPORT_LOG ?= 1
+ENCRYPT ?= 0
 KEY ?= keys/dev-key.pem
 
 BUILD := build

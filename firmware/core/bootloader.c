@@ -4,6 +4,7 @@
 
 #include "blockdev.h"
 #include "config.h"
+#include "decrypt.h"
 #include "fs.h"
 #include "hcd.h"
 #include "platform.h"
@@ -104,7 +105,15 @@ static int update_session(void)
         if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
             r = best; /* no further LUN: the most telling error of those tried */
     }
+#if ENCRYPT
+    /* The decryption reads the file through this one; static: it outlives the call. */
+    static struct image_source file;
+    file = (struct image_source){fs_size(&image_file), read_image, rewind_image, &image_file};
+    struct image_source source;
+    decrypt_open(&source, &file);
+#else
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+#endif
 #if LOG
     if (r == SB_ERR_TOO_BIG)
         update_name_file(&source);

@@ -33,6 +33,13 @@
 #ifndef REPORT_MS
 #define REPORT_MS 3000u
 #endif
+/* Encrypted images (docs/encryption.md): SECURE=1 builds only. */
+#ifndef ENCRYPT
+#define ENCRYPT 0
+#endif
+#if ENCRYPT && !SECURE
+#error "ENCRYPT=1 needs SECURE=1: the signature is what makes a decrypted image trustworthy"
+#endif
 /* Secure builds refuse an image whose version is below the installed one. */
 #ifndef ANTI_ROLLBACK
 #define ANTI_ROLLBACK 1
