@@ -74,14 +74,16 @@
 #define HCINT_BBERR       (1u << 8)
 #define HCINT_FRMOR       (1u << 9)
 #define HCINT_DTERR       (1u << 10)
-#define HCINT_EVENTS                                                                            \
-    (HCINT_XFRC | HCINT_CHH | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR | HCINT_FRMOR | \
-     HCINT_DTERR)
 #define HCTSIZ_PKTCNT     (0x3FFu << 19)
 #define PID_DATA0         0u
 #define PID_DATA1         2u
 #define PID_SETUP         3u
 #define PKTSTS_IN_DATA    2u
+
+/* Every channel event that ends a wait. */
+#define HCINT_EVENTS                                                                               \
+    (HCINT_XFRC | HCINT_CHH | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR | HCINT_FRMOR |  \
+     HCINT_DTERR)
 
 #define IN_PACKETS_PER_RUN 512u /* 32 KB: a 64-sector READ(10) in one run (PKTCNT is 10 bits) */
 /* After this many NAKs in a row (about 3 ms at full speed) the device is asked once per frame,
