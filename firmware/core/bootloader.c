@@ -62,9 +62,13 @@ static void report_session(int r, uint32_t started, uint32_t old_version)
     rep.new_version = update_file_version;
     rep.result = r;
     rep.ms = plat_ms() - started;
-    usb_deadline.at = plat_ms() + REPORT_MS;
+    /* At most REPORT_MS, and never past the session's own deadline while it holds (before
+     * pass 2), so the bound for a hostile stick (README) does not grow. */
+    uint32_t left = usb_time_left(REPORT_MS);
+    usb_deadline.at = plat_ms() + left;
     usb_deadline.on = 1;
-    report_write(&stick, &rep);
+    if (left)
+        report_write(&stick, &rep);
 }
 #endif
 

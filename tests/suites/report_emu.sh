@@ -101,6 +101,14 @@ for fs in "fat12|2|-F 12 -s 1" "fat16|16|-F 16 -s 2" "fat32|40|-F 32 -s 1" "exfa
     fi
 done
 
+# --- without --stick-rw the WRITE(10) goes to a private copy: the user's file never changes
+FAT_MB=16 fat_stick "$d/user.img" -F 16 -s 2
+cp "$d/user.img" "$d/before.img"
+board "$d/user.f"
+out=$("$EMU" --flash "$d/user.f" --stick "$d/user.img" --stop-after-app-ms 50 --trace scsi 2>&1)
+check "no --stick-rw: WRITE(10) accepted, the --stick file unchanged" \
+    test "$(grep -c 'WRITE(10) lba=[0-9]* blocks=1 len=512 -> good' <<<"$out")-$(cmp -s "$d/before.img" "$d/user.img" && echo same)" = 1-same
+
 # --- a fragmented log whose next empty slot is in a later fragment (FAT12, 512-byte clusters)
 python3 -c "import sys; sys.stdout.buffer.write((b'x' * 126 + b'\r\n') * 20 + bytes(8192 - 20 * 128))" >"$d/prefilled.log"
 img=$d/frag.img
