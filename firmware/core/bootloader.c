@@ -67,8 +67,12 @@ static void report_session(int r, uint32_t started, uint32_t old_version)
     uint32_t left = usb_time_left(REPORT_MS);
     usb_deadline.at = plat_ms() + left;
     usb_deadline.on = 1;
+    /* Its reads count against SESSION_READS too: a search the bound cut short is not redone. */
+    stick_read = stick.read;
+    stick.read = counted_read;
     if (left)
         report_write(&stick, &rep);
+    stick.read = stick_read;
 }
 #endif
 
