@@ -170,6 +170,26 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+uint8_t *read_stream(FILE *fp, size_t max, size_t *len)
+{
+    size_t cap = 4096, n = 0, got;
+    uint8_t *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
+        n += got;
+        if (n == cap) {
+            uint8_t *bigger = cap < max ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                free(buf);
+                return NULL;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
 int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t addr, char *err,
               size_t err_len)
 {
@@ -178,22 +198,8 @@ int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t ad
         snprintf(err, err_len, "%s: cannot open", path);
         return -1;
     }
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, fp)) > 0) {
-        len += got;
-        if (len == cap) {
-            uint8_t *bigger = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    size_t len = 0;
+    uint8_t *buf = read_stream(fp, 64u << 20, &len);
     fclose(fp);
     struct staging s = {f, malloc(f->size), calloc(f->size, 1), err, err_len};
     int rc = -1;
@@ -222,8 +228,16 @@ int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t ad
     if (rc == 0) {
         for (int sec = 0; sec < f->nsectors; sec++) {
             uint32_t lo = f->sector_off[sec], hi = f->sector_off[sec + 1];
-            if (memchr(s.written + lo, 1, hi - lo))
-                memset(f->mem + lo, 0xFF, hi - lo);
+            if (!memchr(s.written + lo, 1, hi - lo))
+                continue;
+            memset(f->mem + lo, 0xFF, hi - lo);
+            /* A real programmer must lift nWRP first (docs/self-protection.md); the harness
+             * writes anyway and says so. The option bytes stay as they are. */
+            if (!((f->opt_nwrp >> sec) & 1u))
+                fprintf(stderr,
+                        "stickemu: note: --load into write-protected sector %d (nWRP%d = 0): "
+                        "written as after removing the protection; the option bytes keep it\n",
+                        sec, sec);
         }
         for (uint32_t i = 0; i < f->size; i++)
             if (s.written[i])
