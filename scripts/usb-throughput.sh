@@ -4,9 +4,11 @@
 # A 64 MB FAT32 stick holds a packed 512 KB image (the blink app padded with pseudo-random
 # data). The default bootloader runs on erased flash and installs it: pass 1 streams the whole
 # file (READ(10)s back to back, CRC on the fly), pass 2 reads it again while programming. The
-# run is cut at the first flash operation (--cut-after-flash-ops 0); pass 1 ends where a
-# READ(10) asks for an LBA already read (pass 2 starts over; the reader caches FAT sectors, so
-# pass 1 reads each LBA once). Nothing but the reader runs between pass-1 commands. Then
+# run is cut at the first flash operation (--cut-after-flash-ops 0); pass 1 ends where, after
+# the first multi-sector READ(10), a READ(10) asks for an LBA already read (pass 2 starts over;
+# the reader caches FAT sectors, so pass 1 reads each LBA once; the lookup before the data may
+# read a directory twice). Nothing
+# but the reader runs between pass-1 commands. Then
 #   throughput = READ(10) data bytes / (last READ(10) completion - first READ(10) start)
 # where a READ(10) starts with its CBW (the `scsi:` trace line, logged when the CBW's OUT
 # transaction begins) and completes when its 13-byte CSW has arrived (the next
@@ -74,7 +76,11 @@ measure() {
                                  split(s, p, "."); return p[1] * 1000 + p[2] }
         / scsi: lun[0-9]+ READ\(10\) / {
             lba = $0; sub(/.* lba=/, "", lba); sub(/ .*/, "", lba)
-            if (lba in seen) exit # pass 2 starts over: the same LBAs again
+            # pass 2 starts over: the same LBAs again, once the file data has begun (the
+            # mount and the file lookup may read the same sectors twice before that: the board
+            # id file name is looked for before IMAGE.BIN)
+            if ((lba in seen) && data) exit
+            if ($0 ~ / blocks=/ && $0 !~ / blocks=1 /) data = 1
             seen[lba] = 1
             if (first == "") first = t_us($0)
             pending = 1
