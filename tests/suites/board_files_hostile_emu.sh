@@ -154,3 +154,51 @@ check "card reader: IMAGE.BIN on LUN 0 wins over $DISC_NAME on LUN 1 (as documen
 printf '%s\n' luns=2 "lun.1.image=$d/lun0.img" >"$d/reader2.prof"
 out=$(disc "$d/lun1.img" --profile "$d/reader2.prof")
 check "card reader: $DISC_NAME on LUN 0 wins over IMAGE.BIN on LUN 1" took "$out" "$d/own.bin"
+
+# --- SESSION_READS with two searches: a FAT32 root directory of 600 clusters of one block,
+# every other cluster (one READ(10) each), 9,600 entries, IMAGE.BIN the last. One search fits
+# the session's 1024 READ(10)s (BOARD_FILES=0 installs it); the board file's search and then
+# IMAGE.BIN's share the bound and do not: the session is cut (error 7), nothing erased, no
+# more than SESSION_READS READ(10)s. This is the cost of BOARD_FILES on such a stick.
+make -s --no-print-directory firmware BOARD_FILES=0 >/dev/null 2>&1
+rm -f "$d/bigroot.img"
+truncate -s 64M "$d/bigroot.img"
+mkfs.fat -F 32 -s 1 "$d/bigroot.img" >/dev/null
+python3 - "$d/bigroot.img" "$d/img.bin" 600 <<'PY'
+import struct, sys
+img, app, nclusters = sys.argv[1], sys.argv[2], int(sys.argv[3])
+f = open(img, "r+b")
+b = f.read(512)
+bps, spc, res, nfats = struct.unpack_from("<HBHB", b, 11)
+spf, root = struct.unpack_from("<I", b, 36)[0], struct.unpack_from("<I", b, 44)[0]
+assert bps == 512 and spc == 1 and root == 2
+fat, data0 = {}, res + nfats * spf
+def pos(c): return (data0 + c - 2) * 512
+chain = [2 + 2 * i for i in range(nclusters)]
+for i, c in enumerate(chain):
+    fat[c] = chain[i + 1] if i + 1 < len(chain) else 0x0FFFFFFF
+    ents = bytearray(b"\xE5ELETED BIN\x20" + bytes(20)) * 16
+    if i + 1 == len(chain):
+        d = open(app, "rb").read()
+        first, n = chain[-1] + 2, -(-len(d) // 512)
+        for k in range(n):
+            fat[first + k] = first + k + 1 if k + 1 < n else 0x0FFFFFFF
+        f.seek(pos(first)); f.write(d)
+        e = bytearray(32); e[0:11] = b"IMAGE   BIN"; e[11] = 0x20
+        struct.pack_into("<H", e, 20, first >> 16)
+        struct.pack_into("<HI", e, 26, first & 0xFFFF, len(d))
+        ents[15 * 32:] = e
+    f.seek(pos(c)); f.write(ents)
+for k in range(nfats):
+    for c, v in fat.items():
+        f.seek((res + k * spf) * 512 + 4 * c); f.write(struct.pack("<I", v))
+PY
+check "the long root directory is a valid FAT32 volume (fsck.fat)" sh -c "fsck.fat -n $d/bigroot.img >/dev/null"
+fresh_flash "$d/nobf.flash" build/f4discovery-noboardfiles/stickboot.bin
+out=$("$EMU" --flash "$d/nobf.flash" --stick "$d/bigroot.img" --stop-after-app-ms 20 --run-ms 3000 2>&1)
+check "BOARD_FILES=0: IMAGE.BIN after 9,600 entries in 600 fragments is found and runs" \
+    test "$(result_key "$out" state)" = app
+out=$(disc "$d/bigroot.img" --run-ms 4000 --trace scsi)
+reads=$(sed -n '1,/LED red on/p' <<<"$out" | grep -c 'READ(10)')
+check "BOARD_FILES=1: two searches hit SESSION_READS: error 7, nothing erased, $reads READ(10)s <= 1024" \
+    sh -c "test '$(error_code "$out")-$(result_key "$out" erases)' = 7-0 && test $reads -le 1024"
