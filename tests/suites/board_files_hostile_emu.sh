@@ -192,6 +192,8 @@ for i, c in enumerate(chain):
 for k in range(nfats):
     for c, v in fat.items():
         f.seek((res + k * spf) * 512 + 4 * c); f.write(struct.pack("<I", v))
+fsinfo = struct.unpack_from("<H", b, 48)[0]
+f.seek(fsinfo * 512 + 488); f.write(struct.pack("<II", 0xFFFFFFFF, 0xFFFFFFFF))  # not known
 PY
 check "the long root directory is a valid FAT32 volume (fsck.fat)" sh -c "fsck.fat -n $d/bigroot.img >/dev/null"
 fresh_flash "$d/nobf.flash" build/f4discovery-noboardfiles/stickboot.bin
