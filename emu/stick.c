@@ -54,6 +54,7 @@ struct profile {
     /* a stick that stays alive on its capacitors through short VBUS gaps */
     unsigned vbus_off_min_ms, warm_reset_hang;
     unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
+    unsigned ep0_nak_ms;          /* control data/status stages NAK this long after SETUP */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -87,6 +88,7 @@ struct stick {
         uint8_t buf[CONFIG_MAX];
         size_t len, sent, wlength;
         int done, toggle, stalled;
+        uint64_t ready_at; /* data and status stages NAK until then (ep0_nak_ms) */
         enum ep0_action action;
         unsigned action_value;
     } ep0;
@@ -207,6 +209,7 @@ static const struct num_key num_keys[] = {
     K(vbus_off_min_ms, 0, 60000),
     K(warm_reset_hang, 0, 1),
     K(deaf_after_reset_ms, 0, 5000),
+    K(ep0_nak_ms, 0, 600000),
 };
 #undef K
 
@@ -956,6 +959,7 @@ enum stick_reply stick_setup(struct stick *s, unsigned addr, unsigned ep, const 
     s->ep0.done = 0;
     s->ep0.toggle = 1;
     s->ep0.wlength = (size_t)(data[6] | data[7] << 8);
+    s->ep0.ready_at = now_ns + (uint64_t)s->p.ep0_nak_ms * MS;
     count_moved(s, 8, now_ns);
     if (s->p.stall_all || !ep0_request(s, data, now_ns)) {
         ep0_stall(s);
@@ -974,10 +978,13 @@ enum stick_reply stick_setup(struct stick *s, unsigned addr, unsigned ep, const 
     return STICK_ACK;
 }
 
-static enum stick_reply ep0_in(struct stick *s, uint8_t *buf, size_t *len, unsigned *pid)
+static enum stick_reply ep0_in(struct stick *s, uint8_t *buf, size_t *len, unsigned *pid,
+                               uint64_t now)
 {
     if (s->ep0.stalled)
         return STICK_STALL;
+    if (now < s->ep0.ready_at)
+        return STICK_NAK;
     if (s->ep0.phase == EP0_STATUS_IN) {
         *len = 0;
         *pid = 1;
@@ -1003,6 +1010,8 @@ static enum stick_reply ep0_out(struct stick *s, unsigned pid, size_t len, uint6
 {
     if (s->ep0.stalled)
         return STICK_STALL;
+    if (now < s->ep0.ready_at)
+        return STICK_NAK;
     if ((s->ep0.phase == EP0_DATA_IN || s->ep0.phase == EP0_STATUS_OUT) && len == 0) {
         if (pid != 1)
             return STICK_ACK; /* toggle mismatch: acknowledged and ignored */
@@ -1263,7 +1272,7 @@ enum stick_reply stick_in(struct stick *s, unsigned addr, unsigned ep, uint8_t *
     if (!token_for_us(s, addr, now_ns))
         return STICK_SILENT;
     if (ep == 0)
-        return ep0_in(s, buf, len, pid);
+        return ep0_in(s, buf, len, pid, now_ns);
     if (s->p.stall_all && (ep == EP_BULK_IN || ep == EP_INTR_IN))
         return STICK_STALL;
     if (ep == EP_BULK_IN && s->configured && !bulk_active(s))
