@@ -60,3 +60,16 @@ restarts=$(sed -n '/USB stick unplugged/,/LED red on/p' <<<"$out" | grep -c 'cor
 check "unplug during the throttled NAK wait: error shown $red ms (<= 3200.7), $restarts core restarts before it" \
     sh -c "test '$restarts' = 0 && awk -v t='${red:-99999}' 'BEGIN { exit !(t <= 3200.7) }'"
 bounded "  ... and the old app starts" "$out"
+
+# --- a slow but compliant device: every control data and status stage NAKs for 450 ms after
+# its SETUP (USB 2.0 9.2.6.4 allows 500 ms to the first data packet). The firmware's control
+# timeout covers the three stages together (CONTROL_TIMEOUT_MS, 500 ms); the throttle's
+# once-per-frame attempts must leave the answer in time: the update is installed.
+HOSTILE_ARGS=()
+out=$(hostile ep0slow ep0_nak_ms=450)
+new_installed() { # OUTPUT: the app runs and it is the new image
+    test "$(result_key "$1" state)" = app &&
+        cmp -s -n "$(stat -c %s "$d/new.bin")" "$d/new.bin" <(tail -c +$((0x4000 + 1)) "$d/f.flash")
+}
+check "control stages answered 450 ms after SETUP: the new image is installed and runs" \
+    new_installed "$out"
