@@ -204,3 +204,20 @@ out=$(disc "$d/bigroot.img" --run-ms 4000 --trace scsi)
 reads=$(sed -n '1,/LED red on/p' <<<"$out" | grep -c 'READ(10)')
 check "BOARD_FILES=1: two searches hit SESSION_READS: error 7, nothing erased, $reads READ(10)s <= 1024" \
     sh -c "test '$(error_code "$out")-$(result_key "$out" erases)' = 7-0 && test $reads -le 1024"
+
+# --- MBR with two FAT16 partitions: IMAGE.BIN on the first, this board's file on the second.
+# docs/board-files.md: the own file is looked for on every volume first, so it wins.
+rm -f "$d/mbr.img"
+truncate -s 64M "$d/mbr.img"
+printf 'start=2048, size=61440, type=e\nstart=63488, size=67584, type=e\n' |
+    sfdisk -q "$d/mbr.img" >/dev/null 2>&1
+for part in 2048:61440:img.bin:IMAGE.BIN 63488:67584:own.bin:$DISC_NAME; do
+    IFS=: read -r start size file name <<<"$part"
+    mkfs.fat -F 16 --offset "$start" "$d/mbr.img" $((size / 2)) >/dev/null 2>&1
+    M mcopy -i "$d/mbr.img@@$((start * 512))" "$d/$file" "::$name" || fail "mcopy $name"
+done
+out=$(disc "$d/mbr.img")
+check "MBR: $DISC_NAME on partition 2 wins over IMAGE.BIN on partition 1" took "$out" "$d/own.bin"
+M mdel -i "$d/mbr.img@@$((63488 * 512))" "::$DISC_NAME"
+out=$(disc "$d/mbr.img")
+check "  ... and with it deleted, IMAGE.BIN on partition 1 is installed" took "$out" "$d/img.bin"
