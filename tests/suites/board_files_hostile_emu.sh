@@ -221,3 +221,22 @@ check "MBR: $DISC_NAME on partition 2 wins over IMAGE.BIN on partition 1" took "
 M mdel -i "$d/mbr.img@@$((63488 * 512))" "::$DISC_NAME"
 out=$(disc "$d/mbr.img")
 check "  ... and with it deleted, IMAGE.BIN on partition 1 is installed" took "$out" "$d/img.bin"
+
+# --- a file whose long name is 0407D15C.BIN over another 8.3 name (0407D1~1.BIN): a PC shows
+# it as this board's file, the bootloader matches 8.3 names only (docs/board-files.md) and
+# installs IMAGE.BIN. Made as 0407D15C.BINX, then the 13th long-name character ended.
+fat "$d/lfnonly.img"
+M mcopy -i "$d/lfnonly.img" "$d/own.bin" ::0407D15C.BINX
+M mcopy -i "$d/lfnonly.img" "$d/img.bin" ::IMAGE.BIN
+python3 - "$d/lfnonly.img" <<'PY'
+import sys
+f = open(sys.argv[1], "r+b"); b = bytearray(f.read(8 << 20))
+i = b.find(b"0407D1~1BIN") - 32  # its one long-name entry (13 characters)
+assert i > 0 and b[i] == 0x41 and b[i + 11] == 0x0F and b[i + 30:i + 32] == b"X\0"
+b[i + 30:i + 32] = b"\0\0"
+f.seek(0); f.write(b)
+PY
+check "  (a PC lists it as $DISC_NAME)" sh -c "MTOOLS_SKIP_CHECK=1 mdir -i '$d/lfnonly.img' | grep -q ' $DISC_NAME\$'"
+out=$(disc "$d/lfnonly.img")
+check "FAT: long name $DISC_NAME over the 8.3 name 0407D1~1.BIN is not taken, IMAGE.BIN installed" \
+    took "$out" "$d/img.bin"
