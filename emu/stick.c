@@ -55,6 +55,7 @@ struct profile {
     unsigned vbus_off_min_ms, warm_reset_hang;
     unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
     unsigned ep0_nak_ms;          /* control data/status stages NAK this long after SETUP */
+    unsigned packet_gap_us;       /* bulk IN data NAKs this long after each data packet */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -114,6 +115,7 @@ struct stick {
     size_t pending_len;
 
     uint32_t transactions, bulk_in_tokens, bulk_in_packets, in_data_cmds, cmds;
+    uint64_t next_packet_at; /* packet_gap_us: no bulk IN data before then */
     int babbled;
     uint32_t scsi_cmds, read10_cmds, bot_resets;
     uint64_t read10_bytes;
@@ -210,6 +212,7 @@ static const struct num_key num_keys[] = {
     K(warm_reset_hang, 0, 1),
     K(deaf_after_reset_ms, 0, 5000),
     K(ep0_nak_ms, 0, 600000),
+    K(packet_gap_us, 0, 100000000),
 };
 #undef K
 
@@ -1162,7 +1165,7 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
         return STICK_NAK;
     *pid = (unsigned)s->in_toggle;
     if (s->bot.phase == BOT_DATA_IN) {
-        if (now < s->bot.data_ready_at || s->bot.hang)
+        if (now < s->bot.data_ready_at || now < s->next_packet_at || s->bot.hang)
             return STICK_NAK;
         uint32_t n = s->bot.dev_len - s->bot.sent;
         if (n > s->p.bulk_mps)
@@ -1304,6 +1307,7 @@ void stick_in_handshake(struct stick *s, int acked, uint64_t now_ns)
     case IN_BULK_DATA:
         s->in_toggle ^= 1;
         s->bulk_in_packets++;
+        s->next_packet_at = now_ns + (uint64_t)s->p.packet_gap_us * US;
         s->bot.sent += (uint32_t)s->pending_len;
         if (s->bot.read10)
             s->read10_bytes += s->pending_len;

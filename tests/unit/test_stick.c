@@ -254,6 +254,12 @@ static void test_latency_and_nak_keys(void)
     read_cost("nak_every=3\n", &ns, &naks, &st);
     CHECK_EQ(st, 0);
     CHECK(naks >= 128 / 3 - 1 && naks <= 150 / 2);
+    /* 16 blocks = 128 packets of 64 bytes, each NAKed until 100 us after the one before: the
+     * gaps set the pace (the bus alone takes ~56 us per packet here) */
+    read_cost("packet_gap_us=100\n", &ns, &naks, &st);
+    CHECK_EQ(st, 0);
+    CHECK(ns >= 127 * 100000ull && ns < 128 * 100000ull + base_ns);
+    CHECK(naks >= 127);
 }
 
 static void test_csw_quirks(void)
