@@ -366,10 +366,8 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
                 events |= EVENT_TIMEOUT;
         } while (!events);
         if (channel_halt()) {
-            /* A channel armed just as the device left may never halt: a disconnect, not a bus
-             * error. */
             core_restart();
-            result = hcd_is_connected() ? HCD_XACT_ERROR : HCD_DISCONNECTED;
+            result = HCD_XACT_ERROR;
             break;
         }
         *pid = (HCTSIZ >> 29) & 3;
