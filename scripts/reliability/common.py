@@ -81,17 +81,21 @@ def emu(*args, timeout=600):
     return Result(args, proc.stdout.decode("utf-8", "replace"), time.monotonic() - start)
 
 
-def campaign(name, doc):
-    """The options every campaign takes (--quick, --suite, --jobs): (args, Work, Reporter)."""
+def campaign(name, doc, more_options=None, variant=None):
+    """The options every campaign takes (--quick, --suite, --jobs), plus those more_options(ap)
+    adds: (args, Work, Reporter). variant(args): a suffix for the work directory, or ""."""
     global JOBS
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--suite")
     ap.add_argument("--jobs", type=int)
+    if more_options:
+        more_options(ap)
     args = ap.parse_args()
     if args.jobs:
         JOBS = args.jobs
-    return args, Work(name + ("-quick" if args.quick else "")), Reporter(args.suite)
+    suffix = variant(args) if variant else ""
+    return args, Work(name + suffix + ("-quick" if args.quick else "")), Reporter(args.suite)
 
 
 def old_new_images(work, app_bytes, seed_old, seed_new):

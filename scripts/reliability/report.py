@@ -58,7 +58,10 @@ before any flash operation (`flash_ops=0`, the old image byte-exact, the old app
 recomputed, so that the field's own check must catch it. Two fields do not make a file
 invalid in a non-secure build, and the table shows they install: `app_version` (only secure
 builds compare versions, for anti-rollback; equal length + CRC + version means "up to date")
-and the `raw` flag (it only records who built the trailer)."""),
+and the `raw` flag (it only records who built the trailer).
+`--name 0407D15C.BIN` runs every case on the Discovery's own file of a stick for many boards
+(looked for before IMAGE.BIN); `make test` runs both (reliability_hostile.sh,
+reliability_hostile_paths.sh)."""),
     "fuzz": ("4. Fuzzing", "scripts/reliability/fuzz.py", """\
 libFuzzer with ASan + UBSan (clang `-fsanitize=fuzzer,address,undefined`). `fuzz_trailer`
 (tests/fuzz/fuzz_trailer.c) decodes/encodes trailers (round trip) and runs `update_install`
