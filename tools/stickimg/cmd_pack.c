@@ -93,6 +93,8 @@ int cmd_pack(int argc, char **argv)
     if (!output)
         return usage_error("pack", "missing -o OUTPUT");
     const char *input = argv[optind];
+    if (key_path && signing_unavailable("pack --key"))
+        return EXIT_FAILED;
 
     const struct board *board = board_by_name(board_name);
     struct image_limits lim;

@@ -21,6 +21,9 @@ static const struct command {
     {"keygen", cmd_keygen, "make an ECDSA P-256 signing key (PEM) for SECURE=1 builds"},
     {"sign", cmd_sign, "sign a packed image (100-byte trailer) for a SECURE=1 bootloader"},
     {"pubkey", cmd_pubkey, "a key's public half: PEM, raw, or the C header the build takes"},
+    {"digest", cmd_digest, "what a signature covers, for signing with a key kept elsewhere"},
+    {"attach-signature", cmd_attach_signature,
+     "put a signature made elsewhere (DER or r || s) into the image, checked"},
 };
 
 int usage_error(const char *cmd, const char *fmt, ...)
@@ -46,7 +49,7 @@ static void print_usage(FILE *f)
                "Prepares firmware images for the stickboot USB-stick bootloader.\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-17s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'stickimg COMMAND --help' describes a command. Boards:");
     size_t n;
     const struct board *b = board_list(&n);
