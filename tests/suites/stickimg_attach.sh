@@ -4,13 +4,15 @@
 # attach-signature with DER or raw r || s, checked against the public key; tampered
 # signatures, wrong keys, truncated DER and a changed image refused. Runs against every stickimg
 # given in STICKIMGS (default: the libcrypto build and the no-libcrypto build, which is the
-# Windows build's code; tests/suites/windows.sh runs it against stickimg.exe under wine).
+# Windows build's code; the Windows tests run it against stickimg.exe under wine).
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+native=0
 if [ -z "${STICKIMGS:-}" ]; then
+    native=1
     make -s --no-print-directory build/stickimg build/stickimg-nolibcrypto build/image.bin \
         >/dev/null 2>&1 || { fail "build stickimg"; exit 0; }
     STICKIMGS="build/stickimg build/stickimg-nolibcrypto"
@@ -70,8 +72,7 @@ refuses() {
 }
 
 for S in $STICKIMGS; do
-    read -ra si <<<"${STICKIMG_RUNNER:-} $S"
-    s() { "${si[@]}" "$@"; }
+    s() { "$S" "$@"; }
     tag=$(basename "$S")
     w="$work/$tag"
     mkdir -p "$w"
@@ -107,7 +108,7 @@ for S in $STICKIMGS; do
     # ---- raw r || s: the same signature gives the same image ----
     py der2raw "$w/sig.der" "$w/sig.raw"
     check "$tag: attach-signature raw r || s gives the same image as DER" \
-        bash -c "${si[*]} attach-signature -q '$w/image.bin' '$w/sig.raw' --key '$work/pub.raw' \
+        bash -c "$S attach-signature -q '$w/image.bin' '$w/sig.raw' --key '$work/pub.raw' \
             -o '$w/signed-raw.bin' && cmp '$w/signed-raw.bin' '$w/signed.bin'"
 
     # ---- dgst on the message; private key PEMs as the key source ----
@@ -119,7 +120,7 @@ for S in $STICKIMGS; do
     check "$tag: verify accepts the dgst-signed image" s verify -q --key "$work/pub.pem" "$w/signed2.bin"
     cp "$w/image.bin" "$w/inplace.bin"
     check "$tag: attach-signature without -o replaces IMAGE" \
-        bash -c "${si[*]} attach-signature -q '$w/inplace.bin' '$w/sig.der' --key '$work/pub.pem' && \
+        bash -c "$S attach-signature -q '$w/inplace.bin' '$w/sig.der' --key '$work/pub.pem' && \
             cmp '$w/inplace.bin' '$w/signed.bin'"
     check "$tag: re-signing a signed image works (same digest)" \
         s attach-signature -q "$w/signed.bin" "$w/sig2.der" --key "$work/pub.pem" -o "$w/resigned.bin"
@@ -172,11 +173,11 @@ for S in $STICKIMGS; do
     check "$tag: pubkey of a SEC1 key = openssl pkey -pubout" \
         cmp <(s pubkey "$work/sec1.pem" | tr -d '\r') "$work/pub.pem"
     check "$tag: pubkey --raw of the public PEM = the point" \
-        bash -c "${si[*]} pubkey --raw -o '$w/pub.raw' '$work/pub.pem' && cmp '$w/pub.raw' '$work/pub.raw'"
+        bash -c "$S pubkey --raw -o '$w/pub.raw' '$work/pub.pem' && cmp '$w/pub.raw' '$work/pub.raw'"
 done
 
 # What each build offers: keygen and sign need libcrypto.
-if [ -x build/stickimg-nolibcrypto ] && [ -z "${STICKIMG_RUNNER:-}" ]; then
+if [ $native -eq 1 ]; then
     refuses "no-libcrypto build: keygen says it is unavailable and what to do" \
         'keygen: not available in this build.*stickimg digest.*attach-signature' \
         build/stickimg-nolibcrypto keygen -o "$work/new.pem"

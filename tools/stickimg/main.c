@@ -6,7 +6,17 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define STICKIMG_VERSION "1.0.0"
+/* From the build: git describe, or the VERSION file (mk/stickimg.mk). */
+#ifndef STICKBOOT_VERSION
+#define STICKBOOT_VERSION "unknown"
+#endif
+
+#ifdef __MINGW32__
+#include <fcntl.h>
+#include <io.h>
+/* Arguments as given: MinGW's start-up code would otherwise expand * and ? in them. */
+int _CRT_glob = 0;
+#endif
 
 static const struct command {
     const char *name;
@@ -60,6 +70,12 @@ static void print_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+#ifdef __MINGW32__
+    /* The same bytes on every platform: lines end in LF (which every Windows console and
+     * editor shows), and binary output to stdout (-o -) is not altered. */
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+#endif
     if (argc < 2) {
         print_usage(stderr);
         return EXIT_USAGE;
@@ -82,7 +98,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(name, "--version") == 0) {
-        printf("stickimg %s (image format %u)\n", STICKIMG_VERSION, IMAGE_FORMAT);
+        printf("stickimg %s (image format %u)\n", STICKBOOT_VERSION, IMAGE_FORMAT);
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
