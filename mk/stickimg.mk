@@ -11,10 +11,7 @@ STICKIMG_COMMON_SRCS := $(filter-out tools/stickimg/libcrypto.c tools/stickimg/n
 STICKIMG_SRCS := $(STICKIMG_COMMON_SRCS) tools/stickimg/libcrypto.c
 STICKIMG_NOCRYPTO_SRCS := $(STICKIMG_COMMON_SRCS) tools/stickimg/no_libcrypto.c
 STICKIMG_INC := -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto -Ihostlib
-# The release version: `git describe` in a clone (v1.2.3 tags; -N-gHASH and -dirty say what
-# differs from the tag), else the VERSION file (a source tarball). stickimg --version and make
-# dist print it.
-STICKBOOT_VERSION := $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)),$(shell cat VERSION))
+# STICKBOOT_VERSION: the VERSION file (Makefile).
 STICKIMG_VERSION_DEF := -DSTICKBOOT_VERSION='"$(STICKBOOT_VERSION)"'
 STICKIMG_HDRS := $(wildcard tools/stickimg/*.h) firmware/core/image.h firmware/core/crc.h \
 	hostlib/crc_soft.h $(wildcard firmware/boards/*.h) $(wildcard firmware/crypto/*.h)
@@ -29,7 +26,7 @@ $(BUILD)/stickimg-nolibcrypto: $(STICKIMG_NOCRYPTO_SRCS) $(STICKIMG_HDRS) $(BUIL
 	$(call say,HOSTCC,$@)$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(STICKIMG_INC) $(STICKIMG_VERSION_DEF) \
 		$(STICKIMG_NOCRYPTO_SRCS) -o $@
 
-# Rewritten only when the version changes, so a new commit or tag rebuilds what prints it.
+# Rewritten only when the version changes, so a new version rebuilds what prints it.
 $(BUILD)/version.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(STICKBOOT_VERSION)' | cmp -s - $@ || echo '$(STICKBOOT_VERSION)' > $@

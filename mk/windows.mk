@@ -31,3 +31,13 @@ test-windows: deps
 	@tests/windows/run.sh
 
 .PHONY: windows test-windows
+
+# The release folder dist/stickboot-VERSION/ (scripts/dist.sh; DIST_DIR=dir elsewhere): every
+# make size configuration's bootloader, stickimg for Linux and Windows x86-64, the docs,
+# SHA256SUMS.
+DIST_DIR ?= dist
+dist: deps
+	@$(MAKE) --no-print-directory all-targets windows
+	@for c in $(FW_CONFIGS); do $(MAKE) -s --no-print-directory firmware $${c#*|} || exit 1; done
+	@DIST_DIR='$(DIST_DIR)' scripts/dist.sh $(FW_CONFIGS)
+.PHONY: dist

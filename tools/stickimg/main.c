@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* From the build: git describe, or the VERSION file (mk/stickimg.mk). */
+/* From the build: the VERSION file (Makefile). */
 #ifndef STICKBOOT_VERSION
 #define STICKBOOT_VERSION "unknown"
 #endif
