@@ -21,13 +21,13 @@ FW_HDRS = $(wildcard firmware/*/*.h)
 # Directory of the current configuration.
 fw_config = $(strip $(if $(filter-out 0x08004000,$(APP_BASE)),app$(subst 0x0800,,$(APP_BASE)))\
 	$(if $(filter-out 300,$(PROBE_MS)),probe$(PROBE_MS)) $(if $(filter 1,$(LOG)),log)\
-	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
+	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(filter 0,$(BOARD_FILES)),noboardfiles) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
 	$(if $(filter 0,$(LTO)),nolto))
 FW_CONFIG := $(subst $(eval) ,-,$(fw_config))
 FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default)),$(BUILD),$(BUILD)/$(BOARD)-$(or $(FW_CONFIG),default))
 
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
-	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) \
+	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) -DBOARD_FILES=$(BOARD_FILES) \
 	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) -DSTICKBOOT_VERSION='"$(STICKBOOT_VERSION)"' \
 	$(FW_EXTRA_DEFS)
 FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
@@ -93,6 +93,7 @@ ALL_TARGETS += firmware app
 # Every configuration that `make size` and `make bench` report: "label|make variables".
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
 	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "nucleo-f446ze|BOARD=nucleo-f446ze" \
+	"noboardfiles|BOARD_FILES=0" \
 	$(FW_CONFIGS_EXTRA)
 
 # The table, then every size figure in README.md and docs/*.md rewritten from it
