@@ -3,4 +3,4 @@
 # stickimg suites against build/windows/stickimg.exe, and the Windows-only cases). Without
 # wine or mingw-w64 every suite is one SKIP line.
 cd "$(dirname "$0")/../.."
-exec tests/windows/run.sh
+WINDOWS_TEST_LINES=1 exec tests/windows/run.sh

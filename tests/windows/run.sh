@@ -56,6 +56,9 @@ for s in "${suites[@]}"; do
         f=1
     fi
     pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
+    if [ -n "${WINDOWS_TEST_LINES:-}" ]; then
+        grep -E '^(PASS|FAIL|SKIP) ' "$log" # for tests/run.sh, which counts them
+    fi
     printf 'wine:%-36s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$k" $((SECONDS - t0))
     [ "$f" -eq 0 ] || grep -A3 '^FAIL ' "$log" | head -n 40
 done
