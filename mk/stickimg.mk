@@ -2,13 +2,14 @@
 # It compiles firmware/core/image.c itself, with the software CRC (hostlib/crc_soft.c), so the
 # checks are the bootloader's own code; signatures are checked with firmware/crypto and made
 # with libcrypto (keygen, sign, pack --key). tools/stickimg/libcrypto.c holds everything that
-# needs libcrypto; builds without it (Windows, and build/stickimg-nolibcrypto, the same code
+# needs libcrypto (with encrypt.c, AES for encrypted images); builds without it (Windows, and build/stickimg-nolibcrypto, the same code
 # for Linux, which tests run natively) link tools/stickimg/no_libcrypto.c instead.
 
-STICKIMG_COMMON_SRCS := $(filter-out tools/stickimg/libcrypto.c tools/stickimg/no_libcrypto.c,\
+STICKIMG_CRYPTO_SRCS := tools/stickimg/libcrypto.c tools/stickimg/encrypt.c
+STICKIMG_COMMON_SRCS := $(filter-out $(STICKIMG_CRYPTO_SRCS) tools/stickimg/no_libcrypto.c,\
 	$(wildcard tools/stickimg/*.c)) firmware/core/image.c hostlib/crc_soft.c \
 	firmware/crypto/sha256.c firmware/crypto/p256.c
-STICKIMG_SRCS := $(STICKIMG_COMMON_SRCS) tools/stickimg/libcrypto.c
+STICKIMG_SRCS := $(STICKIMG_COMMON_SRCS) $(STICKIMG_CRYPTO_SRCS)
 STICKIMG_NOCRYPTO_SRCS := $(STICKIMG_COMMON_SRCS) tools/stickimg/no_libcrypto.c
 STICKIMG_INC := -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto -Ihostlib
 # STICKBOOT_VERSION: the VERSION file (Makefile).

@@ -34,6 +34,7 @@ static const struct command {
     {"digest", cmd_digest, "what a signature covers, for signing with a key kept elsewhere"},
     {"attach-signature", cmd_attach_signature,
      "put a signature made elsewhere (DER or r || s) into the image, checked"},
+    {"report-file", cmd_report, "the empty STICKBOOT.LOG for the update report, or --show one"},
 };
 
 int usage_error(const char *cmd, const char *fmt, ...)

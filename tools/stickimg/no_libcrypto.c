@@ -1,6 +1,7 @@
 /* Keys for builds without OpenSSL's libcrypto (the Windows build): public keys come from
  * keyfile.c; making keys and signing with a private key are not available, and say so. The
  * way to sign there: stickimg digest, any signer, stickimg attach-signature. */
+#include "encrypt.h"
 #include "sign.h"
 #include "stickimg.h"
 
@@ -44,4 +45,25 @@ int key_public_pem(const char *path, char *out, size_t out_size)
 {
     uint8_t pub[64];
     return key_load_public(path, pub) ? -1 : keyfile_public_pem(pub, out, out_size);
+}
+
+/* Encrypted images (encrypt.c) need AES from libcrypto; keygen --aes and pack --encrypt stop at
+ * signing_unavailable before they get here. */
+int aes_key_read(const char *path, uint8_t key[16])
+{
+    (void)path, (void)key;
+    return set_error("AES keys: not available in this build (no libcrypto)");
+}
+
+int aes_key_generate(const char *path)
+{
+    (void)path;
+    return set_error("keygen --aes: not available in this build (no libcrypto)");
+}
+
+int image_encrypt(const uint8_t *image, uint32_t size, uint32_t app_length, const char *key_path,
+                  uint8_t **out, uint32_t *out_size)
+{
+    (void)image, (void)size, (void)app_length, (void)key_path, (void)out, (void)out_size;
+    return set_error("pack --encrypt: not available in this build (no libcrypto)");
 }
