@@ -201,7 +201,7 @@ class Work:
     """A campaign's directory under build/reliability/, with its own copy of the bootloader so
     that a rebuild during a long campaign does not change what is tested."""
 
-    def __init__(self, name):
+    def __init__(self, name, bootloader=None):
         self.dir = os.path.join(BUILD, "reliability", name)
         self.tmp = os.path.join(self.dir, "tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -209,7 +209,7 @@ class Work:
         self.bootloader = self.path("stickboot.bin")
         # Copies of what is tested: others may rebuild build/ while a campaign runs.
         global EMU
-        for src, dst in ((os.path.join(BUILD, "stickboot.bin"), self.bootloader),
+        for src, dst in ((bootloader or os.path.join(BUILD, "stickboot.bin"), self.bootloader),
                          (os.path.join(BUILD, "stickemu"), self.path("stickemu"))):
             for _ in range(60):
                 if os.access(src, os.X_OK):
