@@ -1,17 +1,37 @@
 # stickimg, the host image tool (tools/stickimg), and the tests of the image format.
 # It compiles firmware/core/image.c itself, with the software CRC (hostlib/crc_soft.c), so the
 # checks are the bootloader's own code; signatures are checked with firmware/crypto and made
-# with libcrypto (keygen, sign, pack --key).
+# with libcrypto (keygen, sign, pack --key). tools/stickimg/libcrypto.c holds everything that
+# needs libcrypto (with encrypt.c, AES for encrypted images); builds without it (Windows, and build/stickimg-nolibcrypto, the same code
+# for Linux, which tests run natively) link tools/stickimg/no_libcrypto.c instead.
 
-STICKIMG_SRCS := $(wildcard tools/stickimg/*.c) firmware/core/image.c hostlib/crc_soft.c \
+STICKIMG_CRYPTO_SRCS := tools/stickimg/libcrypto.c tools/stickimg/encrypt.c
+STICKIMG_COMMON_SRCS := $(filter-out $(STICKIMG_CRYPTO_SRCS) tools/stickimg/no_libcrypto.c,\
+	$(wildcard tools/stickimg/*.c)) firmware/core/image.c hostlib/crc_soft.c \
 	firmware/crypto/sha256.c firmware/crypto/p256.c
+STICKIMG_SRCS := $(STICKIMG_COMMON_SRCS) $(STICKIMG_CRYPTO_SRCS)
+STICKIMG_NOCRYPTO_SRCS := $(STICKIMG_COMMON_SRCS) tools/stickimg/no_libcrypto.c
+STICKIMG_INC := -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto -Ihostlib
+# STICKBOOT_VERSION: the VERSION file (Makefile).
+STICKIMG_VERSION_DEF := -DSTICKBOOT_VERSION='"$(STICKBOOT_VERSION)"'
 STICKIMG_HDRS := $(wildcard tools/stickimg/*.h) firmware/core/image.h firmware/core/crc.h \
 	hostlib/crc_soft.h $(wildcard firmware/boards/*.h) $(wildcard firmware/crypto/*.h)
 
-$(BUILD)/stickimg: $(STICKIMG_SRCS) $(STICKIMG_HDRS)
+$(BUILD)/stickimg: $(STICKIMG_SRCS) $(STICKIMG_HDRS) $(BUILD)/version.txt
 	@mkdir -p $(@D)
-	$(call say,HOSTCC,$@)$(HOST_CC) $(HOST_CFLAGS) -Itools/stickimg -Ifirmware -Ifirmware/core -Ifirmware/crypto \
-		-Ihostlib $(STICKIMG_SRCS) -lcrypto -o $@
+	$(call say,HOSTCC,$@)$(HOST_CC) $(HOST_CFLAGS) $(STICKIMG_INC) $(STICKIMG_VERSION_DEF) $(STICKIMG_SRCS) -lcrypto -o $@
+
+# The code the Windows build runs, as a Linux program (with ASan and UBSan: tests run it).
+$(BUILD)/stickimg-nolibcrypto: $(STICKIMG_NOCRYPTO_SRCS) $(STICKIMG_HDRS) $(BUILD)/version.txt
+	@mkdir -p $(@D)
+	$(call say,HOSTCC,$@)$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(STICKIMG_INC) $(STICKIMG_VERSION_DEF) \
+		$(STICKIMG_NOCRYPTO_SRCS) -o $@
+
+# Rewritten only when the version changes, so a new version rebuilds what prints it.
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(STICKBOOT_VERSION)' | cmp -s - $@ || echo '$(STICKBOOT_VERSION)' > $@
+TEST_DEPS += $(BUILD)/stickimg-nolibcrypto
 
 # The example app packed for the stick.
 $(BUILD)/image.bin: $(BUILD)/stickimg $(BUILD)/blink.bin
