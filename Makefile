@@ -45,7 +45,7 @@ CLEAN_EXTRA :=
 .PHONY: all test demo bench size fuzz clean flash flash-stlink deps reliability
 all: all-targets
 
-HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests
+HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests -I$(BUILD)/gen
 
 # $(call host_test,NAME,SOURCES[,EXTRA FLAGS]): build/tests/NAME.t, a unit-test program built
 # with ASan + UBSan that tests/run.sh runs.
@@ -74,10 +74,10 @@ clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
 
 # Flash the bootloader of the selected board and configuration (BOARD=, LOG=, ...).
-OPENOCD_BOARD_f4discovery := board/stm32f4discovery.cfg
-OPENOCD_BOARD_nucleo-f446ze := board/st_nucleo_f4.cfg
+# The OpenOCD configuration is the board header's BOARD_OPENOCD_CFG.
+OPENOCD_CFG = $(shell sed -n 's/^\#define BOARD_OPENOCD_CFG *"\(.*\)"/\1/p' firmware/boards/$(BOARD).h)
 flash: firmware
-	openocd -f $(OPENOCD_BOARD_$(BOARD)) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
+	openocd -f $(OPENOCD_CFG) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
 
 flash-stlink: firmware
 	st-flash --reset write $(FW_OUT)/stickboot.bin 0x08000000

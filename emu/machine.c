@@ -54,7 +54,8 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     memset(m->sysmem, 0xFF, sizeof m->sysmem);
     static const uint8_t vectors[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x01, 0xFF, 0x1F};
     memcpy(m->sysmem, vectors, sizeof vectors);
-    return flash_init(&m->flash, flash_size, err, err_len);
+    return flash_init(&m->flash, flash_size, board->flash_dual_bank && flash_size == 2048u * 1024u,
+                      err, err_len);
 }
 
 void machine_free(struct machine *m)
@@ -115,7 +116,7 @@ static void common_reset(struct machine *m, int power_on)
 
 void machine_power_on(struct machine *m)
 {
-    fill_random(m->sram, sizeof m->sram, m->sram_seed);
+    fill_random(m->sram, m->board->sram_size, m->sram_seed);
     fill_random(m->ccm, sizeof m->ccm, m->sram_seed ^ 0xCC);
     m->stop = STOP_NONE;
     common_reset(m, 1);
@@ -146,7 +147,7 @@ void machine_system_reset(struct machine *m, enum reset_cause cause)
     if (power) {
         /* A power reset: SRAM content is not guaranteed (strict reading, docs/emulator.md). */
         uint64_t seed = xorshift(&m->rng);
-        fill_random(m->sram, sizeof m->sram, seed);
+        fill_random(m->sram, m->board->sram_size, seed);
         fill_random(m->ccm, sizeof m->ccm, seed ^ 0xCC);
     }
     common_reset(m, power); /* the flash instance cuts an operation in progress */

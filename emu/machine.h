@@ -16,9 +16,10 @@
 #define TIME_NEVER UINT64_MAX
 
 #define FLASH_BASE        0x08000000u
-#define FLASH_MAX_SECTORS 12
+#define FLASH_MAX_SECTORS 24 /* 2 MB dual bank: 12 per bank */
 #define SRAM_BASE         0x20000000u
-#define SRAM_SIZE         (128u * 1024u)
+#define SRAM_SIZE         (128u * 1024u) /* STM32F407's; a board's is board->sram_size */
+#define SRAM_MAX_SIZE     (192u * 1024u) /* STM32F42x/43x */
 #define CCM_BASE          0x10000000u
 #define CCM_SIZE          (64u * 1024u)
 #define OTP_PAGE_BASE     0x1FFF7800u /* OTP 528 B, then U_ID and F_SIZE */
@@ -45,24 +46,32 @@ struct pin {
     int8_t pin;
 };
 
+/* A board: its chip (peripherals, memory, clock rules: emu/chip_*.c) and what is soldered
+ * around it. Every difference between two boards is in this entry (emu/boards.c). */
 struct board {
     const char *name;
     uint32_t flash_size; /* default */
-    uint32_t max_hclk_hz;
+    int flash_dual_bank; /* RM0090 3.3 table 6: two banks of flash_size / 2 (2 MB F42x/43x) */
+    uint32_t sram_size;  /* contiguous from 0x20000000 */
     uint32_t hse_hz;
     int hse_bypass; /* 1: an external clock signal (needs HSEBYP), 0: a crystal */
     int has_ccm;
     struct pin led[4];
     const char *led_name[4];
+    int led_active_low; /* lit when the pin drives low */
     struct pin button;
     int button_active_high;
-    struct pin vbus;
+    int button_floating; /* no resistor on the board: the pin's pull decides when released */
+    struct pin vbus;     /* port -1: no switch, VBUS is the board's 5 V rail */
     int vbus_active_low;
     int vbus_polarity_confirmed;
-    const struct chip *chip; /* the peripherals and their addresses */
+    int usb_hs;              /* the host port is on OTG_HS with its embedded FS PHY (else OTG_FS) */
+    const struct chip *chip; /* the peripherals and their addresses, clock and memory rules */
 };
 
 const struct board *board_find(const char *name);
+/* The i-th board of the table, NULL past the end. */
+const struct board *board_at(size_t i);
 
 struct flash_op {
     int kind; /* 0 none, 1 program, 2 sector erase, 3 mass erase */
@@ -80,6 +89,8 @@ struct flash_model {
     /* registers */
     uint32_t acr, sr, cr, optcr;
     uint32_t opt_nwrp, opt_user; /* option bytes in "flash": nWRP and RDP/USER bytes */
+    uint32_t opt_nwrp2;          /* bank 2's nWRP (FLASH_OPTCR1, dual-bank parts) */
+    int dual_bank;
     int key_stage, locked_until_reset;
     int optkey_stage, opt_locked_until_reset;
     struct flash_op op;
@@ -228,7 +239,7 @@ struct machine {
     uint32_t hclk_hz;
     uint64_t deadline_cycles; /* the CPU calls machine_slow_path() at or after this */
     /* memories */
-    uint8_t sram[SRAM_SIZE];
+    uint8_t sram[SRAM_MAX_SIZE];
     uint8_t ccm[CCM_SIZE];
     uint8_t sysmem[SYSMEM_SIZE];
     uint64_t sram_seed;
@@ -329,7 +340,8 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
 void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
 
 /* --- flash.c --- */
-int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len);
+/* size: 256 KB, 512 KB, 1 MB or 2 MB; dual_bank: two banks of size / 2 (2 MB only). */
+int flash_init(struct flash_model *f, uint32_t size, int dual_bank, char *err, size_t err_len);
 void flash_free(struct flash_model *f);
 int flash_load_file(struct flash_model *f, const char *path, char *err, size_t err_len);
 int flash_save_file(struct flash_model *f, const char *path, char *err, size_t err_len);

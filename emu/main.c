@@ -13,8 +13,8 @@
 
 static void usage(void)
 {
-    fputs("usage: stickemu [--flash FILE] [--flash-size 1M|512K] [--load ADDR FILE]...\n"
-          "                [--board f4discovery|nucleo-f446ze] [--stick IMG] [--profile FILE]\n"
+    fputs("usage: stickemu [--flash FILE] [--flash-size 2M|1M|512K|256K] [--load ADDR FILE]...\n"
+          "                [--board NAME (--board list)] [--stick IMG] [--profile FILE]\n"
           "                [--plug-at-ms T]... [--unplug-at-ms T]... [--button]\n"
           "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
           "T]...\n"
@@ -237,10 +237,14 @@ int main(int argc, char **argv)
         if (strcmp(a, "--flash") == 0) {
             flash_path = v;
         } else if (strcmp(a, "--flash-size") == 0) {
-            if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
+            if (strcmp(v, "2M") == 0 || strcmp(v, "2048K") == 0)
+                flash_size = 2048u * 1024u;
+            else if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
                 flash_size = 1024u * 1024u;
             else if (strcmp(v, "512K") == 0)
                 flash_size = 512u * 1024u;
+            else if (strcmp(v, "256K") == 0)
+                flash_size = 256u * 1024u;
             else
                 bad = 1;
         } else if (strcmp(a, "--load") == 0) {
@@ -330,8 +334,14 @@ int main(int argc, char **argv)
 
     const struct board *board = board_find(board_name);
     if (!board) {
-        fprintf(stderr, "stickemu: unknown board %s (f4discovery, nucleo-f446ze)\n", board_name);
-        return 2;
+        int list = strcmp(board_name, "list") == 0;
+        if (!list)
+            fprintf(stderr, "stickemu: unknown board %s; known:", board_name);
+        for (size_t i = 0; board_at(i); i++)
+            fprintf(list ? stdout : stderr, list ? "%s\n" : " %s", board_at(i)->name);
+        if (!list)
+            fputc('\n', stderr);
+        return list ? 0 : 2;
     }
     char err[256] = "";
     struct machine *m = calloc(1, sizeof *m);

@@ -91,8 +91,9 @@ static uint64_t pll_vco_hz(const struct machine *m, const char **why)
         return 0;
     }
     uint64_t vco = (uint64_t)pll_source_hz(m) * pn / pm;
-    if (vco < 100000000u || vco > 432000000u) {
-        *why = "VCO outside 100-432 MHz";
+    if (vco < m->board->chip->vco_min_hz || vco > 432000000u) {
+        *why = m->board->chip->vco_min_hz == 100000000u ? "VCO outside 100-432 MHz"
+                                                        : "VCO outside 192-432 MHz";
         return 0;
     }
     if (pq < 2) {
@@ -228,14 +229,16 @@ static void update_clocks(struct machine *m)
             machine_fault(m, m->cur_block, 0, 0,
                           "flash wait states too low: HCLK %u Hz needs more than %u WS", hclk,
                           m->flash.acr & 7u);
-        if (hclk > m->board->max_hclk_hz)
-            machine_warn(m, "HCLK %u Hz above the chip's maximum %u Hz", hclk,
-                         m->board->max_hclk_hz);
-        if (m->board->max_hclk_hz == 168000000u && !(r->pwr_cr & PWR_CR_VOS) && hclk > 144000000u)
-            machine_warn(m, "HCLK %u Hz needs PWR_CR.VOS=1 (scale 1)", hclk);
+        const struct chip *chip = m->board->chip;
+        if (hclk > chip->max_hclk_hz)
+            machine_warn(m, "HCLK %u Hz above the chip's maximum %u Hz", hclk, chip->max_hclk_hz);
+        uint32_t vos = (r->pwr_cr >> 14) & (chip->vos_two_bits ? 3u : 1u);
+        if (hclk > chip->vos_max_hz[vos])
+            machine_warn(m, "HCLK %u Hz above the %u Hz PWR_CR.VOS=%u allows", hclk,
+                         chip->vos_max_hz[vos], vos);
         uint32_t p1 = hclk / apb_div((r->cfgr >> 10) & 7u);
         uint32_t p2 = hclk / apb_div((r->cfgr >> 13) & 7u);
-        if (p1 > m->board->max_hclk_hz / 4 || p2 > m->board->max_hclk_hz / 2)
+        if (p1 > chip->apb1_max_hz || p2 > chip->apb2_max_hz)
             machine_warn(m, "APB clock too fast: PCLK1 %u Hz, PCLK2 %u Hz", p1, p2);
         machine_set_hclk(m, hclk);
     }
@@ -586,7 +589,7 @@ static void pwr_op_reset(struct machine *m, const struct periph *p, enum periph_
 {
     (void)p;
     (void)kind;
-    m->rcc.pwr_cr = PWR_CR_VOS;
+    m->rcc.pwr_cr = m->board->chip->vos_reset << 14;
     m->rcc.pwr_csr = PWR_CSR_VOSRDY;
 }
 

@@ -43,8 +43,12 @@ $(FW_OUT)/obj/%.o: %.c $(FW_HDRS) $(FW_OUT)/fw.flags $(FW_EXTRA_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) -c $< -o $@
 
-$(FW_OUT)/stickboot.elf: $(FW_OBJS) firmware/stm32f4/stickboot.ld
-	$(call say,LD,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T firmware/stm32f4/stickboot.ld \
+# The linker script with the board's SRAM size (C's "u" suffixes dropped for ld).
+LD_CPP = $(ARM_CC) -E -P -x c -include firmware/boards/$(BOARD).h $(1) | sed -E 's/\b(0x[0-9A-Fa-f]+|[0-9]+)u\b/\1/g'
+$(FW_OUT)/stickboot.ld: firmware/stm32f4/stickboot.ld firmware/boards/$(BOARD).h $(FW_OUT)/fw.flags
+	$(call say,CPP,$@)$(call LD_CPP,$<) > $@
+$(FW_OUT)/stickboot.elf: $(FW_OBJS) $(FW_OUT)/stickboot.ld
+	$(call say,LD,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T $(FW_OUT)/stickboot.ld \
 		-Wl,-Map=$(FW_OUT)/stickboot.map $(FW_OBJS) -lgcc -o $@ > $(FW_OUT)/link.log || { cat $(FW_OUT)/link.log; exit 1; }
 $(FW_OUT)/stickboot.bin: $(FW_OUT)/stickboot.elf
 	$(call say,OBJCOPY,$@)$(ARM_OBJCOPY) -O binary $< $@
@@ -56,13 +60,12 @@ firmware: $(FW_OUT)/stickboot.elf $(FW_OUT)/stickboot.bin $(FW_OUT)/stickboot.he
 
 # Example app: build/blink.{elf,bin} for the default board and APP_BASE.
 APP_OUT := $(if $(filter $(BUILD),$(FW_OUT)),$(BUILD),$(FW_OUT))
-FLASH_END_f4discovery := 0x08100000
-FLASH_END_nucleo-f446ze := 0x08080000
 $(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
 	@mkdir -p $(@D)
-	$(call say,CPP,$@)$(ARM_CC) -E -P -x c -DAPP_BASE=$(APP_BASE) -DFLASH_END=$(FLASH_END_$(BOARD)) $< -o $@
+	$(call say,CPP,$@)$(call LD_CPP,-DAPP_BASE=$(APP_BASE) $<) > $@
 APP_CFLAGS = $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards \
-	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE)
+	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE) \
+	-DSTICKBOOT_SLOT_ADDR='(0x20000000u + BOARD_SRAM_SIZE - 16u)'
 $(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
 	$(call say,CC,$@)$(ARM_CC) $(APP_CFLAGS) -T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
 		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
@@ -90,8 +93,12 @@ app: $(APP_OUT)/blink.elf $(APP_OUT)/blink.bin
 ALL_TARGETS += firmware app
 
 # Every configuration that `make size` and `make bench` report: "label|make variables".
+# Every board is a header in firmware/boards/ (board.h selects one); each is listed with its
+# default and secure builds, the default board with every configuration.
+BOARDS := $(filter-out board,$(basename $(notdir $(wildcard firmware/boards/*.h))))
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
-	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "nucleo-f446ze|BOARD=nucleo-f446ze" \
+	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" \
+	$(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)|BOARD=$(b)") \
 	$(FW_CONFIGS_EXTRA)
 
 # The table, then every size figure in README.md and docs/*.md rewritten from it

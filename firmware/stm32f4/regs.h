@@ -9,7 +9,6 @@
 /* Memory */
 #define FLASH_BASE_ADDR 0x08000000u
 #define SRAM_BASE_ADDR  0x20000000u
-#define SRAM_SIZE       (128u * 1024u)
 
 /* RCC */
 #define RCC_BASE     0x40023800u
@@ -24,6 +23,7 @@
 #define RCC_AHB1ENR  REG32(RCC_BASE + 0x30)
 #define RCC_AHB2ENR  REG32(RCC_BASE + 0x34)
 #define RCC_APB1ENR  REG32(RCC_BASE + 0x40)
+#define RCC_AHB1LPENR REG32(RCC_BASE + 0x50)
 #define RCC_APB2ENR  REG32(RCC_BASE + 0x44)
 #define RCC_CSR      REG32(RCC_BASE + 0x74)
 
@@ -41,6 +41,8 @@
 #define RCC_CFGR_PPRE1_DIV4  (5u << 10)
 #define RCC_CFGR_PPRE2_DIV2  (4u << 13)
 #define RCC_AHB1ENR_CRCEN    (1u << 12)
+#define RCC_AHB1ENR_OTGHSEN  (1u << 29)
+#define RCC_AHB1LPENR_OTGHSULPILPEN (1u << 30)
 #define RCC_AHB2ENR_OTGFSEN  (1u << 7)
 #define RCC_APB1ENR_USART2EN (1u << 17)
 #define RCC_APB1ENR_PWREN    (1u << 28)
@@ -50,7 +52,6 @@
 /* PWR */
 #define PWR_BASE   0x40007000u
 #define PWR_CR     REG32(PWR_BASE + 0x00)
-#define PWR_CR_VOS (1u << 14)
 
 /* FLASH interface */
 #define FLASH_R_BASE       0x40023C00u
@@ -128,7 +129,8 @@
 #define DWT_CTRL           REG32(0xE0001000u)
 #define DWT_CYCCNT         REG32(0xE0001004u)
 
-/* OTG_FS core (host mode); details in hcd.c */
+/* OTG_FS and OTG_HS cores (host mode); details in hcd_otgfs.c */
 #define OTG_FS_BASE 0x50000000u
+#define OTG_HS_BASE 0x40040000u
 
 #endif

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# blackpill-f411ce in stickemu: the common board suite (tests/board_suite.sh).
+BOARD=blackpill-f411ce
+BOARD_RED=led
+. "$(dirname "$0")/../board_suite.sh"
