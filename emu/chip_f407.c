@@ -43,9 +43,12 @@ static void otg_op_reset(struct machine *m, const struct periph *p, enum periph_
         m->otg_clocked = 0;
         otg_set_clocked(m->otg, 0);
     }
-    if (kind == PERIPH_POWER_ON)
+    if (kind == PERIPH_POWER_ON) {
         otg_power_on(m->otg, machine_now_ns(m)); /* power-on or brown-out */
-    else
+        /* VBUS as the board drives it now (the GPIOs were reset first): on with the power
+         * where there is no switch (Black Pill). */
+        otg_set_vbus(m->otg, (int)m->vbus_state, machine_now_ns(m));
+    } else
         otg_core_reset(m->otg, machine_now_ns(m));
     otg_sample_irq(m, p);
 }

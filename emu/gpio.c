@@ -202,8 +202,11 @@ static int gpio_op_write(struct machine *m, const struct periph *p, uint32_t off
 static void gpio_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
     gpio_port_reset(m, p->unit);
-    /* A chip reset resets every port: the board sees the pins once, after the last one. */
-    if (kind == PERIPH_RCC || p->unit == 8) {
+    /* A chip reset resets every port: the board sees the pins once, after the chip's last one
+     * (GPIOI on the F407, GPIOH on the F411). */
+    const struct chip *c = m->board->chip;
+    int last = p + 1 == c->periphs + c->nperiphs || p[1].ops != &gpio_ops;
+    if (kind == PERIPH_RCC || last) {
         gpio_update_outputs(m);
         bus_pins_changed(m);
     }

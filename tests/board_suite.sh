@@ -136,3 +136,35 @@ fault() { # PROFILE EXPECT_VERSION
 fault "nak_every=3 txerr_every=50" 02000000
 fault "stall_csw_once=3 bulk_mps=16" 02000000
 fault "disconnect_after_bytes=3000" 01000000
+
+# --- CCM (NO_CCM=1): a read of 0x10000000 is a BusFault (no CCM on the chip); a program of
+# four instructions: ldr r0, =0x10000000; ldr r1, [r0]; b .; HardFault handler b .
+if [ "${NO_CCM:-0}" = 1 ]; then
+    python3 -c "import struct; open('$d/ccm.bin', 'wb').write(struct.pack('<4I4H2HI', 0x20001000,
+        0x08000011, 0x08000019, 0x08000019, 0x4802, 0x6801, 0xE7FE, 0xBF00, 0xE7FE, 0xBF00,
+        0x10000000))"
+    rm -f "$d/ccm-flash.bin"
+    out=$(run --flash "$d/ccm-flash.bin" --load 0x08000000 "$d/ccm.bin" --run-ms 5)
+    check "a CCM read (0x10000000) is a BusFault on this chip" \
+        grep -q 'BusFault PRECISERR: read of an unmapped address 0x10000000' <<<"$out"
+fi
+
+# --- dual bank (BIG_IMAGE=1): an image that crosses from bank 1 into bank 2 (0x08100000), with
+# stale data in sectors 12 and 13 that the update must erase (FLASH_CR.SNB 16 and 17)
+if [ "${BIG_IMAGE:-0}" = 1 ]; then
+    cp "$OUT/blink.bin" "$d/raw.bin"
+    truncate -s $((1024 * 1024 - 16384 + 20480)) "$d/raw.bin" # 4 KB into sector 13
+    head -c 4096 /dev/urandom >>"$d/raw.bin"
+    build/stickimg pack "$d/raw.bin" -o "$d/big.bin" --board "$BOARD" --version 3.0.0 -q
+    make_fat_stick "$d/big.img" 64 32 "$d/big.bin"
+    head -c 20480 /dev/zero >"$d/stale.bin"
+    board_flash "$d/g.bin"
+    "$EMU" --board "$BOARD" --flash "$d/g.bin" --load 0x08100000 "$d/stale.bin" --run-ms 0 \
+        >/dev/null 2>&1
+    out=$(run --flash "$d/g.bin" --stick "$d/big.img" --stop-after-app-ms 100)
+    check "image across the banks: sectors 12 and 13 (bank 2) erased ($(result_key "$out" erase_sectors))" \
+        test "$(result_key "$out" erase_sectors)" = 12,13
+    check "image across the banks: flash holds the image byte-exact, the app runs" \
+        test "$(result_key "$out" state)" = app -a \
+        "$(cmp -n "$(stat -c %s "$d/big.bin")" -i 16384:0 "$d/g.bin" "$d/big.bin" && echo same)" = same
+fi

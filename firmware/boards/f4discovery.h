@@ -5,12 +5,12 @@
 #define BOARD_NAME "f4discovery"
 #define BOARD_ID   0x0407D15Cu /* written into image trailers; stickimg --board f4discovery */
 
-#define BOARD_CHIP "STM32F407VG"
+#define BOARD_CHIP            "STM32F407VG"
 #define BOARD_FLASH_SIZE      (1024u * 1024u) /* single bank, sectors 0-11 (RM0090 3.3 table 5) */
 #define BOARD_FLASH_DUAL_BANK 0
 #define BOARD_SRAM_SIZE       (128u * 1024u) /* SRAM1 112 KB + SRAM2 16 KB; CCM 64 KB unused */
-#define BOARD_HSE_HZ     8000000u
-#define BOARD_HSE_BYPASS 0 /* crystal X2 */
+#define BOARD_HSE_HZ          8000000u
+#define BOARD_HSE_BYPASS      0 /* crystal X2 */
 
 /* PLL: 8 MHz / M=8 * N=336 = 336 MHz VCO; /P=2 -> 168 MHz SYSCLK; /Q=7 -> 48 MHz USB. */
 #define BOARD_PLL_M             8u
@@ -22,11 +22,11 @@
 #define BOARD_PWR_VOS           1u /* PWR_CR bit 14 (one bit on the F407): scale 1 */
 
 /* Pins as (port letter index, pin): A=0, B=1, C=2, D=3 ... */
-#define BOARD_LED_PORT   3u /* GPIOD */
-#define BOARD_LED_GREEN  12u
-#define BOARD_LED_ORANGE 13u
-#define BOARD_LED_RED    14u
-#define BOARD_LED_BLUE   15u
+#define BOARD_LED_PORT       3u /* GPIOD */
+#define BOARD_LED_GREEN      12u
+#define BOARD_LED_ORANGE     13u
+#define BOARD_LED_RED        14u
+#define BOARD_LED_BLUE       15u
 #define BOARD_LED_ACTIVE_LOW 0
 
 #define BOARD_BUTTON_PORT        0u /* PA0, B1 user button, pulled down on the board */

@@ -29,8 +29,8 @@
 #define BOARD_FLASH_SIZE      (512u * 1024u)
 #define BOARD_FLASH_DUAL_BANK 0
 #define BOARD_SRAM_SIZE       (128u * 1024u)
-#define BOARD_HSE_HZ     8000000u
-#define BOARD_HSE_BYPASS 1 /* 8 MHz from ST-LINK MCO */
+#define BOARD_HSE_HZ          8000000u
+#define BOARD_HSE_BYPASS      1 /* 8 MHz from ST-LINK MCO */
 
 /* 168 MHz SYSCLK and 48 MHz for USB from the main PLL (180 MHz would need PLLSAI for USB). */
 #define BOARD_PLL_M             8u
@@ -42,11 +42,11 @@
 #define BOARD_PWR_VOS           1u /* ORed into PWR_CR.VOS (15:14, reset 11 = scale 1): stays 11 */
 
 /* All three user LEDs are on GPIOB; there is no fourth, so orange maps onto green. */
-#define BOARD_LED_PORT   1u
-#define BOARD_LED_GREEN  0u
-#define BOARD_LED_ORANGE 0u
-#define BOARD_LED_RED    14u
-#define BOARD_LED_BLUE   7u
+#define BOARD_LED_PORT       1u
+#define BOARD_LED_GREEN      0u
+#define BOARD_LED_ORANGE     0u
+#define BOARD_LED_RED        14u
+#define BOARD_LED_BLUE       7u
 #define BOARD_LED_ACTIVE_LOW 0
 
 #define BOARD_BUTTON_PORT        2u /* PC13 */

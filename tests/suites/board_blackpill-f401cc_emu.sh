@@ -2,4 +2,5 @@
 # blackpill-f401cc in stickemu: the common board suite (tests/board_suite.sh).
 BOARD=blackpill-f401cc
 BOARD_RED=led
+NO_CCM=1
 . "$(dirname "$0")/../board_suite.sh"
