@@ -11,17 +11,20 @@
 
 /* ---- OTG_FS (emu/otg.h) ---- */
 
+/* Unit 0 is OTG_FS, unit 1 OTG_HS; the board's host port is one of them (machine_otg). */
+#define OTG_OF(m, p) machine_otg(m, (p)->unit, NULL)
+
 static void otg_sample_irq(struct machine *m, const struct periph *p)
 {
-    periph_irq(m, p, otg_irq_level(m->otg));
+    periph_irq(m, p, otg_irq_level(OTG_OF(m, p)));
 }
 
 static int otg_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
                        uint32_t *value)
 {
     uint64_t now = machine_now_ns(m);
-    otg_advance(m->otg, now);
-    *value = otg_read(m->otg, off, size, now);
+    otg_advance(OTG_OF(m, p), now);
+    *value = otg_read(OTG_OF(m, p), off, size, now);
     otg_sample_irq(m, p);
     machine_update_deadline(m);
     return 0;
@@ -31,37 +34,39 @@ static int otg_op_write(struct machine *m, const struct periph *p, uint32_t off,
                         uint32_t value)
 {
     uint64_t now = machine_now_ns(m);
-    otg_advance(m->otg, now);
-    otg_write(m->otg, off, value, size, now);
+    otg_advance(OTG_OF(m, p), now);
+    otg_write(OTG_OF(m, p), off, value, size, now);
     otg_sample_irq(m, p);
     return 0;
 }
 
 static void otg_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
+    int *clocked;
+    struct otg_model *o = machine_otg(m, p->unit, &clocked);
     if (kind != PERIPH_RCC) {
-        m->otg_clocked = 0;
-        otg_set_clocked(m->otg, 0);
+        *clocked = 0;
+        otg_set_clocked(o, 0);
     }
     if (kind == PERIPH_POWER_ON) {
-        otg_power_on(m->otg, machine_now_ns(m)); /* power-on or brown-out */
+        otg_power_on(o, machine_now_ns(m)); /* power-on or brown-out */
         /* VBUS as the board drives it now (the GPIOs were reset first): on with the power
          * where there is no switch (Black Pill). */
-        otg_set_vbus(m->otg, (int)m->vbus_state, machine_now_ns(m));
+        if (o == m->otg)
+            otg_set_vbus(o, (int)m->vbus_state, machine_now_ns(m));
     } else
-        otg_core_reset(m->otg, machine_now_ns(m));
+        otg_core_reset(o, machine_now_ns(m));
     otg_sample_irq(m, p);
 }
 
 static uint64_t otg_op_next(struct machine *m, const struct periph *p)
 {
-    (void)p;
-    return otg_next_event_ns(m->otg);
+    return otg_next_event_ns(OTG_OF(m, p));
 }
 
 static void otg_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
 {
-    otg_advance(m->otg, now_ns);
+    otg_advance(OTG_OF(m, p), now_ns);
     otg_sample_irq(m, p);
 }
 
@@ -393,7 +398,7 @@ static const struct periph f407_periphs[] = {
     U("DMA1", 0x40026000u, 0x400, AHB1, 21),
     U("DMA2", 0x40026400u, 0x400, AHB1, 22),
     UR("ETH", 0x40028000u, 0x1400, AHB1, 25, eth_resets),
-    U("OTG_HS", 0x40040000u, 0x40000, AHB1, 29),
+    M("OTG_HS", OTG_HS_BASE_ADDR, OTG_HS_SPAN, otg_ops, 1, 0, 0, 77, -1), /* OTG_HS global */
     /* AHB2 */
     M("OTG_FS", OTG_FS_BASE_ADDR, OTG_FS_SPAN, otg_ops, 0, 0, 0, 67, -1),
     U("DCMI", 0x50050000u, 0x400, AHB2, 0),

@@ -72,6 +72,8 @@ struct board {
 const struct board *board_find(const char *name);
 /* The i-th board of the table, NULL past the end. */
 const struct board *board_at(size_t i);
+/* The OTG core model behind chip-table instance p (unit 0 OTG_FS, 1 OTG_HS) and its clock flag. */
+struct otg_model *machine_otg(struct machine *m, int hs, int **clocked);
 
 struct flash_op {
     int kind; /* 0 none, 1 program, 2 sector erase, 3 mass erase */
@@ -119,7 +121,7 @@ struct rcc_model {
     uint64_t hse_ready_ns, pll_ready_ns; /* TIME_NEVER when not pending/ready */
     int sws;                             /* 0 HSI, 1 HSE, 2 PLL */
     uint32_t pwr_cr, pwr_csr;
-    int warned_pllcfg;
+    int warned_pllcfg, warned_ulpilp;
 };
 
 struct gpio_port {
@@ -255,8 +257,10 @@ struct machine {
     int iwdg_hw; /* hardware watchdog option (--iwdg) */
     struct cortex_model cx;
     struct crc_model crc;
-    struct otg_model *otg;
+    struct otg_model *otg; /* the core behind the board's USB host port, with the stick */
     int otg_clocked;
+    struct otg_model *otg_idle; /* the chip's other OTG core (nothing on its pins) */
+    int otg_idle_clocked;
     /* scenario */
     struct scenario scen; /* plug/unplug, button, NRST, brown-out events (scenario.c) */
     uint64_t run_end_ns, cut_at_ns, stop_after_app_ns;

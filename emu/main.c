@@ -362,7 +362,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    m->otg = otg_create(stick, profile, err, sizeof err);
+    m->otg = otg_create_core(board->usb_hs ? &otg_hs_core : &otg_fs_core, stick, profile, err,
+                             sizeof err);
     if (!m->otg) {
         fprintf(stderr, "stickemu: %s\n", err);
         return 2;

@@ -31,7 +31,7 @@ static struct machine *boot(const char *board)
     if (!m || !b || machine_init(m, b, b->flash_size, err, sizeof err) != 0)
         abort();
     m->run_end_ns = TIME_NEVER;
-    m->otg = otg_create(NULL, NULL, err, sizeof err);
+    m->otg = otg_create_core(b->usb_hs ? &otg_hs_core : &otg_fs_core, NULL, NULL, err, sizeof err);
     if (!m->otg)
         abort();
     machine_power_on(m);
@@ -168,6 +168,43 @@ static void test_f4x1_peripheral_tables(void)
     done(m);
 }
 
+/* Two OTG instances: OTG_FS at 0x50000000 (8 channels), OTG_HS at 0x40040000 (12 channels,
+ * its TinyUSB-dumped GHWCFG2), each gated by its own RCC enable; the DISC1's host port is the HS
+ * one, and the ULPI low-power rule is checked when it is clocked. */
+#define HS(off) (0x40040000u + (off))
+#define FS(off) (0x50000000u + (off))
+static void test_two_otg_cores(void)
+{
+    struct machine *m = boot("stm32f429i-disc1");
+    /* unclocked: reads 0, writes ignored */
+    CHECK_EQ(rd(m, HS(0x48)), 0);
+    wr(m, HS(0x510 + 11 * 0x20), 0x40u);
+    CHECK_EQ(rd(m, HS(0x510 + 11 * 0x20)), 0);
+    /* OTGHSEN with OTGHSULPILPEN still at its reset value 1: the rule is reported */
+    CHECK_EQ(m->rcc.warned_ulpilp, 0);
+    wr(m, RCC_AHB1ENR, rd(m, RCC_AHB1ENR) | (1u << 29));
+    CHECK_EQ(m->rcc.warned_ulpilp, 1);
+    otg_set_clocked(m->otg, 1); /* as with the PLL at 48 MHz */
+    otg_set_clocked(m->otg_idle, 1);
+    CHECK_EQ(rd(m, HS(0x48)), 0x229ED590u); /* GHWCFG2: 12 host channels */
+    CHECK_EQ(rd(m, FS(0x48)), 0x229DCD20u); /* 8 */
+    CHECK_EQ(rd(m, HS(0x3C)), 0x1100u);     /* CID */
+    CHECK_EQ(rd(m, FS(0x3C)), 0x1200u);
+    done(m);
+    /* cleared first: no report */
+    m = boot("stm32f429i-disc1");
+    wr(m, 0x40023850u, rd(m, 0x40023850u) & ~(1u << 30));
+    wr(m, RCC_AHB1ENR, rd(m, RCC_AHB1ENR) | (1u << 29));
+    CHECK_EQ(m->rcc.warned_ulpilp, 0);
+    done(m);
+    /* The F4DISCOVERY's host port is OTG_FS; its OTG_HS exists (F407) with nothing attached */
+    m = boot("f4discovery");
+    otg_set_clocked(m->otg_idle, 1);
+    CHECK_EQ(rd(m, HS(0x48)), 0x229ED590u);
+    CHECK(bus_find(m, HS(0)) != NULL && strcmp(bus_find(m, HS(0))->name, "OTG_HS") == 0);
+    done(m);
+}
+
 int main(void)
 {
     FILE *sink = fopen("/dev/null", "w");
@@ -176,6 +213,7 @@ int main(void)
     RUN_TEST(test_sram_and_ccm_sizes);
     RUN_TEST(test_blackpill_pins);
     RUN_TEST(test_f4x1_peripheral_tables);
+    RUN_TEST(test_two_otg_cores);
     fclose(sink);
     return HARNESS_EXIT();
 }
