@@ -3,7 +3,8 @@
 #   make            bootloader (BOARD=f4discovery), example app, host tools
 #   make test       install missing Debian packages, build, run every test
 #   make demo       the end-to-end update in the emulator
-#   make size       size and headroom of every build configuration
+#   make size       size and headroom of every build configuration (size-boards: every board)
+#   make boards-table  the generated table of boards in docs/porting.md
 #   make bench      measured sizes and modeled times -> docs/performance.md
 #   make fuzz       long fuzzing runs (FUZZ_SECONDS=...)
 #   make flash      OpenOCD + ST-LINK; make flash-stlink: st-flash

@@ -101,6 +101,18 @@ FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x
 	$(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)|BOARD=$(b)") \
 	$(FW_CONFIGS_EXTRA)
 
+# Every configuration of every board (`make size-boards`): the default build's options on each
+# board, SREC_CRC_ADDR at the board's last flash word.
+board_flash_end = $(shell printf '0x%08X' $$((0x08000000 + $$(sed -n 's/^\#define BOARD_FLASH_SIZE *(\([0-9]*\)u \* 1024u).*/\1/p' firmware/boards/$(1).h) * 1024)))
+board_configs = "$(1)|BOARD=$(1)" "$(1)-log|BOARD=$(1) LOG=1" "$(1)-noraw|BOARD=$(1) RAW_IMAGES=0" \
+	"$(1)-srec|BOARD=$(1) SREC_CRC_ADDR=$(shell printf '0x%08X' $$(($(call board_flash_end,$(1)) - 4)))" \
+	"$(1)-app8000|BOARD=$(1) APP_BASE=0x08008000" "$(1)-probe0|BOARD=$(1) PROBE_MS=0" \
+	"$(1)-secure|BOARD=$(1) SECURE=1"
+size-boards:
+	@mkdir -p $(BUILD)
+	@scripts/size-report.sh $(foreach b,$(BOARDS),$(call board_configs,$(b))) | tee $(BUILD)/size-boards.txt
+.PHONY: size-boards
+
 # The table, then every size figure in README.md and docs/*.md rewritten from it
 # (scripts/doc-figures.py; tests/suites/docs_figures.sh fails when one disagrees).
 size:
@@ -108,6 +120,13 @@ size:
 	@scripts/size-report.sh $(FW_CONFIGS) | tee $(BUILD)/size.txt
 	@scripts/doc-figures.py write $(BUILD)/size.txt
 .PHONY: size
+
+# The table of boards in docs/porting.md, from the board headers and stickemu's board list
+# (tests/suites/boards_table.sh fails when it is stale).
+boards-table: $(BUILD)/stickemu
+	@scripts/boards-table.py write
+	@scripts/boards-table.py
+.PHONY: boards-table
 
 print-fw-out:
 	@echo $(FW_OUT)

@@ -12,7 +12,7 @@ $(FW_OBJS): $(SIGNING_KEY_H)
 FW_INC += -I$(FW_OUT)/gen
 endif
 
-FW_CONFIGS += "secure|SECURE=1"
+FW_CONFIGS += "secure|SECURE=1" $(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)-secure|BOARD=$(b) SECURE=1")
 
 # core/update.c as a SECURE=1 host build, with the development key compiled in; the test signs
 # with stickimg's signing code (tools/stickimg/sign.c) and libcrypto.

@@ -137,6 +137,18 @@ fault "nak_every=3 txerr_every=50" 02000000
 fault "stall_csw_once=3 bulk_mps=16" 02000000
 fault "disconnect_after_bytes=3000" 01000000
 
+# --- OTG_HS port (HS_PORT=1): the same chip's bootloader built for OTG_FS (nucleo-f429zi) finds
+# no stick on this board, whose connector is wired to OTG_HS
+if [ "${HS_PORT:-0}" = 1 ]; then
+    make -s --no-print-directory firmware BOARD=nucleo-f429zi >/dev/null 2>&1
+    board_flash "$d/h.bin"
+    "$EMU" --board "$BOARD" --flash "$d/h.bin" --load 0x08000000 \
+        build/nucleo-f429zi-default/stickboot.bin --run-ms 0 >/dev/null 2>&1
+    out=$(run --flash "$d/h.bin" --stick "$d/v1.img" --run-ms 1500)
+    check "an OTG_FS build on this board never reaches the stick (it is on OTG_HS)" \
+        test "$(result_key "$out" scsi_cmds)-$(result_key "$out" port_resets)" = 0-0
+fi
+
 # --- CCM (NO_CCM=1): a read of 0x10000000 is a BusFault (no CCM on the chip); a program of
 # four instructions: ldr r0, =0x10000000; ldr r1, [r0]; b .; HardFault handler b .
 if [ "${NO_CCM:-0}" = 1 ]; then

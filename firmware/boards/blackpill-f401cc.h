@@ -22,6 +22,7 @@
 #define BOARD_FLASH_SIZE      (256u * 1024u)
 #define BOARD_FLASH_DUAL_BANK 0
 #define BOARD_SRAM_SIZE       (64u * 1024u)
+#define BOARD_CCM_SIZE        0u /* no CCM */
 #define BOARD_HSE_HZ          25000000u
 #define BOARD_HSE_BYPASS      0 /* crystal */
 

@@ -9,6 +9,7 @@
 #define BOARD_FLASH_SIZE      (1024u * 1024u) /* single bank, sectors 0-11 (RM0090 3.3 table 5) */
 #define BOARD_FLASH_DUAL_BANK 0
 #define BOARD_SRAM_SIZE       (128u * 1024u) /* SRAM1 112 KB + SRAM2 16 KB; CCM 64 KB unused */
+#define BOARD_CCM_SIZE        (64u * 1024u)  /* CCM data RAM at 0x10000000, unused by stickboot */
 #define BOARD_HSE_HZ          8000000u
 #define BOARD_HSE_BYPASS      0 /* crystal X2 */
 

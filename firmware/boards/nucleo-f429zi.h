@@ -19,6 +19,7 @@
 #define BOARD_FLASH_SIZE      (2048u * 1024u)
 #define BOARD_FLASH_DUAL_BANK 1
 #define BOARD_SRAM_SIZE       (192u * 1024u)
+#define BOARD_CCM_SIZE        (64u * 1024u) /* CCM data RAM at 0x10000000, unused by stickboot */
 #define BOARD_HSE_HZ          8000000u
 #define BOARD_HSE_BYPASS      1 /* 8 MHz from ST-LINK MCO */
 
