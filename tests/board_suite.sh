@@ -149,6 +149,17 @@ if [ "${HS_PORT:-0}" = 1 ]; then
         test "$(result_key "$out" scsi_cmds)-$(result_key "$out" port_resets)" = 0-0
 fi
 
+# --- the chip's clock rules (WRONG_CLOCK_BOARD=b): the bootloader built for board b, whose
+# clock tree breaks this chip's limits, draws the model's warnings
+if [ -n "${WRONG_CLOCK_BOARD:-}" ]; then
+    make -s --no-print-directory firmware BOARD="$WRONG_CLOCK_BOARD" >/dev/null 2>&1
+    rm -f "$d/w.bin"
+    out=$(run --flash "$d/w.bin" --load 0x08000000 "build/$WRONG_CLOCK_BOARD-default/stickboot.bin" \
+        --run-ms 400)
+    check "the $WRONG_CLOCK_BOARD clock tree on this chip: over its maximum HCLK and VOS" \
+        bash -c 'grep -q "above the chip.s maximum" <<<"$1" && grep -q "PWR_CR.VOS=3 allows" <<<"$1"' _ "$out"
+fi
+
 # --- CCM (NO_CCM=1): a read of 0x10000000 is a BusFault (no CCM on the chip); a program of
 # four instructions: ldr r0, =0x10000000; ldr r1, [r0]; b .; HardFault handler b .
 if [ "${NO_CCM:-0}" = 1 ]; then

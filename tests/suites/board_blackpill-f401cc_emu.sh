@@ -3,4 +3,5 @@
 BOARD=blackpill-f401cc
 BOARD_RED=led
 NO_CCM=1
+WRONG_CLOCK_BOARD=blackpill-f411ce
 . "$(dirname "$0")/../board_suite.sh"
