@@ -135,3 +135,7 @@ print-fw-out:
 print-fw-configs:
 	@echo '$(FW_CONFIGS)'
 .PHONY: print-fw-configs
+
+# flash_map.c on a single-bank 256 KB, single-bank 1 MB and dual-bank 2 MB board.
+$(foreach b,blackpill-f401cc f4discovery nucleo-f429zi,$(eval $(call host_test,test_flash_map_$(b),\
+	tests/unit/test_flash_map.c firmware/stm32f4/flash_map.c,-DBOARD_HEADER='"boards/$(b).h"')))

@@ -149,15 +149,22 @@ if [ "${HS_PORT:-0}" = 1 ]; then
         test "$(result_key "$out" scsi_cmds)-$(result_key "$out" port_resets)" = 0-0
 fi
 
-# --- the chip's clock rules (WRONG_CLOCK_BOARD=b): the bootloader built for board b, whose
-# clock tree breaks this chip's limits, draws the model's warnings
-if [ -n "${WRONG_CLOCK_BOARD:-}" ]; then
-    make -s --no-print-directory firmware BOARD="$WRONG_CLOCK_BOARD" >/dev/null 2>&1
+# --- the chip's rules: the bootloader of another board (WRONG_BOARD=b) on this board's model
+# must break them: b's PLL set for an 8 MHz crystal gets 25 MHz here, its input outside 1-2 MHz
+# (WRONG_CHECK=clock), or b's stack is beyond this chip's SRAM (=sram)
+if [ -n "${WRONG_BOARD:-}" ]; then
+    make -s --no-print-directory firmware BOARD="$WRONG_BOARD" >/dev/null 2>&1
+    bl=build/$WRONG_BOARD-default/stickboot.bin
+    [ "$WRONG_BOARD" = f4discovery ] && bl=build/stickboot.bin
     rm -f "$d/w.bin"
-    out=$(run --flash "$d/w.bin" --load 0x08000000 "build/$WRONG_CLOCK_BOARD-default/stickboot.bin" \
-        --run-ms 400)
-    check "the $WRONG_CLOCK_BOARD clock tree on this chip: over its maximum HCLK and VOS" \
-        bash -c 'grep -q "above the chip.s maximum" <<<"$1" && grep -q "PWR_CR.VOS=3 allows" <<<"$1"' _ "$out"
+    out=$(run --flash "$d/w.bin" --load 0x08000000 "$bl" --run-ms 400)
+    if [ "$WRONG_CHECK" = clock ]; then
+        check "the $WRONG_BOARD clock tree with this board's 25 MHz HSE: the PLL does not lock" \
+            grep -q "PLL will not lock: PLL input outside 1-2 MHz" <<<"$out"
+    else
+        check "the $WRONG_BOARD build on this chip: its stack is outside this SRAM (fault)" \
+            bash -c 'grep -q "outside RAM" <<<"$1" && grep -q "state=fault" <<<"$1"' _ "$out"
+    fi
 fi
 
 # --- CCM (NO_CCM=1): a read of 0x10000000 is a BusFault (no CCM on the chip); a program of

@@ -7,27 +7,37 @@
 
 #define FLASH_BASE_ADDR 0x08000000u
 #if BOARD_FLASH_DUAL_BANK
-#define BANK_SIZE (BOARD_FLASH_SIZE / 2u)
-#else
-#define BANK_SIZE BOARD_FLASH_SIZE
+#define BANK_SIZE   (BOARD_FLASH_SIZE / 2u)
+#define BANKS       2u
+#define BANK_OF(x)  ((x) / BANK_SECTORS) /* sector -> bank */
+#define IN_BANK(x)  ((x) % BANK_SECTORS)
+#define OFF_BANK(o) ((o) / BANK_SIZE) /* offset -> bank */
+#define OFF_IN(o)   ((o) % BANK_SIZE)
+#else /* no bank arithmetic in a single-bank build */
+#define BANK_SIZE   BOARD_FLASH_SIZE
+#define BANKS       1u
+#define BANK_OF(x)  0u
+#define IN_BANK(x)  (x)
+#define OFF_BANK(o) 0u
+#define OFF_IN(o)   (o)
 #endif
 #define BANK_SECTORS (5u + (BANK_SIZE - 128u * 1024u) / (128u * 1024u))
 
 unsigned flash_sector_count(void)
 {
-    return (BOARD_FLASH_SIZE / BANK_SIZE) * BANK_SECTORS;
+    return BANKS * BANK_SECTORS;
 }
 
 uint32_t flash_sector_size(unsigned sector)
 {
-    sector %= BANK_SECTORS;
+    sector = IN_BANK(sector);
     return sector < 4 ? 16u * 1024u : sector == 4 ? 64u * 1024u : 128u * 1024u;
 }
 
 uint32_t flash_sector_start(unsigned sector)
 {
-    uint32_t bank = FLASH_BASE_ADDR + (sector / BANK_SECTORS) * BANK_SIZE;
-    sector %= BANK_SECTORS;
+    uint32_t bank = FLASH_BASE_ADDR + BANK_OF(sector) * BANK_SIZE;
+    sector = IN_BANK(sector);
     if (sector <= 4)
         return bank + sector * 16u * 1024u;
     return bank + (sector - 4u) * 128u * 1024u;
@@ -38,8 +48,8 @@ int flash_sector_of(uint32_t addr)
     uint32_t offset = addr - FLASH_BASE_ADDR;
     if (addr < FLASH_BASE_ADDR || offset >= BOARD_FLASH_SIZE)
         return -1;
-    int first = (int)((offset / BANK_SIZE) * BANK_SECTORS);
-    offset %= BANK_SIZE;
+    int first = (int)(OFF_BANK(offset) * BANK_SECTORS);
+    offset = OFF_IN(offset);
     if (offset < 64u * 1024u)
         return first + (int)(offset / (16u * 1024u));
     if (offset < 128u * 1024u)

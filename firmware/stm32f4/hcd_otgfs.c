@@ -24,10 +24,29 @@
 #include "platform.h"
 #include "regs.h"
 
+/* The core behind the board's host port: base, clock enable, DM/DP pins (DP = DM + 1) and
+ * their alternate function (RM0090 2.3 table 1, 7.3.10-7.3.11; DS8626/DS9405 table 9/12). */
 #if BOARD_USB_OTG_HS
-#define OTG_BASE OTG_HS_BASE
+#define OTG_BASE   OTG_HS_BASE
+#define OTG_ENR    RCC_AHB1ENR
+#define OTG_EN     RCC_AHB1ENR_OTGHSEN
+#define OTG_PORT   1u /* PB14 DM, PB15 DP */
+#define OTG_DM     14u
+#define OTG_PIN_AF 12u /* OTG_HS_FS */
 #else
-#define OTG_BASE OTG_FS_BASE
+#define OTG_BASE   OTG_FS_BASE
+#define OTG_ENR    RCC_AHB2ENR
+#define OTG_EN     RCC_AHB2ENR_OTGFSEN
+#define OTG_PORT   0u /* PA11 DM, PA12 DP */
+#define OTG_DM     11u
+#define OTG_PIN_AF 10u
+#endif
+#define OTG_PINS_2B (0xFu << (2u * OTG_DM))         /* two 2-bit fields: MODER, OSPEEDR */
+#define OTG_PINS_4B (0xFFu << (4u * (OTG_DM - 8u))) /* two 4-bit fields: AFRH */
+#if BOARD_VBUS_SWITCH
+#define VBUS_PORT_BIT (1u << BOARD_VBUS_PORT)
+#else
+#define VBUS_PORT_BIT 0u
 #endif
 #define OTG(offset) REG32(OTG_BASE + (offset))
 #define GAHBCFG     OTG(0x008)
@@ -182,13 +201,7 @@ static int core_start(void)
 
 int hcd_init(void)
 {
-#if BOARD_USB_OTG_HS
-    RCC_AHB1ENR |= (1u << 1) | (1u << BOARD_VBUS_PORT);
-#elif BOARD_VBUS_SWITCH
-    RCC_AHB1ENR |= (1u << 0) | (1u << BOARD_VBUS_PORT);
-#else
-    RCC_AHB1ENR |= 1u << 0;
-#endif
+    RCC_AHB1ENR |= (1u << OTG_PORT) | VBUS_PORT_BIT;
     (void)RCC_AHB1ENR;
     vbus(0);
     /* HSI is +-1 % at 25 C (DS8626) against USB's +-0.25 % (USB 2.0 7.1.11): without the
@@ -199,25 +212,18 @@ int hcd_init(void)
     GPIO_MODER(BOARD_VBUS_PORT) = (GPIO_MODER(BOARD_VBUS_PORT) & ~(3u << (2 * BOARD_VBUS_PIN))) |
                                   (1u << (2 * BOARD_VBUS_PIN));
 #endif
+    /* DM, DP: alternate function, very high speed. */
+    GPIO_MODER(OTG_PORT) = (GPIO_MODER(OTG_PORT) & ~OTG_PINS_2B) | (0xAu << (2u * OTG_DM));
+    GPIO_OSPEEDR(OTG_PORT) |= OTG_PINS_2B;
+    GPIO_AFRH(OTG_PORT) =
+        (GPIO_AFRH(OTG_PORT) & ~OTG_PINS_4B) | (OTG_PIN_AF * 0x11u << (4u * (OTG_DM - 8u)));
 #if BOARD_USB_OTG_HS
-    /* PB14 (DM), PB15 (DP): AF12 (OTG_HS_FS), very high speed (DS9405 table 12). */
-    GPIO_MODER(1) = (GPIO_MODER(1) & ~(0xFu << 28)) | (0xAu << 28);
-    GPIO_OSPEEDR(1) |= 0xFu << 28;
-    GPIO_AFRH(1) = (GPIO_AFRH(1) & ~(0xFFu << 24)) | (0xCCu << 24);
     /* With the embedded PHY the ULPI clock must stay off in Sleep mode (RM0090 RCC_AHB1LPENR
      * OTGHSULPILPEN, reset value 1; docs/porting.md "OTG_HS"). */
     RCC_AHB1LPENR &= ~RCC_AHB1LPENR_OTGHSULPILPEN;
-    RCC_AHB1ENR |= RCC_AHB1ENR_OTGHSEN;
-    (void)RCC_AHB1ENR;
-#else
-    /* PA11 (DM), PA12 (DP): alternate function 10, very high speed. */
-    GPIO_MODER(0) = (GPIO_MODER(0) & ~(0xFu << 22)) | (0xAu << 22);
-    GPIO_OSPEEDR(0) |= 0xFu << 22;
-    GPIO_AFRH(0) = (GPIO_AFRH(0) & ~(0xFFu << 12)) | (0xAAu << 12);
-
-    RCC_AHB2ENR |= RCC_AHB2ENR_OTGFSEN;
-    (void)RCC_AHB2ENR;
 #endif
+    OTG_ENR |= OTG_EN;
+    (void)OTG_ENR;
     int result = core_start();
     if (result == HCD_OK)
         vbus(1);
@@ -265,11 +271,7 @@ void hcd_shutdown(void)
     vbus(0);
     hprt_write(0, HPRT_PPWR);
     GCCFG = 0;
-#if BOARD_USB_OTG_HS
-    RCC_AHB1ENR &= ~RCC_AHB1ENR_OTGHSEN;
-#else
-    RCC_AHB2ENR &= ~RCC_AHB2ENR_OTGFSEN;
-#endif
+    OTG_ENR &= ~OTG_EN;
 }
 
 /* Pops one RX FIFO entry. IN data goes straight into the caller's buffer; bytes past its end

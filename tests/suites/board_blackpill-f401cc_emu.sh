@@ -3,5 +3,6 @@
 BOARD=blackpill-f401cc
 BOARD_RED=led
 NO_CCM=1
-WRONG_CLOCK_BOARD=blackpill-f411ce
+WRONG_BOARD=blackpill-f411ce
+WRONG_CHECK=sram
 . "$(dirname "$0")/../board_suite.sh"

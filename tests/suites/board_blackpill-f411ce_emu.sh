@@ -3,4 +3,6 @@
 BOARD=blackpill-f411ce
 BOARD_RED=led
 NO_CCM=1
+WRONG_BOARD=f4discovery
+WRONG_CHECK=clock
 . "$(dirname "$0")/../board_suite.sh"

@@ -205,6 +205,35 @@ static void test_two_otg_cores(void)
     done(m);
 }
 
+/* The chip's clock rules: 168 MHz from HSI with 5 wait states is fine on the F407 and breaks
+ * the F411's maximum HCLK, VOS scale and wait-state table (RM0383 table 5: 100 MHz at 3 WS+). */
+static void clock_168(struct machine *m)
+{
+    wr(m, 0x40023830u + 0x10u, 1u << 28);                /* RCC_APB1ENR.PWREN */
+    wr(m, 0x40007000u, rd(m, 0x40007000u) | (1u << 14)); /* PWR_CR.VOS |= 01 */
+    wr(m, 0x40023804u, 16u | (336u << 6) | (7u << 24));  /* HSI / 16 x 336 / 2, Q 7 */
+    wr(m, 0x40023800u, rd(m, 0x40023800u) | (1u << 24)); /* PLLON */
+    for (int i = 0; i < 100 && !(rd(m, 0x40023800u) & (1u << 25)); i++) {
+        m->cycles += 16000;
+        machine_slow_path(m, 0x20000000u);
+    }
+    wr(m, FLASH_R, 5u);                               /* 5 wait states */
+    wr(m, 0x40023808u, (5u << 10) | (4u << 13) | 2u); /* APB1 /4, APB2 /2, SW = PLL */
+}
+
+static void test_clock_rules(void)
+{
+    struct machine *m = boot("f4discovery");
+    clock_168(m);
+    CHECK_EQ(m->hclk_hz, 168000000u);
+    CHECK(m->stop != STOP_FAULT);
+    done(m);
+    m = boot("blackpill-f411ce");
+    clock_168(m);
+    CHECK(m->stop == STOP_FAULT && strstr(m->fault_reason, "wait states too low"));
+    done(m);
+}
+
 int main(void)
 {
     FILE *sink = fopen("/dev/null", "w");
@@ -214,6 +243,7 @@ int main(void)
     RUN_TEST(test_blackpill_pins);
     RUN_TEST(test_f4x1_peripheral_tables);
     RUN_TEST(test_two_otg_cores);
+    RUN_TEST(test_clock_rules);
     fclose(sink);
     return HARNESS_EXIT();
 }
