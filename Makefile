@@ -76,7 +76,7 @@ clean:
 
 # Flash the bootloader of the selected board and configuration (BOARD=, LOG=, ...).
 # The OpenOCD configuration is the board header's BOARD_OPENOCD_CFG.
-OPENOCD_CFG = $(shell sed -n 's/^\#define BOARD_OPENOCD_CFG *"\(.*\)"/\1/p' firmware/boards/$(BOARD).h)
+OPENOCD_CFG = $(shell sed -n 's/^\#define BOARD_OPENOCD_CFG *"\([^"]*\)".*/\1/p' firmware/boards/$(BOARD).h)
 flash: firmware
 	openocd -f $(OPENOCD_CFG) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
 

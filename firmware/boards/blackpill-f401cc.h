@@ -53,6 +53,6 @@
 #define BOARD_UART_TX_PORT 0u /* USART2 TX PA2 (AF7) */
 #define BOARD_UART_TX_PIN  2u
 
-#define BOARD_OPENOCD_CFG "target/stm32f4x.cfg"
+#define BOARD_OPENOCD_CFG "interface/stlink.cfg -f target/stm32f4x.cfg" /* an ST-LINK on SWD */
 
 #endif
