@@ -11,47 +11,50 @@
 #define SRAM_BASE_ADDR  0x20000000u
 
 /* RCC */
-#define RCC_BASE      0x40023800u
-#define RCC_CR        REG32(RCC_BASE + 0x00)
-#define RCC_PLLCFGR   REG32(RCC_BASE + 0x04)
-#define RCC_CFGR      REG32(RCC_BASE + 0x08)
-#define RCC_CIR       REG32(RCC_BASE + 0x0C)
-#define RCC_AHB1RSTR  REG32(RCC_BASE + 0x10)
-#define RCC_AHB2RSTR  REG32(RCC_BASE + 0x14)
-#define RCC_APB1RSTR  REG32(RCC_BASE + 0x20)
-#define RCC_APB2RSTR  REG32(RCC_BASE + 0x24)
-#define RCC_AHB1ENR   REG32(RCC_BASE + 0x30)
-#define RCC_AHB2ENR   REG32(RCC_BASE + 0x34)
-#define RCC_APB1ENR   REG32(RCC_BASE + 0x40)
-#define RCC_AHB1LPENR REG32(RCC_BASE + 0x50)
-#define RCC_APB2ENR   REG32(RCC_BASE + 0x44)
-#define RCC_CSR       REG32(RCC_BASE + 0x74)
+#define RCC_BASE     0x40023800u
+#define RCC_CR       REG32(RCC_BASE + 0x00)
+#define RCC_PLLCFGR  REG32(RCC_BASE + 0x04)
+#define RCC_CFGR     REG32(RCC_BASE + 0x08)
+#define RCC_CIR      REG32(RCC_BASE + 0x0C)
+#define RCC_AHB1RSTR REG32(RCC_BASE + 0x10)
+#define RCC_AHB2RSTR REG32(RCC_BASE + 0x14)
+#define RCC_APB1RSTR REG32(RCC_BASE + 0x20)
+#define RCC_APB2RSTR REG32(RCC_BASE + 0x24)
+#define RCC_AHB1ENR  REG32(RCC_BASE + 0x30)
+#define RCC_AHB2ENR  REG32(RCC_BASE + 0x34)
+#define RCC_APB1ENR  REG32(RCC_BASE + 0x40)
+#define RCC_APB2ENR  REG32(RCC_BASE + 0x44)
+#define RCC_CSR      REG32(RCC_BASE + 0x74)
 
-#define RCC_CR_HSION                (1u << 0)
-#define RCC_CR_HSIRDY               (1u << 1)
-#define RCC_CR_HSEON                (1u << 16)
-#define RCC_CR_HSERDY               (1u << 17)
-#define RCC_CR_HSEBYP               (1u << 18)
-#define RCC_CR_PLLON                (1u << 24)
-#define RCC_CR_PLLRDY               (1u << 25)
-#define RCC_PLLCFGR_SRC_HSE         (1u << 22)
-#define RCC_CFGR_SW_PLL             2u
-#define RCC_CFGR_SWS_MASK           (3u << 2)
-#define RCC_CFGR_SWS_PLL            (2u << 2)
-#define RCC_CFGR_PPRE1_DIV4         (5u << 10)
-#define RCC_CFGR_PPRE2_DIV2         (4u << 13)
-#define RCC_AHB1ENR_CRCEN           (1u << 12)
+#define RCC_CR_HSION         (1u << 0)
+#define RCC_CR_HSIRDY        (1u << 1)
+#define RCC_CR_HSEON         (1u << 16)
+#define RCC_CR_HSERDY        (1u << 17)
+#define RCC_CR_HSEBYP        (1u << 18)
+#define RCC_CR_PLLON         (1u << 24)
+#define RCC_CR_PLLRDY        (1u << 25)
+#define RCC_PLLCFGR_SRC_HSE  (1u << 22)
+#define RCC_CFGR_SW_PLL      2u
+#define RCC_CFGR_SWS_MASK    (3u << 2)
+#define RCC_CFGR_SWS_PLL     (2u << 2)
+#define RCC_CFGR_PPRE1_DIV4  (5u << 10)
+#define RCC_CFGR_PPRE2_DIV2  (4u << 13)
+#define RCC_AHB1ENR_CRCEN    (1u << 12)
+#define RCC_AHB2ENR_OTGFSEN  (1u << 7)
+#define RCC_APB1ENR_USART2EN (1u << 17)
+#define RCC_APB1ENR_PWREN    (1u << 28)
+#define RCC_CSR_RMVF         (1u << 24)
+#define RCC_CSR_IWDGRSTF     (1u << 29)
+
+/* OTG_HS clock enable, and its ULPI clock in Sleep mode (reset value 1) */
+#define RCC_AHB1LPENR               REG32(RCC_BASE + 0x50)
 #define RCC_AHB1ENR_OTGHSEN         (1u << 29)
 #define RCC_AHB1LPENR_OTGHSULPILPEN (1u << 30)
-#define RCC_AHB2ENR_OTGFSEN         (1u << 7)
-#define RCC_APB1ENR_USART2EN        (1u << 17)
-#define RCC_APB1ENR_PWREN           (1u << 28)
-#define RCC_CSR_RMVF                (1u << 24)
-#define RCC_CSR_IWDGRSTF            (1u << 29)
 
 /* PWR */
-#define PWR_BASE 0x40007000u
-#define PWR_CR   REG32(PWR_BASE + 0x00)
+#define PWR_BASE   0x40007000u
+#define PWR_CR     REG32(PWR_BASE + 0x00)
+#define PWR_CR_VOS (1u << 14) /* F407 scale 1; boards give BOARD_PWR_VOS */
 
 /* FLASH interface */
 #define FLASH_R_BASE       0x40023C00u
