@@ -147,6 +147,17 @@ if [ "${HS_PORT:-0}" = 1 ]; then
     out=$(run --flash "$d/h.bin" --stick "$d/v1.img" --run-ms 1500)
     check "an OTG_FS build on this board never reaches the stick (it is on OTG_HS)" \
         test "$(result_key "$out" scsi_cmds)-$(result_key "$out" port_resets)" = 0-0
+    # PHYSEL set only after the core soft reset (the HCD's later GUSBCFG write): the core stays
+    # on the absent ULPI PHY and never sees the stick (PROBE_MS=301 only names the build dir)
+    make -s --no-print-directory firmware BOARD="$BOARD" PROBE_MS=301 \
+        FW_EXTRA_DEFS=-DSTICKBOOT_TEST_PHYSEL_AFTER_RESET >/dev/null 2>&1
+    board_flash "$d/p.bin"
+    "$EMU" --board "$BOARD" --flash "$d/p.bin" --load 0x08000000 \
+        "build/$BOARD-probe301/stickboot.bin" --run-ms 0 >/dev/null 2>&1
+    out=$(run --flash "$d/p.bin" --stick "$d/v1.img" --run-ms 1500)
+    check "PHYSEL set after the core soft reset: OTG_HS never sees the stick" \
+        test "$(result_key "$out" scsi_cmds)-$(result_key "$out" port_resets)" = 0-0
+    rm -rf "build/$BOARD-probe301"
 fi
 
 # --- the chip's rules: the bootloader of another board (WRONG_BOARD=b) on this board's model

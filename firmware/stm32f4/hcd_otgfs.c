@@ -164,7 +164,7 @@ static void flush_fifos(void)
 static int core_start(void)
 {
     GAHBCFG = 0;
-#if BOARD_USB_OTG_HS
+#if BOARD_USB_OTG_HS && !defined(STICKBOOT_TEST_PHYSEL_AFTER_RESET) /* emulator test hook */
     /* The HS core resets to the ULPI PHY: select the embedded full-speed PHY first, the soft
      * reset below then starts the core on it (RM0090 35.12.2 OTG_HS_GUSBCFG.PHYSEL; ST's HAL
      * USB_CoreInit and Linux dwc2_fs_phy_init select, then reset). On OTG_FS PHYSEL is
