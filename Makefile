@@ -14,6 +14,7 @@ APP_BASE ?= 0x08004000
 PROBE_MS ?= 300
 LOG ?= 0
 RAW_IMAGES ?= 1
+BOARD_FILES ?= 1
 SREC_CRC_ADDR ?=
 SECURE ?= 0
 KEY ?= keys/dev-key.pem

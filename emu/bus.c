@@ -242,6 +242,20 @@ static void poll_note_value(struct machine *m, struct poll_site *site, uint32_t 
  * free-running counter), and the block leaves no state behind (loop_block_skippable), so the
  * CPU continues as it would have after those iterations, at the same cycle and instruction
  * count. */
+/* The next event of any model, lazy ones included. A lazy model (OTG_FS) is advanced only when
+ * it is accessed, so its event may already be due: advance the models to now first, as the
+ * lazy model's next access would (the polling loop does not read it, so it sees nothing
+ * earlier or later than it would have). */
+static uint64_t next_event_after_now(struct machine *m)
+{
+    uint64_t next = machine_next_event_ns(m);
+    if (next != TIME_NEVER && next <= machine_now_ns(m)) {
+        machine_process_events(m);
+        next = machine_next_event_ns(m);
+    }
+    return next;
+}
+
 static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_insns,
                       uint64_t prev_next)
 {
@@ -255,7 +269,7 @@ static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_i
         site->skippable = loop_block_skippable(m, site->block, period);
     if (!site->skippable)
         return;
-    uint64_t next = machine_next_event_ns(m);
+    uint64_t next = next_event_after_now(m);
     if (next == TIME_NEVER)
         return;
     /* Events in cycles (SysTick) are reported at the next whole ns, which can be one cycle
@@ -323,7 +337,7 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
             return site;
         if (m->poll_streak >= POLL_START)
             poll_jump(m, site, prev_insns, prev_next);
-        site->next_at_read = machine_next_event_ns(m);
+        site->next_at_read = next_event_after_now(m);
     }
     return site;
 }

@@ -170,6 +170,26 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+uint8_t *read_stream(FILE *fp, size_t max, size_t *len)
+{
+    size_t cap = 4096, n = 0, got;
+    uint8_t *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
+        n += got;
+        if (n == cap) {
+            uint8_t *bigger = cap < max ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                free(buf);
+                return NULL;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
 int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t addr, char *err,
               size_t err_len)
 {
@@ -178,22 +198,8 @@ int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t ad
         snprintf(err, err_len, "%s: cannot open", path);
         return -1;
     }
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, fp)) > 0) {
-        len += got;
-        if (len == cap) {
-            uint8_t *bigger = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    size_t len = 0;
+    uint8_t *buf = read_stream(fp, 64u << 20, &len);
     fclose(fp);
     struct staging s = {f, malloc(f->size), calloc(f->size, 1), err, err_len};
     int rc = -1;

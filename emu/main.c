@@ -86,22 +86,8 @@ static int parse_uart_rx(const char *s, int is_file, uint8_t **data, size_t *len
         FILE *f = fopen(s, "rb");
         if (!f)
             return -1;
-        size_t cap = 4096, n = 0;
-        uint8_t *buf = malloc(cap);
-        size_t got;
-        while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-            n += got;
-            if (n == cap) {
-                uint8_t *bigger = realloc(buf, cap * 2);
-                if (!bigger) {
-                    free(buf);
-                    buf = NULL;
-                    break;
-                }
-                buf = bigger;
-                cap *= 2;
-            }
-        }
+        size_t n = 0;
+        uint8_t *buf = read_stream(f, 64u << 20, &n);
         fclose(f);
         if (!buf)
             return -1;

@@ -21,13 +21,13 @@ FW_HDRS = $(wildcard firmware/*/*.h)
 # Directory of the current configuration.
 fw_config = $(strip $(if $(filter-out 0x08004000,$(APP_BASE)),app$(subst 0x0800,,$(APP_BASE)))\
 	$(if $(filter-out 300,$(PROBE_MS)),probe$(PROBE_MS)) $(if $(filter 1,$(LOG)),log)\
-	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
+	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(filter 0,$(BOARD_FILES)),noboardfiles) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
 	$(if $(filter 0,$(LTO)),nolto))
 FW_CONFIG := $(subst $(eval) ,-,$(fw_config))
 FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default)),$(BUILD),$(BUILD)/$(BOARD)-$(or $(FW_CONFIG),default))
 
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
-	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) \
+	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) -DBOARD_FILES=$(BOARD_FILES) \
 	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) $(FW_EXTRA_DEFS)
 FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
 
@@ -97,7 +97,7 @@ ALL_TARGETS += firmware app
 # default and secure builds, the default board with every configuration.
 BOARDS := $(filter-out board,$(basename $(notdir $(wildcard firmware/boards/*.h))))
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
-	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" \
+	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "noboardfiles|BOARD_FILES=0" \
 	$(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)|BOARD=$(b)") \
 	$(FW_CONFIGS_EXTRA)
 
@@ -107,7 +107,7 @@ board_flash_end = $(shell printf '0x%08X' $$((0x08000000 + $$(sed -n 's/^\#defin
 board_configs = "$(1)|BOARD=$(1)" "$(1)-log|BOARD=$(1) LOG=1" "$(1)-noraw|BOARD=$(1) RAW_IMAGES=0" \
 	"$(1)-srec|BOARD=$(1) SREC_CRC_ADDR=$(shell printf '0x%08X' $$(($(call board_flash_end,$(1)) - 4)))" \
 	"$(1)-app8000|BOARD=$(1) APP_BASE=0x08008000" "$(1)-probe0|BOARD=$(1) PROBE_MS=0" \
-	"$(1)-secure|BOARD=$(1) SECURE=1"
+	"$(1)-noboardfiles|BOARD=$(1) BOARD_FILES=0" "$(1)-secure|BOARD=$(1) SECURE=1"
 size-boards:
 	@mkdir -p $(BUILD)
 	@scripts/size-report.sh $(foreach b,$(BOARDS),$(call board_configs,$(b))) | tee $(BUILD)/size-boards.txt

@@ -15,6 +15,26 @@
 #define WAIT_SLICE_MS 250u /* LED blink period while waiting */
 #define ERROR_REPEATS 5u   /* error blinks before retrying the same stick */
 
+#if BOARD_FILES
+/* BOARD_ID as an 8.3 name, built by the compiler: no code, 13 bytes of flash. */
+#define HEX_DIGIT(shift)                                                                           \
+    ((char)(((BOARD_ID >> (shift)) & 15u) < 10u ? '0' + ((BOARD_ID >> (shift)) & 15u)              \
+                                                : 'A' - 10 + ((BOARD_ID >> (shift)) & 15u)))
+static const char board_file[] = {HEX_DIGIT(28),
+                                  HEX_DIGIT(24),
+                                  HEX_DIGIT(20),
+                                  HEX_DIGIT(16),
+                                  HEX_DIGIT(12),
+                                  HEX_DIGIT(8),
+                                  HEX_DIGIT(4),
+                                  HEX_DIGIT(0),
+                                  '.',
+                                  'B',
+                                  'I',
+                                  'N',
+                                  0};
+#endif
+
 static struct blockdev stick;
 static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
 static struct fs_file image_file;
@@ -62,7 +82,12 @@ static int update_session(void)
     while (r == SB_OK) {
         stick_read = stick.read;
         stick.read = counted_read;
-        r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
+#if BOARD_FILES
+        /* This board's own file first: on a stick for many boards the others' are never read. */
+        r = fs_open(&stick, board_file, APP_REGION_SIZE, &image_file);
+        if (r == SB_ERR_NO_FILE)
+#endif
+            r = fs_open(&stick, IMAGE_NAME, APP_REGION_SIZE, &image_file);
         stick.read = stick_read; /* the file's own reads are bounded by its size (and pass 1's by
                                     the deadline) */
         if (r != SB_OK && (!reads_left || !usb_time_left(1))) {

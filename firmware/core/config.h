@@ -26,6 +26,12 @@
 #ifndef IMAGE_NAME
 #define IMAGE_NAME "IMAGE.BIN"
 #endif
+/* One stick for many boards: a file named after this board's id (BOARD_ID in 8 upper-case hex
+ * digits, e.g. 0407D15C.BIN, `stickimg info` prints it) is preferred to IMAGE_NAME on every
+ * LUN. 0: IMAGE_NAME only. */
+#ifndef BOARD_FILES
+#define BOARD_FILES 1
+#endif
 /* With a valid app, a forced update (button, app request) waits this long for a stick. */
 #ifndef FORCED_WAIT_MS
 #define FORCED_WAIT_MS 30000u

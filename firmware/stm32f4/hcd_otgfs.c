@@ -76,6 +76,7 @@
 #define GRSTCTL_TXF_ALL   (0x10u << 6) /* TXFNUM: every TX FIFO */
 #define GRSTCTL_AHBIDL    (1u << 31)
 #define GINTSTS_CMOD      (1u << 0)
+#define GINTSTS_SOF       (1u << 3)
 #define GINTSTS_RXFLVL    (1u << 4)
 #define GCCFG_PWRDWN      (1u << 16)
 #define GCCFG_NOVBUSSENS  (1u << 21)
@@ -106,7 +107,16 @@
 #define PID_SETUP         3u
 #define PKTSTS_IN_DATA    2u
 
+/* Every channel event that ends a wait. */
+#define HCINT_EVENTS                                                                               \
+    (HCINT_XFRC | HCINT_CHH | HCINT_STALL | HCINT_NAK | HCINT_TXERR | HCINT_BBERR | HCINT_FRMOR |  \
+     HCINT_DTERR)
+
 #define IN_PACKETS_PER_RUN 512u /* 32 KB: a 64-sector READ(10) in one run (PKTCNT is 10 bits) */
+/* After this many NAKs in a row (about 3 ms at full speed) the device is asked once per frame,
+ * as an EHCI controller throttles a NAKing endpoint (EHCI 1.0 4.9, NAK count reload): short
+ * waits keep full speed, long ones stop costing a CPU that re-arms the channel per NAK. */
+#define NAK_FAST 400u
 
 /* State of the transfer in progress, shared by the RX FIFO reader and the halt wait. */
 static struct {
@@ -359,7 +369,7 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
 {
     uint32_t mps = hcchar & 0x7FF;
     uint32_t in = hcchar & HCCHAR_EPDIR;
-    uint32_t done = 0, errors = 0;
+    uint32_t done = 0, errors = 0, naks = 0;
     int result;
     for (;;) {
         uint32_t run = len - done;
@@ -377,12 +387,20 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
         if (!in)
             tx_packet(buf + done, run);
         uint32_t events;
+        systick_ms_start();
         do {
+            /* One loop block reading two registers and the 1 ms flag: idle until the core
+             * reports something or a millisecond passes (an emulator skips it exactly). A
+             * disconnect is seen at the next tick at the latest. */
+            uint32_t tick, pending;
+            do {
+                tick = SYST_CSR & SYST_CSR_COUNTFLAG;
+                pending = (GINTSTS & GINTSTS_RXFLVL) | (HCINT & HCINT_EVENTS);
+            } while (!(tick | pending));
             if (GINTSTS & GINTSTS_RXFLVL)
                 rx_pop();
             /* CHH here was not asked for (the core stopped the channel): an error. */
-            events = HCINT & (HCINT_XFRC | HCINT_CHH | HCINT_STALL | HCINT_NAK | HCINT_TXERR |
-                              HCINT_BBERR | HCINT_FRMOR | HCINT_DTERR);
+            events = HCINT & HCINT_EVENTS;
             if (!hcd_is_connected())
                 events = EVENT_GONE;
             else if (plat_ms() - start >= timeout_ms)
@@ -398,6 +416,12 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
         done += got < run ? got : run;
         if (got || events == HCINT_NAK)
             errors = 0; /* a NAK or data: the bus works, only errors in a row count */
+        if (got)
+            naks = 0;
+        else if (events == HCINT_NAK && ++naks > NAK_FAST) {
+            GINTSTS = GINTSTS_SOF; /* rc_w1: wait for the next start of frame */
+            wait_bits(&GINTSTS, GINTSTS_SOF, GINTSTS_SOF, 1);
+        }
         result = HCD_OK;
         if (events & HCINT_XFRC) {
             if (got > run)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# stickemu: skipping idle time never changes what the firmware observes. Each scenario runs
-# with time jumps and with --no-time-jumps; the register-level trace (--trace mmio, where a
+# stickemu: skipping idle time never changes what the firmware observes (polled and
+# interrupt-driven firmware, and the bootloader). Each scenario runs with time jumps and with
+# --no-time-jumps; the register-level trace (--trace mmio, where a
 # read that returns what the same register returned last time, with no write in between, is
 # dropped: those are the reads a jump skips) and every other output line, the result line
 # included, must be identical, times and instruction counts too.
@@ -49,7 +50,16 @@ check "pollloop: every wait measured" \
 # (b) loops that must not be skipped (a loop counter, a timeout on CYCCNT, USART receive).
 same_with_and_without periphs --load 0 build/emu-fw/periphs.elf --uart-rx '2:hi\n' --run-ms 1000
 
-# (c) the bootloader's update from a stick.
+# (c) an interrupt-driven USB host (OTG_FS IRQ 67, WFI between interrupts) reading a 64 KB stick.
+make -s --no-print-directory build/emu-fw/usbhost_irq.elf >/dev/null 2>&1
+python3 -c "import random,sys; r=random.Random(9); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(65536)))" >"$d/raw.img"
+printf 'read_latency_us=700\nnak_every=5\n' >"$d/irq.prof"
+same_with_and_without usbhost_irq --load 0 build/emu-fw/usbhost_irq.elf --stick "$d/raw.img" \
+    --profile "$d/irq.prof" --run-ms 600
+check "usbhost_irq: the medium was read under interrupts" \
+    grep -q 'uart: usbhost: crc32 0x' "$d/usbhost_irq.jumps"
+
+# (d) the bootloader's update from a stick.
 python3 -c "import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(28672)))" >"$d/pad.bin"
 cat build/blink.bin "$d/pad.bin" >"$d/app.raw"
 build/stickimg pack "$d/app.raw" -o "$d/app.bin" --version 1.0.0 -q

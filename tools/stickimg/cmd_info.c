@@ -124,7 +124,7 @@ int cmd_info(int argc, char **argv)
             printf(", \"flags\": %u, \"signed\": %s, \"raw\": %s, \"trailer_crc\": %u", t->flags,
                    t->flags & IMAGE_FLAG_SIGNED ? "true" : "false",
                    t->flags & IMAGE_FLAG_RAW ? "true" : "false", t->trailer_crc);
-            printf(", \"signature\": \"%s\"", signature);
+            printf(", \"signature\": \"%s\", \"stick_name\": \"%08X.BIN\"", signature, t->board_id);
         }
         printf("}\n");
     } else {
@@ -138,6 +138,9 @@ int cmd_info(int argc, char **argv)
             printf("app_crc       0x%08X (computed 0x%08X)\n", t->app_crc, rep.computed_crc);
             printf("version       %s\n", version);
             printf("board         0x%08X (%s)\n", t->board_id, board ? board->name : "unknown");
+            printf("stick name    %08X.BIN (or IMAGE.BIN; a stick for many boards holds one "
+                   "such file per board)\n",
+                   t->board_id);
             printf("flags         0x%X (%s%s)\n", t->flags,
                    t->flags & IMAGE_FLAG_SIGNED ? "signed" : "unsigned",
                    t->flags & IMAGE_FLAG_RAW ? ", raw" : "");
