@@ -17,6 +17,9 @@ RAW_IMAGES ?= 1
 BOARD_FILES ?= 1
 SREC_CRC_ADDR ?=
 SECURE ?= 0
+PROTECT_BOOT ?= 1
+REPORT_LOG ?= 1
+ENCRYPT ?= 0
 KEY ?= keys/dev-key.pem
 
 BUILD := build

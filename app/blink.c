@@ -58,6 +58,15 @@ int main(void)
 #ifdef REQUEST_UPDATE_AT_START /* test build: exercises the request path at once */
     stickboot_request_update();
 #endif
+#ifdef TEST_FLASH_CR /* test build: a bug that erases sector 0 (SER, SNB 0) or the chip (MER) */
+    REG(0x40023C04u) = 0x45670123u; /* FLASH_KEYR */
+    REG(0x40023C04u) = 0xCDEF89ABu;
+    REG(0x40023C10u) = (2u << 8) | TEST_FLASH_CR;              /* FLASH_CR: PSIZE x32 */
+    REG(0x40023C10u) = (2u << 8) | TEST_FLASH_CR | (1u << 16); /* STRT */
+    while (REG(0x40023C0Cu) & (1u << 16)) {                    /* FLASH_SR: BSY */
+    }
+    REG(0x40023C10u) = 1u << 31; /* LOCK */
+#endif
 #ifdef TEST_IWDG /* test build: starts the watchdog and never refreshes it */
     *(volatile uint32_t *)0x40003000u = 0xCCCCu; /* IWDG_KR: start */
 #endif

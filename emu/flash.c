@@ -40,6 +40,7 @@
 #define OPTCR_OPTSTRT   (1u << 1)
 #define OPTCR_USER_MASK 0xECu /* BOR_LEV 3:2, WDG_SW 5, nRST_STOP 6, nRST_STDBY 7 */
 #define OPTCR_WDG_SW    (1u << 5)
+#define OPTCR_OPT_MASK  (0x0FFF0000u | 0xFF00u | OPTCR_USER_MASK) /* nWRP, RDP, USER */
 
 #define ACR_LATENCY_MASK 0x7u
 #define ACR_ICEN         (1u << 9)
@@ -55,6 +56,8 @@
 enum { OP_NONE, OP_PROGRAM, OP_SECTOR_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
 static unsigned error_logs;
+
+#define OPT_FACTORY_USER (0xAA00u | OPTCR_USER_MASK)
 
 int flash_init(struct flash_model *f, uint32_t size, int dual_bank, char *err, size_t err_len)
 {
@@ -94,7 +97,7 @@ int flash_init(struct flash_model *f, uint32_t size, int dual_bank, char *err, s
     f->otp_page[0x223] = (uint8_t)((size / 1024u) >> 8);
     f->opt_nwrp = 0xFFF;
     f->opt_nwrp2 = 0xFFF;
-    f->opt_user = 0xAA00u | OPTCR_USER_MASK; /* RDP level 0, all USER bits set */
+    f->opt_user = OPT_FACTORY_USER; /* RDP level 0, all USER bits set */
     f->code_lo = UINT32_MAX;
     return 0;
 }
@@ -107,6 +110,18 @@ void flash_free(struct flash_model *f)
     f->mem_before_mass = NULL;
 }
 
+/* The --flash file: the flash contents, then, when the option bytes differ from the factory
+ * values, a 16-byte record (docs/emulator.md "Option bytes"): "STKEMUOB", the option word
+ * nWRP << 16 | RDP << 8 | USER, and its complement (little endian). A file of exactly the flash
+ * size (every file before the record existed) has the factory option bytes. */
+#define OPT_RECORD_BYTES 16u
+static const char opt_magic[8] = {'S', 'T', 'K', 'E', 'M', 'U', 'O', 'B'};
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 int flash_load_file(struct flash_model *f, const char *path, char *err, size_t err_len)
 {
     FILE *fp = fopen(path, "rb");
@@ -117,10 +132,22 @@ int flash_load_file(struct flash_model *f, const char *path, char *err, size_t e
         return -1;
     }
     size_t got = fread(f->mem, 1, f->size, fp);
-    int extra = fgetc(fp);
+    uint8_t rec[OPT_RECORD_BYTES + 1];
+    size_t rec_len = fread(rec, 1, sizeof rec, fp);
     fclose(fp);
-    if (got != f->size || extra != EOF) {
-        snprintf(err, err_len, "%s: not a %u KB flash file", path, f->size / 1024);
+    int ok = got == f->size && (rec_len == 0 || rec_len == OPT_RECORD_BYTES);
+    if (ok && rec_len) {
+        uint32_t word = get_le32(rec + 8);
+        ok = memcmp(rec, opt_magic, sizeof opt_magic) == 0 && get_le32(rec + 12) == ~word &&
+             !(word & 0xF0000000u);
+        if (ok) {
+            f->opt_nwrp = (word >> 16) & 0xFFFu;
+            f->opt_user = word & (0xFF00u | OPTCR_USER_MASK);
+        }
+    }
+    if (!ok) {
+        snprintf(err, err_len, "%s: not a %u KB flash file (with an optional option-byte record)",
+                 path, f->size / 1024);
         memset(f->mem, 0xFF, f->size);
         return -1;
     }
@@ -130,8 +157,17 @@ int flash_load_file(struct flash_model *f, const char *path, char *err, size_t e
 int flash_save_file(struct flash_model *f, const char *path, char *err, size_t err_len)
 {
     flash_apply_fixups(f);
+    uint8_t rec[OPT_RECORD_BYTES];
+    uint32_t word = f->opt_nwrp << 16 | f->opt_user;
+    size_t rec_len = f->opt_nwrp == 0xFFFu && f->opt_user == OPT_FACTORY_USER ? 0 : sizeof rec;
+    memcpy(rec, opt_magic, sizeof opt_magic);
+    for (int i = 0; i < 4; i++) {
+        rec[8 + i] = (uint8_t)(word >> (8 * i));
+        rec[12 + i] = (uint8_t)(~word >> (8 * i));
+    }
     FILE *fp = fopen(path, "wb");
-    if (!fp || fwrite(f->mem, 1, f->size, fp) != f->size) {
+    if (!fp || fwrite(f->mem, 1, f->size, fp) != f->size ||
+        (rec_len && fwrite(rec, 1, rec_len, fp) != rec_len)) {
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
         if (fp)
             fclose(fp);
@@ -247,15 +283,47 @@ static void set_error(struct machine *m, uint32_t flags, const char *what, uint3
     }
 }
 
+/* An option programming cut short. OPTSTRT erases the user configuration sector, then
+ * programs every option byte from OPTCR (PM0081 2.6.2 note; RM0090 3.6.2): the first half of
+ * the time is modeled as the erase (each bit of the old bytes may have gone to 1), the second as
+ * the program (each bit the new bytes clear may still be 1). Erased option bytes read RDP 0xFF,
+ * level 1 (PM0081 2.6.3: "the default level after option byte erase"), no nWRP, USER 0xFF. A
+ * clean cut has no effect. Unconfirmed: docs/emulator.md. */
+static void cut_options(struct machine *m, int undefined)
+{
+    struct flash_model *f = &m->flash;
+    uint32_t old = f->opt_nwrp << 16 | f->opt_user;
+    if (undefined) {
+        uint64_t t = machine_now_ns(m), mid = f->op.start_ns + (f->op.end_ns - f->op.start_ns) / 2;
+        uint32_t r = (uint32_t)rng_next(m);
+        uint32_t word = (t < mid ? old | r : f->opt_target | r) & OPTCR_OPT_MASK;
+        f->opt_nwrp = (word >> 16) & 0xFFFu;
+        f->opt_user = word & (0xFF00u | OPTCR_USER_MASK);
+    }
+    uint32_t rdp = (f->opt_user >> 8) & 0xFFu;
+    emu_log(machine_now_ns(m),
+            "flash: option programming cut (%s): nWRP=0x%03x RDP=0x%02x (level %d) USER=0x%02x",
+            undefined ? "undefined result" : "no effect", f->opt_nwrp, rdp,
+            rdp == 0xAA   ? 0
+            : rdp == 0xCC ? 2
+                          : 1,
+            f->opt_user & 0xFFu);
+    f->op.kind = OP_NONE;
+    f->sr &= ~SR_BSY;
+    f->optcr &= ~OPTCR_OPTSTRT;
+}
+
 /* Apply the interrupted operation's undefined result (or restore, for a clean cut). */
 void flash_cut(struct machine *m, int undefined)
 {
     struct flash_model *f = &m->flash;
     struct flash_op *op = &f->op;
-    if (op->kind == OP_NONE || op->kind == OP_OPTIONS) {
-        op->kind = OP_NONE;
+    if (op->kind == OP_OPTIONS) {
+        cut_options(m, undefined);
         return;
     }
+    if (op->kind == OP_NONE)
+        return;
     flash_apply_fixups(f);
     uint8_t *dst = f->mem + op->offset;
     if (!undefined) {
@@ -316,8 +384,9 @@ void flash_advance(struct machine *m, uint64_t now_ns)
     if (f->op.kind == OP_NONE || now_ns < f->op.end_ns)
         return;
     if (f->op.kind == OP_OPTIONS) {
-        f->opt_nwrp = (f->optcr >> 16) & 0xFFFu;
-        f->opt_user = f->optcr & (0xFF00u | OPTCR_USER_MASK);
+        f->opt_nwrp = (f->opt_target >> 16) & 0xFFFu;
+        f->opt_user = f->opt_target & (0xFF00u | OPTCR_USER_MASK);
+        f->opt_programs++;
         emu_log(f->op.end_ns, "flash: option bytes programmed (nWRP=0x%03x RDP=0x%02x USER=0x%02x)",
                 f->opt_nwrp, (f->opt_user >> 8) & 0xFFu, f->opt_user & 0xFFu);
         f->optcr &= ~OPTCR_OPTSTRT;
@@ -410,7 +479,11 @@ static void start_option_program(struct machine *m)
     struct flash_model *f = &m->flash;
     if (start_op(m, OP_OPTIONS, 0, 0, OPTION_PROGRAM_NS) != 0)
         return;
+    f->opt_target = f->optcr & OPTCR_OPT_MASK;
     f->optcr |= OPTCR_OPTSTRT;
+    emu_log(machine_now_ns(m),
+            "flash: option programming started (nWRP=0x%03x RDP=0x%02x USER=0x%02x)",
+            (f->opt_target >> 16) & 0xFFFu, (f->opt_target >> 8) & 0xFFu, f->opt_target & 0xFFu);
 }
 
 uint32_t flash_reg_read(struct machine *m, uint32_t off)
@@ -436,6 +509,14 @@ uint32_t flash_reg_read(struct machine *m, uint32_t off)
 int flash_reg_write(struct machine *m, uint32_t off, uint32_t value)
 {
     struct flash_model *f = &m->flash;
+    if ((off == 0x08 || off == 0x14) && m->cut_at_opt_write >= 0 &&
+        ++f->opt_reg_writes == (uint64_t)m->cut_at_opt_write) {
+        char why[80];
+        snprintf(why, sizeof why, "instead of option register write %u (%s = 0x%08x)",
+                 f->opt_reg_writes, off == 0x08 ? "OPTKEYR" : "OPTCR", value);
+        machine_cut_power(m, why);
+        return 0;
+    }
     switch (off) {
     case 0x00: { /* ACR */
         uint32_t v = value & ACR_WRITABLE;

@@ -228,8 +228,16 @@ int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t ad
     if (rc == 0) {
         for (int sec = 0; sec < f->nsectors; sec++) {
             uint32_t lo = f->sector_off[sec], hi = f->sector_off[sec + 1];
-            if (memchr(s.written + lo, 1, hi - lo))
-                memset(f->mem + lo, 0xFF, hi - lo);
+            if (!memchr(s.written + lo, 1, hi - lo))
+                continue;
+            memset(f->mem + lo, 0xFF, hi - lo);
+            /* A real programmer must lift nWRP first (docs/self-protection.md); the harness
+             * writes anyway and says so. The option bytes stay as they are. */
+            if (sec < 12 && !((f->opt_nwrp >> sec) & 1u)) /* bank 2: OPTCR1, not modeled */
+                fprintf(stderr,
+                        "stickemu: note: --load into write-protected sector %d (nWRP%d = 0): "
+                        "written as after removing the protection; the option bytes keep it\n",
+                        sec, sec);
         }
         for (uint32_t i = 0; i < f->size; i++)
             if (s.written[i])

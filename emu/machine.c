@@ -45,6 +45,7 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     m->cut_at_ns = TIME_NEVER;
     m->stop_after_app_ns = TIME_NEVER;
     m->cut_after_ops = -1;
+    m->cut_at_opt_write = -1;
     m->cut_mode = CUT_UNDEFINED;
     m->sram_seed = 0x5EED5EEDCAFEF00Dull;
     m->rng = 0x9E3779B97F4A7C15ull;

@@ -93,6 +93,9 @@ struct flash_model {
     uint32_t opt_nwrp, opt_user; /* option bytes in "flash": nWRP and RDP/USER bytes */
     uint32_t opt_nwrp2;          /* bank 2's nWRP (FLASH_OPTCR1, dual-bank parts) */
     int dual_bank;
+    uint32_t opt_target;         /* OPTCR value an option programming in progress writes */
+    uint32_t opt_programs;       /* option programmings completed (result: option_writes) */
+    uint32_t opt_reg_writes;     /* OPTKEYR/OPTCR writes (--cut-at-option-write) */
     int key_stage, locked_until_reset;
     int optkey_stage, opt_locked_until_reset;
     struct flash_op op;
@@ -264,7 +267,8 @@ struct machine {
     /* scenario */
     struct scenario scen; /* plug/unplug, button, NRST, brown-out events (scenario.c) */
     uint64_t run_end_ns, cut_at_ns, stop_after_app_ns;
-    int64_t cut_after_ops; /* -1: none */
+    int64_t cut_after_ops;    /* -1: none */
+    int64_t cut_at_opt_write; /* --cut-at-option-write N: cut instead of write N; -1: none */
     enum cut_mode cut_mode;
     uint64_t rng; /* undefined contents on cuts */
     /* CPU view */

@@ -8,18 +8,21 @@
 #include "loader.h"
 #include "log.h"
 #include "machine.h"
+#include "stick.h"
 
 #define MAX_LOADS 16
 
 static void usage(void)
 {
     fputs("usage: stickemu [--flash FILE] [--flash-size 2M|1M|512K|256K] [--load ADDR FILE]...\n"
-          "                [--board NAME (--board list)] [--stick IMG] [--profile FILE]\n"
+          "                [--board NAME (--board list)] [--stick IMG] [--stick-rw] "
+          "[--profile FILE]\n"
           "                [--plug-at-ms T]... [--unplug-at-ms T]... [--button]\n"
           "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
           "T]...\n"
           "                [--iwdg] [--no-hse]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
+          "                [--cut-at-option-write N] [--uid 24HEX]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
@@ -170,7 +173,8 @@ static void print_result(struct machine *m)
         else
             printf(" addr=-");
     }
-    printf(" insns=%llu\n", (unsigned long long)m->insns);
+    printf(" option_writes=%u nwrp=0x%03x insns=%llu\n", m->flash.opt_programs, m->flash.opt_nwrp,
+           (unsigned long long)m->insns);
 }
 
 int main(int argc, char **argv)
@@ -190,7 +194,9 @@ int main(int argc, char **argv)
     size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
     static struct scenario events;
-    long long cut_ops = -1;
+    long long cut_ops = -1, cut_opt_write = -1;
+    uint32_t uid[3];
+    int uid_given = 0;
     enum cut_mode cut_mode = CUT_UNDEFINED;
     unsigned trace = 0;
 
@@ -206,6 +212,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--no-hse") == 0) {
             no_hse = 1;
+            continue;
+        } else if (strcmp(a, "--stick-rw") == 0) {
+            stick_medium_rw(1);
             continue;
         } else if (strcmp(a, "--no-time-jumps") == 0) {
             no_time_jumps = 1;
@@ -248,6 +257,16 @@ int main(int argc, char **argv)
                 loads[nloads].has_addr = 0;
                 loads[nloads++].path = v;
             }
+        } else if (strcmp(a, "--uid") == 0) {
+            /* three 32-bit words, word 0 (lowest address) first, as 24 hex digits */
+            bad = strlen(v) != 24 || strspn(v, "0123456789abcdefABCDEF") != 24;
+            for (int w = 0; !bad && w < 3; w++) {
+                char word[9];
+                memcpy(word, v + 8 * w, 8);
+                word[8] = 0;
+                uid[w] = (uint32_t)strtoul(word, NULL, 16);
+            }
+            uid_given = !bad;
         } else if (strcmp(a, "--board") == 0) {
             board_name = v;
         } else if (strcmp(a, "--stick") == 0) {
@@ -280,6 +299,10 @@ int main(int argc, char **argv)
             uint32_t n;
             bad = parse_u32(v, &n);
             cut_ops = n;
+        } else if (strcmp(a, "--cut-at-option-write") == 0) {
+            uint32_t n;
+            bad = parse_u32(v, &n) || n < 1;
+            cut_opt_write = n;
         } else if (strcmp(a, "--cut-mode") == 0) {
             if (strcmp(v, "clean") == 0)
                 cut_mode = CUT_CLEAN;
@@ -336,6 +359,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "stickemu: %s\n", m ? err : "out of memory");
         return 2;
     }
+    for (int w = 0; uid_given && w < 3; w++) /* U_ID at 0x1FFF7A10 (RM0090 39.1) */
+        for (int b = 0; b < 4; b++)
+            m->flash.otp_page[0x210 + 4 * w + b] = (uint8_t)(uid[w] >> (8 * b));
     if (flash_path && flash_load_file(&m->flash, flash_path, err, sizeof err) != 0) {
         fprintf(stderr, "stickemu: %s\n", err);
         return 2;
@@ -368,6 +394,7 @@ int main(int argc, char **argv)
     }
     m->stop_after_app_ns = stop_after_app_ns;
     m->cut_after_ops = cut_ops;
+    m->cut_at_opt_write = cut_opt_write;
     m->cut_mode = cut_mode;
     m->button_pressed = button;
     m->iwdg_hw = iwdg;
@@ -384,6 +411,8 @@ int main(int argc, char **argv)
     }
     machine_power_on(m);
     cpu_run(cpu);
+    if (m->stop == STOP_CUT)
+        otg_power_cut(m->otg, machine_now_ns(m));
     usart_flush_line(m);
     if (m->stop == STOP_END)
         emu_log(machine_now_ns(m), "end of run");

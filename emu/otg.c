@@ -1681,3 +1681,10 @@ void otg_write(struct otg_model *m, uint32_t offset, uint32_t value, unsigned si
     }
     write_reg(m, offset, value, now_ns);
 }
+
+void otg_power_cut(struct otg_model *m, uint64_t now_ns)
+{
+    if (m->stick && m->stick_powered)
+        stick_power(m->stick, 0, now_ns);
+    m->stick_powered = 0;
+}

@@ -80,6 +80,9 @@ uint32_t otg_read(struct otg_model *m, uint32_t offset, unsigned size, uint64_t 
 void otg_write(struct otg_model *m, uint32_t offset, uint32_t value, unsigned size,
                uint64_t now_ns);
 
+/* The board lost power: the stick loses VBUS at once (a WRITE(10) in flight is cut). */
+void otg_power_cut(struct otg_model *m, uint64_t now_ns);
+
 /* Process everything due up to now_ns. */
 void otg_advance(struct otg_model *m, uint64_t now_ns);
 /* Time of the next internal event (transaction done, port reset done, connect...), or

@@ -1,8 +1,11 @@
 /* SCSI commands of a USB stick (SPC/SBC subset): INQUIRY, TEST UNIT READY, REQUEST SENSE,
- * READ CAPACITY(10), READ(10), MODE SENSE(6). Everything else is ILLEGAL REQUEST. */
+ * READ CAPACITY(10), READ(10), WRITE(10), SYNCHRONIZE CACHE(10), MODE SENSE(6). Everything else is
+ * ILLEGAL REQUEST. */
 #include "scsi.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +16,8 @@ enum {
     OP_MODE_SENSE6 = 0x1A,
     OP_READ_CAPACITY10 = 0x25,
     OP_READ10 = 0x28,
+    OP_WRITE10 = 0x2A,
+    OP_SYNC_CACHE10 = 0x35,
 };
 
 const char *scsi_opcode_name(uint8_t opcode)
@@ -30,6 +35,10 @@ const char *scsi_opcode_name(uint8_t opcode)
         return "READ_CAPACITY(10)";
     case OP_READ10:
         return "READ(10)";
+    case OP_WRITE10:
+        return "WRITE(10)";
+    case OP_SYNC_CACHE10:
+        return "SYNCHRONIZE_CACHE(10)";
     default:
         return "unsupported";
     }
@@ -149,10 +158,10 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
 
     case OP_MODE_SENSE6: {
         uint8_t *d = r->data;
-        d[0] = 3;    /* mode data length */
-        d[1] = 0;    /* medium type */
-        d[2] = 0x80; /* write protected: the image is read-only */
-        d[3] = 0;    /* no block descriptors */
+        d[0] = 3;                             /* mode data length */
+        d[1] = 0;                             /* medium type */
+        d[2] = lun->write_protect ? 0x80 : 0; /* WP (SBC-3 6.5.1, device-specific parameter) */
+        d[3] = 0;                             /* no block descriptors */
         r->data_len = min_u32(4, cdb[4]);
         break;
     }
@@ -191,6 +200,36 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
         break;
     }
 
+    case OP_SYNC_CACHE10: /* no cache in the model: nothing to store (SBC-3 5.22) */
+        if (!medium_ready(lun, r, 0, now))
+            return;
+        break;
+
+    case OP_WRITE10: {
+        uint32_t lba = be32(cdb + 2);
+        uint32_t count = (uint32_t)cdb[7] << 8 | cdb[8];
+        r->is_write10 = 1;
+        r->lba = lba;
+        r->blocks = count;
+        if (lun->write_refused) {
+            fail(lun, r, 0x05, 0x20, 0x00); /* INVALID COMMAND OPERATION CODE */
+            return;
+        }
+        if (!medium_ready(lun, r, 0, now))
+            return;
+        if (lun->write_protect) {
+            fail(lun, r, 0x07, 0x27, 0x00); /* DATA PROTECT, WRITE PROTECTED (SPC-4 D.2) */
+            return;
+        }
+        if ((uint64_t)lba + count > lun->blocks) {
+            fail(lun, r, 0x05, 0x21, 0x00); /* LBA OUT OF RANGE */
+            return;
+        }
+        r->data_out_len = count * lun->block_size;
+        r->medium_offset = (uint64_t)lba * lun->block_size;
+        break;
+    }
+
     default:
         fail(lun, r, 0x05, 0x20, 0x00); /* INVALID COMMAND OPERATION CODE */
         return;
@@ -213,4 +252,47 @@ void scsi_read_medium(const struct scsi_lun *lun, uint64_t offset, uint8_t *buf,
             break; /* past the end of the file: zeros */
         done += (size_t)n;
     }
+}
+
+/* The private copy: an unlinked temporary file with the medium's bytes. */
+static int make_private_copy(struct scsi_lun *lun)
+{
+    FILE *tmp = tmpfile();
+    if (!tmp)
+        return -1;
+    int fd = dup(fileno(tmp));
+    fclose(tmp);
+    if (fd < 0)
+        return -1;
+    uint8_t buf[65536];
+    uint64_t total = lun->blocks * lun->block_size;
+    for (uint64_t off = 0; lun->fd >= 0 && off < total; off += sizeof buf) {
+        size_t n = total - off < sizeof buf ? (size_t)(total - off) : sizeof buf;
+        scsi_read_medium(lun, off, buf, n);
+        if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n) {
+            close(fd);
+            return -1;
+        }
+    }
+    if (lun->fd >= 0)
+        close(lun->fd);
+    lun->fd = fd;
+    lun->fd_writable = 1;
+    return 0;
+}
+
+int scsi_write_medium(struct scsi_lun *lun, uint64_t offset, const uint8_t *buf, size_t len)
+{
+    if (!lun->fd_writable && make_private_copy(lun) != 0)
+        return -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(lun->fd, buf + done, len - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
 }

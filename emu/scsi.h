@@ -19,6 +19,10 @@ struct scsi_lun {
     uint64_t ready_at_ns;    /* media commands say BECOMING READY before this time */
     int raw_capacity;        /* READ CAPACITY(10) answers capacity_reply as it is */
     uint8_t capacity_reply[8];
+    int write_protect; /* MODE SENSE WP bit; WRITE(10) fails DATA PROTECT */
+    int write_refused; /* WRITE(10) fails INVALID COMMAND OPERATION CODE */
+    int fd_writable;   /* fd may be written (--stick-rw, or the private copy made) */
+    uint64_t blocks_written;
 };
 
 struct scsi_quirks {
@@ -39,6 +43,8 @@ struct scsi_reply {
     int stall_data; /* the device stalls the data phase instead of sending */
     int is_read10;
     uint32_t lba, blocks; /* for the trace */
+    int is_write10;
+    uint32_t data_out_len; /* bytes the device takes from the host (WRITE(10)) */
 };
 
 /* now_ns: the device's time, for readiness by time (ready_at_ns). */
@@ -46,6 +52,10 @@ void scsi_command(struct scsi_lun *lun, const struct scsi_quirks *quirks, const 
                   uint64_t now_ns, struct scsi_reply *reply);
 /* Reads len bytes of the medium at offset into buf (zeros where there is no image). */
 void scsi_read_medium(const struct scsi_lun *lun, uint64_t offset, uint8_t *buf, size_t len);
+/* Writes len bytes at offset into the medium. The first write to a medium that is not writable
+ * (the --stick image without --stick-rw) first copies it to a private unlinked temporary file:
+ * the user's file is never changed. 0, or -1 on a host I/O error. */
+int scsi_write_medium(struct scsi_lun *lun, uint64_t offset, const uint8_t *buf, size_t len);
 /* "READ(10)" etc., for the trace. */
 const char *scsi_opcode_name(uint8_t opcode);
 

@@ -40,6 +40,7 @@ struct profile {
     unsigned txerr_every, babble_once;
     uint64_t disconnect_after_bytes;
     unsigned block_size, garbage_descriptors, stall_all, extra_descriptors, strings;
+    unsigned write_protect, write_refused;
     /* per LUN: an image of its own, a raw READ CAPACITY(10) reply */
     char lun_image[MAX_LUNS][PATH_LEN];
     int has_capacity[MAX_LUNS];
@@ -58,7 +59,7 @@ struct profile {
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
 enum ep0_action { ACT_NONE, ACT_SET_ADDRESS, ACT_SET_CONFIG };
-enum bot_phase { BOT_CBW, BOT_DATA_IN, BOT_CSW };
+enum bot_phase { BOT_CBW, BOT_DATA_IN, BOT_DATA_OUT, BOT_CSW };
 /* What an ACK of the pending IN packet means to the device. */
 enum in_kind { IN_NONE, IN_EP0_DATA, IN_EP0_STATUS, IN_BULK_DATA, IN_BULK_ZLP, IN_BULK_CSW };
 
@@ -105,7 +106,9 @@ struct stick {
         size_t cbw_len;
         uint64_t medium_offset, data_ready_at, csw_ready_at;
         uint8_t reply[36];
+        uint32_t received; /* WRITE(10) data bytes taken so far */
     } bot;
+    uint8_t *wblock; /* the WRITE(10) block being received (block_size bytes) */
 
     /* The IN packet offered to the host, applied when ACKed. */
     enum in_kind pending;
@@ -117,6 +120,14 @@ struct stick {
     uint64_t read10_bytes;
     uint8_t medium_buf[STICK_MAX_PACKET];
 };
+
+/* --stick-rw: WRITE(10) goes to the --stick file itself (default: to a private copy). */
+static int medium_rw;
+
+void stick_medium_rw(int on)
+{
+    medium_rw = on;
+}
 
 /* ---- profile ---------------------------------------------------------------------------- */
 
@@ -207,6 +218,8 @@ static const struct num_key num_keys[] = {
     K(vbus_off_min_ms, 0, 60000),
     K(warm_reset_hang, 0, 1),
     K(deaf_after_reset_ms, 0, 5000),
+    K(write_protect, 0, 1),
+    K(write_refused, 0, 1),
 };
 #undef K
 
@@ -418,7 +431,7 @@ static void trace_usb(const struct stick *s, uint64_t now, const char *fmt, ...)
 static int open_image(const char *path, int *fd, uint64_t *bytes, char *err, size_t err_len)
 {
     struct stat st;
-    *fd = open(path, O_RDONLY);
+    *fd = open(path, medium_rw ? O_RDWR : O_RDONLY);
     if (*fd < 0 || fstat(*fd, &st) < 0) {
         set_err(err, err_len, "disk image %s: %s", path, strerror(errno));
         if (*fd >= 0)
@@ -471,6 +484,7 @@ struct stick *stick_create(const char *disk_path, const char *profile_path, char
         } else if (l->kind == SCSI_LUN_DISK && i < s->p.luns && s->image_lun < 0 && fd >= 0) {
             s->image_lun = (int)i;
             l->fd = fd;
+            l->fd_writable = medium_rw;
             l->blocks = image_bytes / l->block_size;
         } else if (l->kind == SCSI_LUN_DISK) {
             l->blocks = (1u << 20) / l->block_size; /* further disks: 1 MB of zeros */
@@ -481,6 +495,15 @@ struct stick *stick_create(const char *disk_path, const char *profile_path, char
     if (s->p.second_image[0] &&
         !open_image(s->p.second_image, &s->second_fd, &image_bytes, err, err_len))
         goto fail;
+    for (unsigned i = 0; i < MAX_LUNS; i++) {
+        s->lun[i].write_protect = (int)s->p.write_protect;
+        s->lun[i].write_refused = (int)s->p.write_refused;
+    }
+    s->wblock = malloc(s->p.block_size);
+    if (!s->wblock) {
+        set_err(err, err_len, "out of memory");
+        goto fail;
+    }
     s->quirks.capacity_off_by_one = (int)s->p.capacity_off_by_one;
     s->quirks.inquiry_needs_36 = (int)s->p.inquiry_needs_36;
     s->quirks.max_sectors = s->p.max_sectors;
@@ -501,6 +524,7 @@ void stick_destroy(struct stick *s)
         close(s->second_fd);
     if (s->first_fd >= 0)
         close(s->first_fd);
+    free(s->wblock);
     free(s);
 }
 
@@ -542,6 +566,24 @@ static void device_reset(struct stick *s)
 void stick_power(struct stick *s, int on, uint64_t now_ns)
 {
     uint64_t min_off = (uint64_t)s->p.vbus_off_min_ms * MS;
+    if (!on && s->powered && s->bot.phase == BOT_DATA_OUT) {
+        /* Power lost inside a WRITE(10): the block being received is left undefined (here
+         * pseudo-random bytes); the blocks before it are written, those after it untouched.
+         * Unconfirmed: a real stick's translation layer may lose more (docs/emulator-otg.md). */
+        struct scsi_lun *l = &s->lun[s->bot.lun];
+        uint32_t bs = l->block_size, part = s->bot.received % bs;
+        if (part) {
+            uint64_t x = 0x9E3779B97F4A7C15ull ^ now_ns;
+            for (uint32_t i = part; i < bs; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                s->wblock[i] = (uint8_t)x;
+            }
+            uint64_t off = s->bot.medium_offset + s->bot.received - part;
+            scsi_write_medium(l, off, s->wblock, bs);
+            emu_log(now_ns, "stick: power lost during WRITE(10): block %llu left undefined",
+                    (unsigned long long)(off / bs));
+        }
+    }
     if (!on) {
         s->powered = s->on_bus = 0;
         s->off_at = now_ns;
@@ -1047,7 +1089,7 @@ static void scsi_trace(const struct stick *s, uint64_t now, const uint8_t *cdb,
         snprintf(status, sizeof(status), "good");
     else
         snprintf(status, sizeof(status), "check %02X/%02X/%02X", l->sense_key, l->asc, l->ascq);
-    if (r->is_read10)
+    if (r->is_read10 || r->is_write10)
         emu_log(now, "scsi: lun%u %s lba=%u blocks=%u len=%u -> %s", s->bot.lun,
                 scsi_opcode_name(cdb[0]), r->lba, r->blocks, host_len, status);
     else
@@ -1084,6 +1126,7 @@ static void handle_cbw(struct stick *s, const uint8_t *d, size_t len, uint64_t n
         if (s->second_fd >= 0 && s->image_lun >= 0) {
             s->first_fd = s->lun[s->image_lun].fd;
             s->lun[s->image_lun].fd = s->second_fd;
+            s->lun[s->image_lun].fd_writable = 0;
             s->second_fd = -1;
         }
         trace_usb(s, now, "medium changes after %u READ(10)s", s->read10_cmds);
@@ -1101,9 +1144,14 @@ static void handle_cbw(struct stick *s, const uint8_t *d, size_t len, uint64_t n
         s->bot.residue = 0;
         if (D > 0)
             s->bot.status = 2; /* case 2: the device has data the host does not expect */
+    } else if (!host_in && r.data_out_len && r.data_out_len == H) {
+        s->bot.phase = BOT_DATA_OUT; /* case 12: WRITE(10), the data the host announced */
+        s->bot.dev_len = H;
+        s->bot.residue = 0;
+        s->bot.medium_offset = r.medium_offset;
     } else if (!host_in) {
-        s->out_halt = 1; /* cases 9-11: no command here takes OUT data */
-        if (D > 0)
+        s->out_halt = 1; /* cases 9-11 and 13: the OUT data is not taken */
+        if (D > 0 || r.data_out_len)
             s->bot.status = 2;
     } else if (D == 0 || r.stall_data) {
         s->in_halt = 1; /* case 4 */
@@ -1205,6 +1253,34 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
     return STICK_DATA;
 }
 
+/* WRITE(10) data: each block goes to the medium once all of its bytes are in, so a power cut
+ * can only catch the block being received (stick_power). A short packet ends the data phase
+ * early: the CSW then reports the residue. */
+static void data_out(struct stick *s, const uint8_t *data, size_t len, uint64_t now)
+{
+    struct scsi_lun *l = &s->lun[s->bot.lun];
+    uint32_t bs = l->block_size;
+    for (size_t i = 0; i < len && s->bot.received < s->bot.dev_len; i++) {
+        s->wblock[s->bot.received % bs] = data[i];
+        if (++s->bot.received % bs == 0) {
+            uint64_t off = s->bot.medium_offset + s->bot.received - bs;
+            if (scsi_write_medium(l, off, s->wblock, bs) != 0) {
+                s->bot.status = 1;
+                l->sense_key = 0x03; /* MEDIUM ERROR, WRITE ERROR (SPC-4 D.2) */
+                l->asc = 0x0C;
+                l->ascq = 0x00;
+                trace_usb(s, now, "WRITE(10): host I/O error on the medium copy");
+            }
+            l->blocks_written++;
+        }
+    }
+    if (s->bot.received == s->bot.dev_len || len < s->p.bulk_mps) {
+        s->bot.residue = s->bot.dev_len - s->bot.received;
+        s->bot.phase = BOT_CSW;
+        s->bot.csw_ready_at = now + (uint64_t)s->p.csw_latency_us * US;
+    }
+}
+
 static enum stick_reply bulk_out(struct stick *s, unsigned pid, const uint8_t *data, size_t len,
                                  uint64_t now)
 {
@@ -1212,12 +1288,16 @@ static enum stick_reply bulk_out(struct stick *s, unsigned pid, const uint8_t *d
         return STICK_STALL;
     if (len > s->p.bulk_mps)
         return STICK_SILENT; /* longer than wMaxPacketSize: the function ignores it */
-    if (s->bot.phase != BOT_CBW)
+    if (s->bot.phase != BOT_CBW && s->bot.phase != BOT_DATA_OUT)
         return STICK_NAK; /* the previous command's data or CSW has not been read */
     if (pid != (unsigned)s->out_toggle)
         return STICK_ACK; /* a repeated packet: acknowledged and dropped */
     s->out_toggle ^= 1;
     count_moved(s, len, now);
+    if (s->bot.phase == BOT_DATA_OUT) {
+        data_out(s, data, len, now);
+        return STICK_ACK;
+    }
     /* A CBW may span several packets (bulk_mps < 31); a short packet or 31 bytes ends it. */
     size_t room = sizeof(s->bot.cbw) - s->bot.cbw_len;
     memcpy(s->bot.cbw + s->bot.cbw_len, data, len < room ? len : room);

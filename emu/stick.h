@@ -47,6 +47,10 @@ enum stick_reply stick_in(struct stick *s, unsigned addr, unsigned ep, uint8_t *
                           unsigned *pid, uint64_t now_ns);
 void stick_in_handshake(struct stick *s, int acked, uint64_t now_ns);
 
+/* --stick-rw (on = 1): sticks created afterwards write WRITE(10) data into their image file.
+ * Default: a private copy made at the first write; the file is never changed. */
+void stick_medium_rw(int on);
+
 /* Trace flags as otg_set_trace(): bit 0 usb, bit 1 scsi. */
 void stick_set_trace(struct stick *s, unsigned flags);
 /* Adds the device-side counters (SCSI, READ(10), BOT resets) to out. */

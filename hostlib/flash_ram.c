@@ -10,6 +10,7 @@
 static uint32_t memory[BOARD_FLASH_SIZE / 4];
 static int locked = 1;
 struct flash_ram_stats flash_ram_stats;
+int flash_ram_boot_protected;
 unsigned flash_ram_fail_at_op;
 
 void flash_ram_reset(void)
@@ -17,6 +18,7 @@ void flash_ram_reset(void)
     memset(memory, 0xFF, sizeof memory);
     memset(&flash_ram_stats, 0, sizeof flash_ram_stats);
     flash_ram_fail_at_op = 0;
+    flash_ram_boot_protected = 0;
     locked = 1;
 }
 
@@ -49,7 +51,8 @@ static int operation_fails(void)
 int flash_erase_sector(unsigned sector)
 {
     flash_ram_stats.erases++;
-    if (sector >= flash_sector_count() || operation_fails())
+    if (sector >= flash_sector_count() || operation_fails() ||
+        (sector == 0 && flash_ram_boot_protected))
         return -1;
     memset(flash_ram_at(flash_sector_start(sector)), 0xFF, flash_sector_size(sector));
     flash_ram_stats.erased_sectors |= 1u << sector;
@@ -59,8 +62,17 @@ int flash_erase_sector(unsigned sector)
 int flash_program_word(uint32_t addr, uint32_t word)
 {
     flash_ram_stats.programs++;
-    if (addr % 4 || flash_sector_of(addr) < 0 || operation_fails())
+    if (addr % 4 || flash_sector_of(addr) < 0 || operation_fails() ||
+        (flash_sector_of(addr) == 0 && flash_ram_boot_protected))
         return -1;
     memory[(addr - FLASH_START) / 4] &= word; /* flash can only clear bits */
     return memory[(addr - FLASH_START) / 4] == word ? 0 : -1;
+}
+
+int flash_boot_protection(int on)
+{
+    if (flash_ram_boot_protected != on)
+        flash_ram_stats.option_writes++;
+    flash_ram_boot_protected = on;
+    return 0;
 }

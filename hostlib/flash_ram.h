@@ -9,11 +9,14 @@ struct flash_ram_stats {
     unsigned erases;
     unsigned programs;
     uint32_t erased_sectors; /* bit n: sector n was erased */
+    unsigned option_writes;  /* flash_boot_protection calls that changed the protection */
 };
 
 extern struct flash_ram_stats flash_ram_stats;
 /* 1-based number of the operation that fails (0: none). */
 extern unsigned flash_ram_fail_at_op;
+/* Sector 0 write-protected (nWRP0 clear): its erases and programs fail, as WRPERR does. */
+extern int flash_ram_boot_protected;
 
 /* Everything erased (0xFF), counters cleared. */
 void flash_ram_reset(void);

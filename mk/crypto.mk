@@ -48,3 +48,7 @@ $(eval $(call host_test,test_crypto_cost,tests/unit/test_crypto_cost.c firmware/
 # Differential test against OpenSSL's libcrypto.
 $(eval $(call host_test,test_crypto_openssl,tests/unit/test_crypto_openssl.c $(CRYPTO_SRCS),\
 	-Wl$(crypto_comma)--no-as-needed -lcrypto))
+
+# AES-128, CTR and key unwrap (ENCRYPT=1): known answers and libcrypto (issue 19).
+$(eval $(call host_test,test_crypto_aes,tests/unit/test_crypto_aes.c firmware/crypto/aes.c,\
+	-Wl$(crypto_comma)--no-as-needed -lcrypto))

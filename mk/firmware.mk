@@ -21,13 +21,15 @@ FW_HDRS = $(wildcard firmware/*/*.h)
 # Directory of the current configuration.
 fw_config = $(strip $(if $(filter-out 0x08004000,$(APP_BASE)),app$(subst 0x0800,,$(APP_BASE)))\
 	$(if $(filter-out 300,$(PROBE_MS)),probe$(PROBE_MS)) $(if $(filter 1,$(LOG)),log)\
-	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(filter 0,$(BOARD_FILES)),noboardfiles) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure)\
+	$(if $(filter 0,$(RAW_IMAGES)),noraw) $(if $(filter 0,$(BOARD_FILES)),noboardfiles) $(if $(SREC_CRC_ADDR),srec) $(if $(filter 1,$(SECURE)),secure) $(if $(filter 1,$(ENCRYPT)),encrypt)\
+	$(if $(filter 0,$(PROTECT_BOOT)),noprotect) $(if $(filter 0,$(REPORT_LOG)),noreport) \
 	$(if $(filter 0,$(LTO)),nolto))
 FW_CONFIG := $(subst $(eval) ,-,$(fw_config))
 FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default)),$(BUILD),$(BUILD)/$(BOARD)-$(or $(FW_CONFIG),default))
 
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
 	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) -DBOARD_FILES=$(BOARD_FILES) \
+	-DPROTECT_BOOT=$(PROTECT_BOOT) -DREPORT_LOG=$(REPORT_LOG) -DENCRYPT=$(ENCRYPT) \
 	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) $(FW_EXTRA_DEFS)
 FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
 
@@ -80,7 +82,10 @@ APP_TEST_request1s := -DTEST_AFTER_MS=1000 -DTEST_REQUEST
 APP_TEST_request200s := -DTEST_AFTER_MS=200000 -DTEST_REQUEST
 APP_TEST_request2h := -DTEST_AFTER_MS=7200000 -DTEST_REQUEST
 APP_TEST_iwdg := -DTEST_IWDG
-APP_TESTS := reset1s request1s request200s request2h iwdg
+# Self-protection (tests/suites/protect_emu.sh): erase sector 0, mass erase, at start.
+APP_TEST_erase0 := -DTEST_FLASH_CR=0x2u
+APP_TEST_masserase := -DTEST_FLASH_CR=0x4u
+APP_TESTS := reset1s request1s request200s request2h iwdg erase0 masserase
 $(APP_OUT)/app-%.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
 	$(ARM_CC) $(APP_CFLAGS) $(APP_TEST_$*) -T $(APP_OUT)/app.ld app/startup.c app/blink.c -lgcc -o $@ > /dev/null
 app-tests: $(patsubst %,$(APP_OUT)/app-%.bin,$(APP_TESTS))
@@ -97,7 +102,8 @@ ALL_TARGETS += firmware app
 # default and secure builds, the default board with every configuration.
 BOARDS := $(filter-out board,$(basename $(notdir $(wildcard firmware/boards/*.h))))
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
-	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "noboardfiles|BOARD_FILES=0" \
+	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "noprotect|PROTECT_BOOT=0" \
+	"noreport|REPORT_LOG=0" "noboardfiles|BOARD_FILES=0" \
 	$(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)|BOARD=$(b)") \
 	$(FW_CONFIGS_EXTRA)
 

@@ -10,6 +10,9 @@ struct blockdev {
     uint32_t max_blocks;  /* most blocks one read may ask for (READ(10) chunk limit) */
     /* Read count blocks from lba into buf (count*block_size bytes). 0 on success. */
     int (*read)(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf);
+    /* Write one block at lba from buf; NULL when the device cannot write. 0 on success. Used
+     * only for the update report (core/report.h). */
+    int (*write)(const struct blockdev *dev, uint32_t lba, const void *buf);
 };
 
 #endif

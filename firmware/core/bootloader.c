@@ -4,9 +4,11 @@
 
 #include "blockdev.h"
 #include "config.h"
+#include "decrypt.h"
 #include "fs.h"
 #include "hcd.h"
 #include "platform.h"
+#include "report.h"
 #include "status.h"
 #include "update.h"
 #include "usb_host.h"
@@ -69,15 +71,49 @@ static void rewind_image(void *ctx)
     fs_rewind(ctx);
 }
 
+#if REPORT_LOG
+/* The session's line in STICKBOOT.LOG, if the stick has one; any failure is ignored. */
+static void report_session(int r, uint32_t started, uint32_t old_version)
+{
+    struct report rep;
+    plat_unique_id(rep.uid);
+    rep.board_id = BOARD_ID;
+    rep.old_version = old_version;
+    rep.new_version = update_file_version;
+    rep.result = r;
+    rep.ms = plat_ms() - started;
+    /* At most REPORT_MS, and never past the session's own deadline while it holds (before
+     * pass 2), so the bound for a hostile stick (README) does not grow. */
+    uint32_t left = usb_time_left(REPORT_MS);
+    usb_deadline.at = plat_ms() + left;
+    usb_deadline.on = 1;
+    /* Its reads count against SESSION_READS too: a search the bound cut short is not redone. */
+    stick_read = stick.read;
+    stick.read = counted_read;
+    if (left)
+        report_write(&stick, &rep);
+    stick.read = stick_read;
+}
+#endif
+
 /* Mount, find the file within the session bound, install it. */
 static int update_session(void)
 {
+#if REPORT_LOG
+    uint32_t started = plat_ms();
+    struct image_trailer old;
+    uint32_t old_version = installed_image(&old) ? old.app_version : REPORT_NONE;
+    update_file_version = REPORT_NONE;
+#endif
     reads_left = SESSION_READS;
     rewinds = 0;
     /* Every wait on the stick, the mount's included, ends by the session deadline. */
     usb_deadline.at = plat_ms() + SESSION_MS;
     usb_deadline.on = 1;
     int r = usb_msc_mount(&stick), best = SB_ERR_MEDIUM;
+#if REPORT_LOG
+    int mounted = r == SB_OK;
+#endif
     /* A card reader: the volume may be behind any ready LUN, not only the first. */
     while (r == SB_OK) {
         stick_read = stick.read;
@@ -102,14 +138,26 @@ static int update_session(void)
         if (r == SB_ERR_MEDIUM || r == SB_ERR_NOT_MSC)
             r = best; /* no further LUN: the most telling error of those tried */
     }
+#if ENCRYPT
+    /* The decryption reads the file through this one; static: it outlives the call. */
+    static struct image_source file;
+    file = (struct image_source){fs_size(&image_file), read_image, rewind_image, &image_file};
+    struct image_source source;
+    decrypt_open(&source, &file);
+#else
     struct image_source source = {fs_size(&image_file), read_image, rewind_image, &image_file};
+#endif
 #if LOG
     if (r == SB_ERR_TOO_BIG)
         update_name_file(&source);
 #endif
-    if (r != SB_OK)
-        return r;
-    return update_install(&source);
+    if (r == SB_OK)
+        r = update_install(&source);
+#if REPORT_LOG
+    if (mounted)
+        report_session(r, started, old_version);
+#endif
+    return r;
 }
 
 void bootloader_run(int app_valid, int forced)

@@ -19,6 +19,27 @@
 #ifndef SECURE
 #define SECURE 0
 #endif
+/* The bootloader write-protects its own sector (nWRP0) at the first boot, so no application
+ * bug or mass erase can remove it (docs/self-protection.md). */
+#ifndef PROTECT_BOOT
+#define PROTECT_BOOT 1
+#endif
+/* The update report: one line per board in STICKBOOT.LOG, when the stick has that file
+ * (docs/update-report.md). */
+#ifndef REPORT_LOG
+#define REPORT_LOG 1
+#endif
+/* The report's own bound: the search for the file, its scan and the write. */
+#ifndef REPORT_MS
+#define REPORT_MS 3000u
+#endif
+/* Encrypted images (docs/encryption.md): SECURE=1 builds only. */
+#ifndef ENCRYPT
+#define ENCRYPT 0
+#endif
+#if ENCRYPT && !SECURE
+#error "ENCRYPT=1 needs SECURE=1: the signature is what makes a decrypted image trustworthy"
+#endif
 /* Secure builds refuse an image whose version is below the installed one. */
 #ifndef ANTI_ROLLBACK
 #define ANTI_ROLLBACK 1

@@ -20,4 +20,10 @@ void flash_lock(void);
 int flash_erase_sector(unsigned sector);
 int flash_program_word(uint32_t addr, uint32_t word);
 
+/* Write protection of sector 0, the bootloader's (nWRP0 in the option bytes, RM0090 3.6.4):
+ * on = 1 protects, 0 removes it. Writes the option bytes only when they differ; every other
+ * option is kept. 0 on success (or nothing to do), -1 on a flash error or timeout.
+ * Docs: docs/self-protection.md. */
+int flash_boot_protection(int on);
+
 #endif

@@ -24,6 +24,10 @@ enum plat_phase {
 };
 void plat_show(enum plat_phase phase, unsigned arg);
 
+/* The chip's 96-bit unique ID (RM0090 39.1: U_ID at 0x1FFF7A10), word 0 from the lowest
+ * address. */
+void plat_unique_id(uint32_t id[3]);
+
 /* Refresh the independent watchdog; harmless when it is not running. */
 void plat_watchdog_kick(void);
 

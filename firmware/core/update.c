@@ -25,6 +25,9 @@ const struct image_limits update_limits = {
 };
 
 static NOINIT uint32_t chunk[CHUNK_BYTES / 4];
+#if REPORT_LOG
+uint32_t update_file_version;
+#endif
 
 /* What pass 1 learned about the file; pass 2 relies on it. */
 static struct {
@@ -210,6 +213,9 @@ static int check_file(const struct image_source *src)
         if (plan.trailer.app_crc != crc)
             return image_error(IMAGE_WHY(IMAGE_BAD_CRC, crc, plan.trailer.app_crc));
     }
+#if REPORT_LOG
+    update_file_version = plan.trailer.app_version;
+#endif
     check = image_trailer_check(&plan.trailer, &update_limits);
     if (check == IMAGE_OK)
         check = image_vectors_check(plan.vectors, plan.app_length, &update_limits);
@@ -340,6 +346,9 @@ void update_name_file(const struct image_source *src)
 
 int update_install(const struct image_source *src)
 {
+#if REPORT_LOG
+    update_file_version = 0xFFFFFFFFu;
+#endif
 #if LOG
     image_why_clear();
 #endif
@@ -361,7 +370,18 @@ int update_install(const struct image_source *src)
         return image_error(IMAGE_WHY(IMAGE_ROLLBACK, plan.trailer.app_version, floor));
     if (floor > stored && free_pair) {
         flash_unlock();
+#if PROTECT_BOOT
+        /* The log is in the bootloader's own sector: lift its write protection for the two
+         * words only. A cut in between leaves it unprotected until main() restores it at the
+         * next boot; no erase has happened yet. */
+        r = flash_boot_protection(0)
+                ? SB_ERR_FLASH
+                : program_words(free_pair, (const uint32_t[]){floor, ~floor}, 2);
+        if (flash_boot_protection(1))
+            r = SB_ERR_FLASH;
+#else
         r = program_words(free_pair, (const uint32_t[]){floor, ~floor}, 2);
+#endif
         flash_lock();
         if (r != SB_OK)
             return r;

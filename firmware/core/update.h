@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "image.h"
 
 /* Where the file comes from: fs/ on target, memory in tests. read() fills buf with the next
@@ -33,6 +34,12 @@ void update_name_file(const struct image_source *src);
 #ifdef SREC_CRC_ADDR
 /* Program the whole-flash CRC word at SREC_CRC_ADDR (flash must be unlocked). */
 int seal_whole_flash(void);
+#endif
+
+#if REPORT_LOG
+/* app_version of the file the last update_install checked, once its trailer was read (a raw
+ * binary: 0); 0xFFFFFFFF before that. For the update report. */
+extern uint32_t update_file_version;
 #endif
 
 /* Limits of this build (board id, region, SRAM) for image checks. */

@@ -405,6 +405,13 @@ int fs_read(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
     return r == SB_ERR_NO_FILE ? SB_ERR_FS_CORRUPT : r;
 }
 
+uint32_t fs_last_lba(const struct fs_file *f)
+{
+    uint32_t block = (f->pos - 1) >> f->block_shift;
+    return f->heap_lba + ((f->cluster - 2) << f->cluster_shift) +
+           (block & ((1u << f->cluster_shift) - 1));
+}
+
 void fs_rewind(struct fs_file *f)
 {
     f->pos = 0;

@@ -55,6 +55,11 @@ uint32_t fs_size(const struct fs_file *f);
  * min(buf_size, max_blocks) blocks, straight into buf. */
 int fs_read(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got);
 
+/* Device LBA of the block that holds the last byte fs_read delivered (f->pos - 1): after a read
+ * of one block, where that block lies, so that it can be written back in place (the update
+ * report). Only after a successful fs_read that delivered bytes. */
+uint32_t fs_last_lba(const struct fs_file *f);
+
 /* Back to the start of the file, for a second pass without walking the directory again. */
 void fs_rewind(struct fs_file *f);
 

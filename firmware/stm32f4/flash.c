@@ -9,6 +9,13 @@
 #define ERASE_TIMEOUT_MS   4000u
 #define PROGRAM_TIMEOUT_MS 2u
 
+void plat_unique_id(uint32_t id[3])
+{
+    const volatile uint32_t *uid = (const volatile uint32_t *)0x1FFF7A10u; /* RM0090 39.1 */
+    for (int i = 0; i < 3; i++)
+        id[i] = uid[i];
+}
+
 const uint32_t *flash_words(uint32_t addr)
 {
     return (const uint32_t *)(uintptr_t)addr;
@@ -69,4 +76,27 @@ int flash_program_word(uint32_t addr, uint32_t word)
     if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
         return -1;
     return *(volatile uint32_t *)(uintptr_t)addr == word ? 0 : -1;
+}
+
+/* RM0090 3.6.2 / 3.6.4: OPTKEYR unlocks OPTCR (a second key while unlocked is a bus error, so
+ * only when OPTLOCK reads 1); OPTSTRT rewrites the whole user configuration sector from OPTCR,
+ * so every other bit (RDP, USER, other sectors' nWRP) is written back as it reads. RDP is never
+ * changed here: leaving level 1 mass-erases the chip. */
+int flash_boot_protection(int on)
+{
+    uint32_t optcr = FLASH_OPTCR;
+    if (!(optcr & FLASH_OPTCR_NWRP0) == !!on)
+        return 0; /* already as asked: nothing written (idempotent) */
+    if (flash_wait(ERASE_TIMEOUT_MS) != 0)
+        return -1;
+    if (optcr & FLASH_OPTCR_OPTLOCK) {
+        FLASH_OPTKEYR = FLASH_OPTKEY1;
+        FLASH_OPTKEYR = FLASH_OPTKEY2;
+    }
+    optcr = (optcr ^ FLASH_OPTCR_NWRP0) & ~FLASH_OPTCR_OPTLOCK;
+    FLASH_OPTCR = optcr;
+    FLASH_OPTCR = optcr | FLASH_OPTCR_OPTSTRT;
+    int r = flash_wait(ERASE_TIMEOUT_MS);
+    FLASH_OPTCR = optcr | FLASH_OPTCR_OPTLOCK;
+    return r;
 }

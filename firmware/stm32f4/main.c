@@ -73,6 +73,11 @@ int main(void)
     DEMCR |= DEMCR_TRCENA;
     DWT_CYCCNT = 0;
     clock_init(!fast);
+#if PROTECT_BOOT
+    /* Once per chip: later boots find nWRP0 clear and write nothing. A failure (RDP level 2
+     * freezes the options) leaves the board working, unprotected. */
+    flash_boot_protection(1);
+#endif
     struct image_trailer installed;
     int app_valid = installed_image(&installed);
 #ifdef SREC_CRC_ADDR

@@ -87,6 +87,13 @@
 #define FLASH_SR_ERRORS                                                                            \
     (FLASH_SR_OPERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | FLASH_SR_PGPERR | FLASH_SR_PGSERR)
 
+/* Option bytes (RM0090 3.6, FLASH_OPTCR) */
+#define FLASH_OPTKEY1       0x08192A3Bu
+#define FLASH_OPTKEY2       0x4C5D6E7Fu
+#define FLASH_OPTCR_OPTLOCK (1u << 0)
+#define FLASH_OPTCR_OPTSTRT (1u << 1)
+#define FLASH_OPTCR_NWRP0   (1u << 16)
+
 /* GPIO: port n at 0x40020000 + 0x400 n */
 #define GPIO_BASE(port)    (0x40020000u + 0x400u * (port))
 #define GPIO_MODER(port)   REG32(GPIO_BASE(port) + 0x00)

@@ -30,6 +30,8 @@
 #define SCSI_INQUIRY         0x12
 #define SCSI_READ_CAPACITY   0x25
 #define SCSI_READ10          0x28
+#define SCSI_WRITE10         0x2A
+#define SCSI_SYNC_CACHE10    0x35
 
 /* Outcome of one command. */
 enum { CMD_OK, CMD_FAILED, CMD_TRANSPORT };
@@ -87,18 +89,19 @@ static int device_lost(void)
     return msc.dead ? SB_ERR_USB : 0;
 }
 
-/* One SCSI command through Bulk-Only: CBW, optional data IN of length bytes, CSW. CMD_OK
- * only with a good CSW and every byte asked for. */
+/* One SCSI command through Bulk-Only: CBW, optional data of length bytes (OUT for WRITE(10),
+ * IN for the others), CSW. CMD_OK only with a good CSW and every byte asked for. */
 static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
 {
     uint32_t got = 0, n = 0;
+    uint8_t data_ep = op == SCSI_WRITE10 ? usb.ep_out : usb.ep_in;
     if (msc.dead)
         return CMD_TRANSPORT;
     memset(cbw, 0, sizeof cbw);
     put_le32(cbw, CBW_SIGNATURE);
     put_le32(cbw + 4, ++msc.tag);
     put_le32(cbw + 8, length);
-    cbw[12] = length ? 0x80 : 0;
+    cbw[12] = length ? data_ep & 0x80 : 0;
     cbw[13] = msc.lun;
     cbw[15] = op;
     if (op < 0x20) { /* 6-byte CDB: allocation length in byte 4 */
@@ -114,14 +117,15 @@ static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t 
     if (r)
         goto recover;
     if (length) {
-        r = bulk(usb.ep_in, data, length, &got);
+        r = bulk(data_ep, data, length, &got);
         if (r == HCD_STALL) {
+            /* A refused command (a write-protected medium's WRITE(10)) stalls its data. */
             got = 0;
-            if (usb_clear_halt(&usb, usb.ep_in))
+            if (usb_clear_halt(&usb, data_ep))
                 goto recover;
         } else if (r) {
             goto recover;
-        } else if (got == CSW_SIZE && length != CSW_SIZE && csw_valid(data)) {
+        } else if ((data_ep & 0x80) && got == CSW_SIZE && length != CSW_SIZE && csw_valid(data)) {
             /* The device skipped the data phase and sent its CSW instead. */
             memcpy(csw, data, CSW_SIZE);
             got = 0;
@@ -192,6 +196,22 @@ static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, vo
     return SB_OK;
 }
 
+/* One block, no retry: the report is worth less than the time a failing stick would take. A
+ * refusal (write-protected medium) has its sense read, which also clears it. */
+static int msc_write(const struct blockdev *dev, uint32_t lba, const void *buf)
+{
+    if (lba >= dev->block_count)
+        return SB_ERR_MEDIUM;
+    int r = scsi(SCSI_WRITE10, lba, 1, (void *)buf, msc.block_size);
+    /* A stick with a write cache may still hold the block when the reset that follows cuts
+     * VBUS: ask for it to be stored (SBC-3 5.22). Sticks without the command refuse it. */
+    if (r == CMD_OK && scsi(SCSI_SYNC_CACHE10, lba, 1, 0, 0) == CMD_FAILED)
+        request_sense();
+    else if (r == CMD_FAILED)
+        request_sense();
+    return r == CMD_OK ? SB_OK : SB_ERR_MEDIUM;
+}
+
 /* Brings lun up. SB_OK with dev filled, or why not. */
 static int lun_mount(struct blockdev *dev)
 {
@@ -228,6 +248,7 @@ static int lun_mount(struct blockdev *dev)
     dev->block_count = last_lba < 0xFFFFFFFEu ? last_lba + 1 : 0xFFFFFFFEu;
     dev->max_blocks = USB_MAX_SECTORS;
     dev->read = msc_read;
+    dev->write = msc_write;
     return SB_OK;
 }
 

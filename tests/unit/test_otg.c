@@ -405,9 +405,9 @@ static void test_read10_returns_image_bytes(void)
     CHECK_EQ(sense[0], 0x70);
     CHECK_EQ(sense[2], 5);
     CHECK_EQ(sense[12], 0x21);
-    /* an unknown opcode: ILLEGAL REQUEST 05/20/00 */
-    uint8_t sync[10] = {0x35};
-    CHECK_EQ(msc_command(&s, 0, sync, 10, NULL, 0, &got, csw), 1);
+    /* an unknown opcode (VERIFY(10)): ILLEGAL REQUEST 05/20/00 */
+    uint8_t verify[10] = {0x2F};
+    CHECK_EQ(msc_command(&s, 0, verify, 10, NULL, 0, &got, csw), 1);
     CHECK_EQ(msc_command(&s, 0, rs, 6, sense, 18, &got, csw), 0);
     CHECK_EQ(sense[2], 5);
     CHECK_EQ(sense[12], 0x20);

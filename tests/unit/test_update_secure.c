@@ -352,6 +352,28 @@ static void test_first_install_takes_any_version(void)
     CHECK_EQ(installed_version(), 0);
 }
 
+/* Self-protection (docs/self-protection.md): sector 0 is write-protected, so raising the floor
+ * lifts the protection for the two words and sets it again: two option writes, floor logged,
+ * sector 0 protected afterwards. With no floor to raise, no option write at all. */
+static void test_floor_on_a_protected_sector(void)
+{
+    setup_old_app(); /* 7.0.0 */
+    flash_ram_boot_protected = 1;
+    make_app(30000, 50);
+    CHECK_EQ(install(pack_signed(30000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR)), 0x07000000);
+    CHECK_EQ(flash_ram_stats.option_writes, 2);
+    CHECK_EQ(flash_ram_boot_protected, 1);
+    make_app(30000, 51); /* replaces v8: logs 8 */
+    CHECK_EQ(install(pack_signed(30000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(get_le32(flash_ram_at(FLOOR_ADDR + 8)), 0x08000000);
+    CHECK_EQ(flash_ram_stats.option_writes, 4);
+    make_app(30000, 52); /* floor already 8: nothing logged, no option write */
+    CHECK_EQ(install(pack_signed(30000, 0x08000000, DEV_KEY)), SB_OK);
+    CHECK_EQ(flash_ram_stats.option_writes, 4);
+    CHECK_EQ(flash_ram_boot_protected, 1);
+}
+
 int main(void)
 {
     snprintf(other_key, sizeof other_key, "/tmp/test_update_secure.%d.pem", (int)getpid());
@@ -371,6 +393,7 @@ int main(void)
     RUN_TEST(test_crc_preserving_change_is_error_12);
     RUN_TEST(test_floor_survives_a_failed_update);
     RUN_TEST(test_floor_log_torn_and_full);
+    RUN_TEST(test_floor_on_a_protected_sector);
     unlink(other_key);
     return HARNESS_EXIT();
 }

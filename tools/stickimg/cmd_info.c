@@ -1,4 +1,5 @@
 /* stickimg info: an image's trailer fields and the result of every check, as text or JSON. */
+#include "encrypt.h"
 #include "sign.h"
 #include "stickimg.h"
 
@@ -68,6 +69,34 @@ int cmd_info(int argc, char **argv)
     if (read_file(path, &data, &size))
         return report_failure(NULL);
 
+    if (image_is_encrypted(data, size)) {
+        /* Only the trailer is in clear: the application needs the device key. */
+        uint32_t length = data[4] | data[5] << 8 | data[6] << 16 | (uint32_t)data[7] << 24;
+        struct image_trailer t;
+        size_t tail = size - ENCRYPT_HEADER_SIZE;
+        int ok = length <= tail && tail - length <= 0xFFFF &&
+                 image_trailer_decode(data + ENCRYPT_HEADER_SIZE + length,
+                                      (uint32_t)(tail - length), &t) == IMAGE_OK;
+        char version[24] = "-";
+        if (ok)
+            format_version(t.app_version, version);
+        if (json)
+            printf("{\"file\": \"%s\", \"size\": %zu, \"encrypted\": true, \"app_length\": %u, "
+                   "\"trailer_ok\": %s, \"version\": \"%s\", \"board_id\": %u, \"signed\": %s}\n",
+                   path, size, length, ok ? "true" : "false", version, ok ? t.board_id : 0,
+                   ok && (t.flags & IMAGE_FLAG_SIGNED) ? "true" : "false");
+        else
+            printf(
+                "file          %s (%zu bytes)\n"
+                "encrypted     yes: AES-128-CTR, image key wrapped for a device key (RFC 3394);\n"
+                "              the application is not checked here (it needs that key)\n"
+                "app_length    %u\n"
+                "trailer       %s\nversion       %s\nboard         0x%08X\nsigned        %s\n",
+                path, size, length, ok ? "ok (in clear)" : "unreadable", version,
+                ok ? t.board_id : 0, ok && (t.flags & IMAGE_FLAG_SIGNED) ? "yes" : "no");
+        free(data);
+        return ok ? EXIT_OK : EXIT_FAILED;
+    }
     /* First the image on its own, then against the board and address its trailer names. */
     struct packed_report rep;
     packed_check(data, size, NULL, 0, &rep);

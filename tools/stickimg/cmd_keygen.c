@@ -1,4 +1,5 @@
 /* stickimg keygen: a new ECDSA P-256 signing key as PEM. */
+#include "encrypt.h"
 #include "sign.h"
 #include "stickimg.h"
 
@@ -8,16 +9,20 @@
 
 static const char help[] =
     "Usage: stickimg keygen -o KEY.pem [--force]\n"
+    "       stickimg keygen --aes -o KEY.aes\n"
     "\n"
     "Writes a new ECDSA P-256 private key as PKCS#8 PEM, the format of\n"
     "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256\n"
     "(a key made that way works everywhere stickimg takes a key). The file is created with\n"
     "mode 0600. Keep it secret: whoever has it can sign images your bootloaders accept.\n"
     "Build the bootloader for it with: make firmware SECURE=1 KEY=KEY.pem\n"
+    "With --aes: a new AES-128 device key for encrypted images, 32 hex digits (mode 0600);\n"
+    "build with make firmware SECURE=1 ENCRYPT=1 AES_KEY=KEY.aes, pack with --encrypt KEY.aes.\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE   where the key goes (required; - for stdout)\n"
     "      --force         replace an existing FILE\n"
+    "      --aes           an AES-128 device key instead of a signing key\n"
     "  -q, --quiet         no summary line\n"
     "  -h, --help          this text\n";
 
@@ -25,14 +30,12 @@ int cmd_keygen(int argc, char **argv)
 {
     static char prog[] = "stickimg keygen";
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'F'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'F'},
+        {"aes", no_argument, NULL, 'A'},          {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
-    int force = 0, quiet = 0, c;
+    int force = 0, quiet = 0, aes = 0, c;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
         switch (c) {
@@ -41,6 +44,9 @@ int cmd_keygen(int argc, char **argv)
             break;
         case 'F':
             force = 1;
+            break;
+        case 'A':
+            aes = 1;
             break;
         case 'q':
             quiet = 1;
@@ -66,8 +72,13 @@ int cmd_keygen(int argc, char **argv)
             return report_failure(NULL);
         }
     }
-    if (key_generate(output))
+    if (aes ? aes_key_generate(output) : key_generate(output))
         return report_failure(NULL);
+    if (aes) {
+        if (!quiet && strcmp(output, "-") != 0)
+            printf("%s: new AES-128 device key (keep it secret)\n", output);
+        return EXIT_OK;
+    }
     if (!quiet && strcmp(output, "-") != 0)
         printf("%s: new P-256 signing key (keep it secret); its public key: stickimg pubkey %s\n",
                output, output);

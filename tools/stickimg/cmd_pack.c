@@ -1,4 +1,5 @@
 /* stickimg pack: an application (.bin/.hex/.elf) -> image.bin (word 7 = L, then the trailer). */
+#include "encrypt.h"
 #include "sign.h"
 #include "stickimg.h"
 
@@ -24,6 +25,9 @@ static const char help[] =
     "                           region ends there\n"
     "  -f, --format bin|hex|elf input format; default from the contents and the extension\n"
     "  -k, --key FILE           sign too (see stickimg sign): a 100-byte signed trailer\n"
+    "  -e, --encrypt KEYFILE    encrypt for an ENCRYPT=1 bootloader built with that AES key\n"
+    "                           (stickimg keygen --aes); needs --key. AES-128-CTR with a new\n"
+    "                           image key, wrapped for KEYFILE's key (RFC 3394); 48 bytes more\n"
     "  -q, --quiet              no summary line\n"
     "  -h, --help               this text\n"
     "\n"
@@ -41,17 +45,18 @@ int cmd_pack(int argc, char **argv)
         {"app-base", required_argument, NULL, 'a'},
         {"format", required_argument, NULL, 'f'},
         {"key", required_argument, NULL, 'k'},
+        {"encrypt", required_argument, NULL, 'e'},
         {"srec-crc-addr", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL, *board_name = "f4discovery", *key_path = NULL;
+    const char *output = NULL, *board_name = "f4discovery", *key_path = NULL, *aes_path = NULL;
     uint32_t version = 0, app_base = DEFAULT_APP_BASE, region_end = 0;
     enum input_format format = FORMAT_AUTO;
     int quiet = 0, c;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "o:v:b:a:f:k:qh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:v:b:a:f:k:e:qh", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -78,6 +83,9 @@ int cmd_pack(int argc, char **argv)
         case 'k':
             key_path = optarg;
             break;
+        case 'e':
+            aes_path = optarg;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -92,6 +100,9 @@ int cmd_pack(int argc, char **argv)
         return usage_error("pack", optind >= argc ? "missing INPUT" : "one INPUT only");
     if (!output)
         return usage_error("pack", "missing -o OUTPUT");
+    if (aes_path && !key_path)
+        return usage_error("pack", "--encrypt needs --key: ENCRYPT=1 bootloaders accept signed "
+                                   "images only");
     const char *input = argv[optind];
 
     const struct board *board = board_by_name(board_name);
@@ -185,13 +196,23 @@ int cmd_pack(int argc, char **argv)
     if (key_path && image_sign(image, &t, key_path))
         goto out;
     uint32_t total = length + image_trailer_encode(&t, image + length);
+    if (aes_path) {
+        uint8_t *encrypted;
+        if (image_encrypt(image, total, length, aes_path, &encrypted, &total))
+            goto out;
+        free(image);
+        image = encrypted;
+    }
     if (write_file(output, image, total))
         goto out;
     if (!quiet) {
         char v[24];
         format_version(version, v);
         printf("%s: %u bytes (application %u, crc 0x%08X), version %s, %s at 0x%08X%s\n", output,
-               total, length, t.app_crc, v, board->name, app_base, key_path ? ", signed" : "");
+               total, length, t.app_crc, v, board->name, app_base,
+               aes_path   ? ", signed, encrypted"
+               : key_path ? ", signed"
+                          : "");
     }
     rc = EXIT_OK;
 out:

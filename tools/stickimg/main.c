@@ -21,6 +21,7 @@ static const struct command {
     {"keygen", cmd_keygen, "make an ECDSA P-256 signing key (PEM) for SECURE=1 builds"},
     {"sign", cmd_sign, "sign a packed image (100-byte trailer) for a SECURE=1 bootloader"},
     {"pubkey", cmd_pubkey, "a key's public half: PEM, raw, or the C header the build takes"},
+    {"report-file", cmd_report, "the empty STICKBOOT.LOG for the update report, or --show one"},
 };
 
 int usage_error(const char *cmd, const char *fmt, ...)
@@ -46,7 +47,7 @@ static void print_usage(FILE *f)
                "Prepares firmware images for the stickboot USB-stick bootloader.\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'stickimg COMMAND --help' describes a command. Boards:");
     size_t n;
     const struct board *b = board_list(&n);

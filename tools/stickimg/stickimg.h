@@ -137,6 +137,7 @@ int cmd_pack(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_crc(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_factory(int argc, char **argv);
 
 #endif
