@@ -93,9 +93,9 @@ struct flash_model {
     uint32_t opt_nwrp, opt_user; /* option bytes in "flash": nWRP and RDP/USER bytes */
     uint32_t opt_nwrp2;          /* bank 2's nWRP (FLASH_OPTCR1, dual-bank parts) */
     int dual_bank;
-    uint32_t opt_target;         /* OPTCR value an option programming in progress writes */
-    uint32_t opt_programs;       /* option programmings completed (result: option_writes) */
-    uint32_t opt_reg_writes;     /* OPTKEYR/OPTCR writes (--cut-at-option-write) */
+    uint32_t opt_target;     /* OPTCR value an option programming in progress writes */
+    uint32_t opt_programs;   /* option programmings completed (result: option_writes) */
+    uint32_t opt_reg_writes; /* OPTKEYR/OPTCR writes (--cut-at-option-write) */
     int key_stage, locked_until_reset;
     int optkey_stage, opt_locked_until_reset;
     struct flash_op op;
