@@ -113,6 +113,7 @@ board_flash_end = $(shell printf '0x%08X' $$((0x08000000 + $$(sed -n 's/^\#defin
 board_configs = "$(1)|BOARD=$(1)" "$(1)-log|BOARD=$(1) LOG=1" "$(1)-noraw|BOARD=$(1) RAW_IMAGES=0" \
 	"$(1)-srec|BOARD=$(1) SREC_CRC_ADDR=$(shell printf '0x%08X' $$(($(call board_flash_end,$(1)) - 4)))" \
 	"$(1)-app8000|BOARD=$(1) APP_BASE=0x08008000" "$(1)-probe0|BOARD=$(1) PROBE_MS=0" \
+	"$(1)-noprotect|BOARD=$(1) PROTECT_BOOT=0" "$(1)-noreport|BOARD=$(1) REPORT_LOG=0" \
 	"$(1)-noboardfiles|BOARD=$(1) BOARD_FILES=0" "$(1)-secure|BOARD=$(1) SECURE=1" \
 	"$(1)-secure-encrypt|BOARD=$(1) SECURE=1 ENCRYPT=1"
 size-boards:
