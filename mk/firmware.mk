@@ -46,9 +46,9 @@ $(FW_OUT)/obj/%.o: %.c $(FW_HDRS) $(FW_OUT)/fw.flags $(FW_EXTRA_DEPS)
 	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) -c $< -o $@
 
 # The linker script with the board's SRAM size (C's "u" suffixes dropped for ld).
-LD_CPP = $(ARM_CC) -E -P -x c -include firmware/boards/$(BOARD).h $(1) | sed -E 's/\b(0x[0-9A-Fa-f]+|[0-9]+)u\b/\1/g'
+LD_CPP = $(ARM_CC) -E -P -x c $(1) -include firmware/boards/$(BOARD).h $(2) | sed -E 's/\b(0x[0-9A-Fa-f]+|[0-9]+)u\b/\1/g'
 $(FW_OUT)/stickboot.ld: firmware/stm32f4/stickboot.ld firmware/boards/$(BOARD).h $(FW_OUT)/fw.flags
-	$(call say,CPP,$@)$(call LD_CPP,$<) > $@
+	$(call say,CPP,$@)$(call LD_CPP,,$<) > $@
 $(FW_OUT)/stickboot.elf: $(FW_OBJS) $(FW_OUT)/stickboot.ld
 	$(call say,LD,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T $(FW_OUT)/stickboot.ld \
 		-Wl,-Map=$(FW_OUT)/stickboot.map $(FW_OBJS) -lgcc -o $@ > $(FW_OUT)/link.log || { cat $(FW_OUT)/link.log; exit 1; }
@@ -64,7 +64,7 @@ firmware: $(FW_OUT)/stickboot.elf $(FW_OUT)/stickboot.bin $(FW_OUT)/stickboot.he
 APP_OUT := $(if $(filter $(BUILD),$(FW_OUT)),$(BUILD),$(FW_OUT))
 $(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
 	@mkdir -p $(@D)
-	$(call say,CPP,$@)$(call LD_CPP,-DAPP_BASE=$(APP_BASE) $<) > $@
+	$(call say,CPP,$@)$(call LD_CPP,-DAPP_BASE=$(APP_BASE),$<) > $@
 APP_CFLAGS = $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards \
 	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE) \
 	-DSTICKBOOT_SLOT_ADDR='(0x20000000u + BOARD_SRAM_SIZE - 16u)'
