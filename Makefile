@@ -23,6 +23,9 @@ ENCRYPT ?= 0
 KEY ?= keys/dev-key.pem
 
 BUILD := build
+# The release version, from one place: the VERSION file (a release bumps it and tags
+# v$(STICKBOOT_VERSION)). stickimg --version, the LOG=1 bootloader's first line and make dist.
+STICKBOOT_VERSION := $(shell cat VERSION)
 
 # Build output: one short line per target ("  CC      file"), as Kbuild prints it; V=1 prints
 # every command in full instead. $(call say,TAG,TARGET) starts a recipe's first command line,

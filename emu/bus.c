@@ -259,14 +259,14 @@ static uint64_t next_event_after_now(struct machine *m)
 static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_insns,
                       uint64_t prev_next)
 {
-    uint64_t period = site->interval;
+    uint64_t period = site->cycle_interval; /* cycles per iteration; site->interval: insns */
     if (m->no_time_jumps || m->time_read_insns >= prev_insns)
         return;
     /* An event may have come due since the previous read: this read must see it first. */
     if (prev_next == TIME_NEVER || m->cycles + 1 >= machine_ns_to_cycles(m, prev_next))
         return;
     if (site->skippable < 0)
-        site->skippable = loop_block_skippable(m, site->block, period);
+        site->skippable = loop_block_skippable(m, site->block, site->interval);
     if (!site->skippable)
         return;
     uint64_t next = next_event_after_now(m);
@@ -281,7 +281,7 @@ static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_i
     uint64_t n = (target - m->cycles + period - 1) / period;
     uint64_t before = machine_now_ns(m);
     m->cycles += n * period;
-    m->insns += n * period;
+    m->insns += n * site->interval;
     site->last_insns = m->insns;
     site->last_cycles = m->cycles;
     m->jumps++;
@@ -304,6 +304,7 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
         site->last_insns = m->insns;
         site->last_cycles = m->cycles;
         site->interval = UINT64_MAX;
+        site->cycle_interval = UINT64_MAX;
         site->epoch = m->poll_epoch;
         site->last_value = 0;
         site->skippable = -1;
@@ -313,9 +314,14 @@ static struct poll_site *poll_check(struct machine *m, uint32_t addr)
     }
     uint64_t interval = m->insns - site->last_insns;
     uint64_t prev_insns = site->last_insns;
-    /* One cycle per instruction in the loop: no stall (CRC, flash) inside it. */
+    /* The same instructions and cycles as the iteration before. The simple cycle model also
+     * asks for one cycle per instruction: no stall (CRC, flash) inside the loop. Under the m4
+     * model (cycles.c) an iteration's cost includes its branch refill and, in a steady loop,
+     * the same cache hits: two equal intervals in a row make every further iteration equal. */
+    uint64_t cycle_interval = m->cycles - site->last_cycles;
     int same = site->epoch == m->poll_epoch && interval == site->interval &&
-               m->cycles - site->last_cycles == interval;
+               (m->cyc ? cycle_interval == site->cycle_interval : cycle_interval == interval);
+    site->cycle_interval = cycle_interval;
     if (interval != site->interval)
         site->skippable = -1;
     site->interval = interval;

@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include "cpu.h"
+#include "cycles.h"
 #include "exception.h"
 #include "log.h"
 #include "thumb.h"
@@ -24,7 +25,16 @@ enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN, EV_BUS_ERROR 
 struct count_entry {
     uint32_t addr, size, count, gen;
     uint8_t self_loop;
-    uint8_t has_fp; /* holds a floating-point instruction (lazy FP state preservation) */
+    uint8_t has_fp;      /* holds a floating-point instruction (lazy FP state preservation) */
+    struct cyc_block cb; /* the m4 cycle model's decoding (cycles.c) */
+};
+
+/* --cycle-profile: the cycles from one block's start to the next block's start (its own cost,
+ * stalls, bus cycles and time jumps in it), summed per block address. */
+#define PROF_SIZE 65536u
+struct prof_entry {
+    uint32_t addr, used;
+    uint64_t runs, cycles;
 };
 
 struct region {
@@ -45,7 +55,43 @@ struct cpu {
     uc_mem_type ev_type;
     int stopped_for_exception;
     uint32_t blk_addr, blk_size; /* the block being executed */
+    struct prof_entry *prof;
+    uint32_t prof_block;
+    uint64_t prof_cycles;
 };
+
+static void profile_block(struct cpu *c, uint32_t addr)
+{
+    struct machine *m = c->m;
+    uint32_t prev = c->prof_block;
+    for (uint32_t i = 0, h = (prev >> 1) * 2654435761u; i < PROF_SIZE; i++, h++) {
+        struct prof_entry *p = &c->prof[h & (PROF_SIZE - 1u)];
+        if (p->used && p->addr != prev)
+            continue;
+        p->used = 1;
+        p->addr = prev;
+        p->runs++;
+        p->cycles += m->cycles - c->prof_cycles;
+        break;
+    }
+    c->prof_block = addr;
+    c->prof_cycles = m->cycles;
+}
+
+static void profile_write(struct cpu *c)
+{
+    FILE *f = fopen(c->m->cycle_profile, "w");
+    if (!f) {
+        fprintf(stderr, "stickemu: cannot write %s\n", c->m->cycle_profile);
+        return;
+    }
+    fprintf(f, "# block_start runs cycles (cycle model %s)\n", c->m->cyc ? "m4" : "simple");
+    for (uint32_t i = 0; i < PROF_SIZE; i++)
+        if (c->prof[i].used && c->prof[i].runs)
+            fprintf(f, "0x%08x %llu %llu\n", c->prof[i].addr, (unsigned long long)c->prof[i].runs,
+                    (unsigned long long)c->prof[i].cycles);
+    fclose(f);
+}
 
 static struct cpu *current_cpu;
 
@@ -101,9 +147,14 @@ static struct count_entry *count_block(struct cpu *c, uint32_t addr, uint32_t si
     e->has_fp = 1; /* unknown: a lazy save that comes early is still exact */
     if (len == 0 || uc_mem_read(c->uc, addr, code, len) != UC_ERR_OK) {
         e->count = len / 2 ? len / 2 : 1;
+        memset(&e->cb, 0, sizeof e->cb);
+        e->cb.base = e->count;
+        e->cb.nlines = 1;
         return e;
     }
     e->has_fp = 0;
+    if (c->m->cyc)
+        cycles_decode(&e->cb, code, addr, len);
     for (uint32_t i = 0; i + 1 < len;) {
         uint16_t hw = (uint16_t)(code[i] | code[i + 1] << 8);
         uint16_t top = hw >> 11;
@@ -118,6 +169,8 @@ static struct count_entry *count_block(struct cpu *c, uint32_t addr, uint32_t si
     }
     if (e->count == 0)
         e->count = 1;
+    if (c->m->cyc && e->cb.base == 0)
+        e->cb.base = e->count;
     e->self_loop = len == 2 && (code[0] | code[1] << 8) == THUMB_B_SELF;
     return e;
 }
@@ -127,6 +180,7 @@ static void flush_changed_code(struct cpu *c)
     struct flash_model *f = &c->m->flash;
     if (f->code_hi <= f->code_lo)
         return;
+    cycles_flash_changed(c->m, f->code_lo, f->code_hi);
     uc_ctl_remove_cache(c->uc, FLASH_BASE + f->code_lo, FLASH_BASE + f->code_hi);
     uc_ctl_remove_cache(c->uc, f->code_lo, f->code_hi);
     if (f->code_hi - f->code_lo >= 1024)
@@ -141,11 +195,13 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     struct machine *m = c->m;
     (void)uc;
     uint32_t addr = (uint32_t)address;
+    if (c->prof)
+        profile_block(c, addr);
     c->blk_addr = addr;
     c->blk_size = size;
     struct count_entry *e = count_block(c, addr, size);
     m->insns += e->count;
-    m->cycles += e->count;
+    m->cycles += m->cyc ? cycles_block(m, &e->cb, addr, size) : e->count;
     m->cur_block = addr;
     uint32_t flash_off = addr - FLASH_BASE;
     if (flash_off >= m->flash.size && addr < m->flash.size)
@@ -197,6 +253,8 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     (void)uc;
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
+    if (m->cyc)
+        m->cycles += cycles_bus(m, r->base + (uint32_t)offset);
     bus_read(m, r->base + (uint32_t)offset, size, &v);
     flush_changed_code(r->cpu);
     return v;
@@ -209,8 +267,22 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     (void)uc;
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
+    if (m->cyc)
+        m->cycles += cycles_bus(m, r->base + (uint32_t)offset);
     bus_write(m, r->base + (uint32_t)offset, size, (uint32_t)value);
     flush_changed_code(r->cpu);
+}
+
+/* m4 cycle model: data reads from flash go through the ART's data cache (cycles.c). */
+static void hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                            int64_t value, void *user)
+{
+    struct cpu *c = user;
+    (void)uc;
+    (void)type;
+    (void)size;
+    (void)value;
+    c->m->cycles += cycles_flash_data(c->m, (uint32_t)address);
 }
 
 static uint64_t optbytes_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -507,9 +579,20 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0) != UC_ERR_OK;
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)hook_invalid_insn, c, 1, 0) !=
            UC_ERR_OK;
+    if (m->cyc) {
+        bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, FLASH_BASE,
+                           FLASH_BASE + m->flash.size - 1u) != UC_ERR_OK;
+        bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, 0,
+                           m->flash.size - 1u) != UC_ERR_OK;
+    }
     bad |= uc_ctl_exits_enable(c->uc) != UC_ERR_OK;
     if (bad) {
         snprintf(err, err_len, "unicorn: memory map or hook setup failed");
+        cpu_destroy(c);
+        return NULL;
+    }
+    if (m->cycle_profile && !(c->prof = calloc(PROF_SIZE, sizeof *c->prof))) {
+        snprintf(err, err_len, "out of memory");
         cpu_destroy(c);
         return NULL;
     }
@@ -526,6 +609,10 @@ void cpu_destroy(struct cpu *c)
         return;
     if (current_cpu == c)
         current_cpu = NULL;
+    if (c->prof) {
+        profile_write(c);
+        free(c->prof);
+    }
     uc_close(c->uc);
     free(c->cache);
     free(c);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cycles.h"
 #include "log.h"
 #include "machine.h"
 
@@ -529,6 +530,7 @@ int flash_reg_write(struct machine *m, uint32_t off, uint32_t value)
             v &= ~ACR_DCRST;
         }
         f->acr = v;
+        cycles_acr_written(m, v);
         if (m->hclk_hz > flash_max_hclk(m))
             machine_fault(m, m->cur_block, 0, 0,
                           "flash wait states too low: %u WS for HCLK %u Hz (max %u Hz)",

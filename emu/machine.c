@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cycles.h"
 #include "log.h"
 #include "machine.h"
 
@@ -125,6 +126,7 @@ void machine_set_hclk(struct machine *m, uint32_t hz)
 static void common_reset(struct machine *m, int power_on)
 {
     bus_reset_all(m, power_on ? PERIPH_POWER_ON : PERIPH_SYSTEM);
+    cycles_reset(m);
     m->in_app = 0;
     m->poll_streak = 0;
     m->poll_epoch++;

@@ -229,7 +229,7 @@ struct crc_model {
 
 struct poll_site {
     uint32_t addr, block, last_value;
-    uint64_t last_insns, last_cycles, interval, epoch;
+    uint64_t last_insns, last_cycles, interval, cycle_interval, epoch;
     int skippable;         /* -1 unknown, 0/1: loop_block_skippable() for this block and interval */
     uint64_t next_at_read; /* machine_next_event_ns() at the last read */
 };
@@ -242,7 +242,10 @@ struct machine {
     uint64_t insns;  /* instructions executed */
     uint64_t base_cycles, base_ns;
     uint32_t hclk_hz;
-    uint64_t deadline_cycles; /* the CPU calls machine_slow_path() at or after this */
+    uint64_t deadline_cycles;  /* the CPU calls machine_slow_path() at or after this */
+    int cycle_model;           /* enum cycle_model (cycles.h): --cycle-model */
+    struct cycles *cyc;        /* the m4 model's state (caches, pending branch); NULL: simple */
+    const char *cycle_profile; /* --cycle-profile FILE: cycles per block written there, or NULL */
     /* memories */
     uint8_t sram[SRAM_MAX_SIZE];
     uint8_t ccm[CCM_SIZE];

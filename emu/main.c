@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "cycles.h"
 #include "loader.h"
 #include "log.h"
 #include "machine.h"
@@ -25,6 +26,7 @@ static void usage(void)
           "                [--cut-at-option-write N] [--uid 24HEX]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
           "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
+          "                [--cycle-model simple|m4] [--cycle-profile FILE]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
           stderr);
 }
@@ -190,6 +192,8 @@ int main(int argc, char **argv)
     uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, stop_after_app_ns = TIME_NEVER, t1,
              t2;
     int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
+    enum cycle_model cycle_model = CYCLE_SIMPLE;
+    const char *cycle_profile = NULL;
     uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
     size_t rx_len[4] = {0, 0, 0, 0};
     /* Stick events only apply with a stick; the others are added to the machine at once. */
@@ -219,6 +223,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--no-time-jumps") == 0) {
             no_time_jumps = 1;
             continue;
+        } else if (strcmp(a, "--cycle-model=simple") == 0 || strcmp(a, "--cycle-model=m4") == 0) {
+            cycle_model = a[14] == 'm' ? CYCLE_M4 : CYCLE_SIMPLE;
+            continue;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage();
             return 0;
@@ -229,7 +236,16 @@ int main(int argc, char **argv)
             return 2;
         }
         i++;
-        if (strcmp(a, "--flash") == 0) {
+        if (strcmp(a, "--cycle-profile") == 0) {
+            cycle_profile = v;
+        } else if (strcmp(a, "--cycle-model") == 0) {
+            if (strcmp(v, "simple") == 0)
+                cycle_model = CYCLE_SIMPLE;
+            else if (strcmp(v, "m4") == 0)
+                cycle_model = CYCLE_M4;
+            else
+                bad = 1;
+        } else if (strcmp(a, "--flash") == 0) {
             flash_path = v;
         } else if (strcmp(a, "--flash-size") == 0) {
             if (strcmp(v, "2M") == 0 || strcmp(v, "2048K") == 0)
@@ -400,6 +416,11 @@ int main(int argc, char **argv)
     m->iwdg_hw = iwdg;
     m->no_hse = no_hse;
     m->no_time_jumps = no_time_jumps;
+    m->cycle_profile = cycle_profile;
+    if (cycles_init(m, cycle_model) != 0) {
+        fprintf(stderr, "stickemu: out of memory\n");
+        return 2;
+    }
     for (int i = 0; i < 4; i++)
         if (rx_data[i])
             usart_set_rx(m, i, rx_data[i], rx_len[i]);
@@ -429,6 +450,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     cpu_destroy(cpu);
     otg_destroy(m->otg);
+    cycles_free(m);
     machine_free(m);
     free(m);
     for (int i = 0; i < 4; i++)

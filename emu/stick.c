@@ -55,6 +55,8 @@ struct profile {
     /* a stick that stays alive on its capacitors through short VBUS gaps */
     unsigned vbus_off_min_ms, warm_reset_hang;
     unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
+    unsigned ep0_nak_ms;          /* control data/status stages NAK this long after SETUP */
+    unsigned packet_gap_us;       /* bulk IN data NAKs this long after each data packet */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -88,6 +90,7 @@ struct stick {
         uint8_t buf[CONFIG_MAX];
         size_t len, sent, wlength;
         int done, toggle, stalled;
+        uint64_t ready_at; /* data and status stages NAK until then (ep0_nak_ms) */
         enum ep0_action action;
         unsigned action_value;
     } ep0;
@@ -115,6 +118,7 @@ struct stick {
     size_t pending_len;
 
     uint32_t transactions, bulk_in_tokens, bulk_in_packets, in_data_cmds, cmds;
+    uint64_t next_packet_at; /* packet_gap_us: no bulk IN data before then */
     int babbled;
     uint32_t scsi_cmds, read10_cmds, bot_resets;
     uint64_t read10_bytes;
@@ -218,6 +222,8 @@ static const struct num_key num_keys[] = {
     K(vbus_off_min_ms, 0, 60000),
     K(warm_reset_hang, 0, 1),
     K(deaf_after_reset_ms, 0, 5000),
+    K(ep0_nak_ms, 0, 600000),
+    K(packet_gap_us, 0, 100000000),
     K(write_protect, 0, 1),
     K(write_refused, 0, 1),
 };
@@ -998,6 +1004,7 @@ enum stick_reply stick_setup(struct stick *s, unsigned addr, unsigned ep, const 
     s->ep0.done = 0;
     s->ep0.toggle = 1;
     s->ep0.wlength = (size_t)(data[6] | data[7] << 8);
+    s->ep0.ready_at = now_ns + (uint64_t)s->p.ep0_nak_ms * MS;
     count_moved(s, 8, now_ns);
     if (s->p.stall_all || !ep0_request(s, data, now_ns)) {
         ep0_stall(s);
@@ -1016,10 +1023,13 @@ enum stick_reply stick_setup(struct stick *s, unsigned addr, unsigned ep, const 
     return STICK_ACK;
 }
 
-static enum stick_reply ep0_in(struct stick *s, uint8_t *buf, size_t *len, unsigned *pid)
+static enum stick_reply ep0_in(struct stick *s, uint8_t *buf, size_t *len, unsigned *pid,
+                               uint64_t now)
 {
     if (s->ep0.stalled)
         return STICK_STALL;
+    if (now < s->ep0.ready_at)
+        return STICK_NAK;
     if (s->ep0.phase == EP0_STATUS_IN) {
         *len = 0;
         *pid = 1;
@@ -1045,6 +1055,8 @@ static enum stick_reply ep0_out(struct stick *s, unsigned pid, size_t len, uint6
 {
     if (s->ep0.stalled)
         return STICK_STALL;
+    if (now < s->ep0.ready_at)
+        return STICK_NAK;
     if ((s->ep0.phase == EP0_DATA_IN || s->ep0.phase == EP0_STATUS_OUT) && len == 0) {
         if (pid != 1)
             return STICK_ACK; /* toggle mismatch: acknowledged and ignored */
@@ -1201,7 +1213,7 @@ static enum stick_reply bulk_in(struct stick *s, uint8_t *buf, size_t *len, unsi
         return STICK_NAK;
     *pid = (unsigned)s->in_toggle;
     if (s->bot.phase == BOT_DATA_IN) {
-        if (now < s->bot.data_ready_at || s->bot.hang)
+        if (now < s->bot.data_ready_at || now < s->next_packet_at || s->bot.hang)
             return STICK_NAK;
         uint32_t n = s->bot.dev_len - s->bot.sent;
         if (n > s->p.bulk_mps)
@@ -1343,7 +1355,7 @@ enum stick_reply stick_in(struct stick *s, unsigned addr, unsigned ep, uint8_t *
     if (!token_for_us(s, addr, now_ns))
         return STICK_SILENT;
     if (ep == 0)
-        return ep0_in(s, buf, len, pid);
+        return ep0_in(s, buf, len, pid, now_ns);
     if (s->p.stall_all && (ep == EP_BULK_IN || ep == EP_INTR_IN))
         return STICK_STALL;
     if (ep == EP_BULK_IN && s->configured && !bulk_active(s))
@@ -1375,6 +1387,7 @@ void stick_in_handshake(struct stick *s, int acked, uint64_t now_ns)
     case IN_BULK_DATA:
         s->in_toggle ^= 1;
         s->bulk_in_packets++;
+        s->next_packet_at = now_ns + (uint64_t)s->p.packet_gap_us * US;
         s->bot.sent += (uint32_t)s->pending_len;
         if (s->bot.read10)
             s->read10_bytes += s->pending_len;

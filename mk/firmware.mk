@@ -30,7 +30,8 @@ FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default))
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
 	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) -DBOARD_FILES=$(BOARD_FILES) \
 	-DPROTECT_BOOT=$(PROTECT_BOOT) -DREPORT_LOG=$(REPORT_LOG) -DENCRYPT=$(ENCRYPT) \
-	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) $(FW_EXTRA_DEFS)
+	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) -DSTICKBOOT_VERSION='"$(STICKBOOT_VERSION)"' \
+	$(FW_EXTRA_DEFS)
 FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
 
 # Changing options rebuilds: the flags are recorded per output directory.
@@ -139,6 +140,10 @@ boards-table: $(BUILD)/stickemu
 print-fw-out:
 	@echo $(FW_OUT)
 .PHONY: print-fw-out
+
+print-board:
+	@echo $(BOARD)
+.PHONY: print-board
 
 print-fw-configs:
 	@echo '$(FW_CONFIGS)'

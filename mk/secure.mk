@@ -34,7 +34,7 @@ FW_CONFIGS += "secure-encrypt|SECURE=1 ENCRYPT=1"
 # core/update.c as a SECURE=1 host build, with the development key compiled in; the test signs
 # with stickimg's signing code (tools/stickimg/sign.c) and libcrypto.
 SECURE_TEST_GEN := $(BUILD)/tests/secure-gen
-SECURE_TOOL_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c,$(wildcard tools/stickimg/*.c)) \
+SECURE_TOOL_SRCS := $(filter-out tools/stickimg/main.c tools/stickimg/cmd_%.c tools/stickimg/no_libcrypto.c,$(wildcard tools/stickimg/*.c)) \
 	firmware/core/image.c hostlib/crc_soft.c firmware/crypto/sha256.c firmware/crypto/p256.c
 secure_comma := ,
 $(SECURE_TEST_GEN)/signing_key.h: keys/dev-key.pem $(BUILD)/stickimg

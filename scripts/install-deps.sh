@@ -9,6 +9,8 @@ packages=(
     clang clang-format libclang-rt-14-dev
     srecord dosfstools mtools exfatprogs fdisk python3
     gnuplot-nox cmake
+    # make windows and the wine tests: ~27 s to install on Debian 12 (measured), ~650 MB
+    gcc-mingw-w64-x86-64 wine64
 )
 
 missing=()

@@ -4,9 +4,11 @@
 # A 64 MB FAT32 stick holds a packed 512 KB image (the blink app padded with pseudo-random
 # data). The default bootloader runs on erased flash and installs it: pass 1 streams the whole
 # file (READ(10)s back to back, CRC on the fly), pass 2 reads it again while programming. The
-# run is cut at the first flash operation (--cut-after-flash-ops 0); pass 1 ends where a
-# READ(10) asks for an LBA already read (pass 2 starts over; the reader caches FAT sectors, so
-# pass 1 reads each LBA once). Nothing but the reader runs between pass-1 commands. Then
+# run is cut at the first flash operation (--cut-after-flash-ops 0); pass 1 ends where, after
+# the first multi-sector READ(10), a READ(10) asks for an LBA already read (pass 2 starts over;
+# the reader caches FAT sectors, so pass 1 reads each LBA once; the lookup before the data may
+# read a directory twice). Nothing
+# but the reader runs between pass-1 commands. Then
 #   throughput = READ(10) data bytes / (last READ(10) completion - first READ(10) start)
 # where a READ(10) starts with its CBW (the `scsi:` trace line, logged when the CBW's OUT
 # transaction begins) and completes when its 13-byte CSW has arrived (the next
@@ -15,7 +17,9 @@
 # Ceiling: 19 x 64-byte packets per 1 ms frame = 1216 kB/s (kB = 1000 bytes).
 #
 # Usage: scripts/usb-throughput.sh [--no-build] (STICKEMU=..., STICKBOOT=... pick other
-# binaries). Deterministic output; the last line is
+# binaries; EMU_ARGS=--cycle-model=m4 passes options to stickemu; LATENCIES="0 250 500" also
+# prints one "curve latency_us=L kBps=N bytes=B cmds=C" line per device latency). Deterministic output; the
+# last line is
 #   throughput zero_latency_kBps=N latency1000_kBps=N ceiling_kBps=1216 zero_latency_pct=P latency1000_pct=P
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,8 +58,9 @@ measure() {
     rm -f "$out/flash-$name.bin"
     "$emu" --flash "$out/flash-$name.bin" --load 0x08000000 "$bl" --run-ms 0 \
         >/dev/null
+    # shellcheck disable=SC2086 # EMU_ARGS: options, word-split on purpose
     "$emu" --flash "$out/flash-$name.bin" --stick "$out/stick.img" --profile "$profile" \
-        --trace usb,scsi --cut-after-flash-ops 0 --run-ms 30000 >"$log"
+        --trace usb,scsi --cut-after-flash-ops 0 --run-ms 30000 ${EMU_ARGS:-} >"$log"
     local result
     result=$(grep '^result:' "$log")
     if ! grep -q 'state=cut' <<<"$result"; then
@@ -71,7 +76,11 @@ measure() {
                                  split(s, p, "."); return p[1] * 1000 + p[2] }
         / scsi: lun[0-9]+ READ\(10\) / {
             lba = $0; sub(/.* lba=/, "", lba); sub(/ .*/, "", lba)
-            if (lba in seen) exit # pass 2 starts over: the same LBAs again
+            # pass 2 starts over: the same LBAs again, once the file data has begun (the
+            # mount and the file lookup may read the same sectors twice before that: the board
+            # id file name is looked for before IMAGE.BIN)
+            if ((lba in seen) && data) exit
+            if ($0 ~ / blocks=/ && $0 !~ / blocks=1 /) data = 1
             seen[lba] = 1
             if (first == "") first = t_us($0)
             pending = 1
@@ -95,6 +104,12 @@ measure() {
 
 read -r z_bytes z_cmds z_us z_kbps < <(measure zero_latency "$out/zero.prof")
 read -r l_bytes l_cmds l_us l_kbps < <(measure latency1000 "$out/latency1000.prof")
+
+for lat in ${LATENCIES:-}; do
+    printf 'read_latency_us=%d\n' "$lat" >"$out/curve$lat.prof"
+    read -r c_bytes c_cmds c_us c_kbps < <(measure "curve$lat" "$out/curve$lat.prof")
+    printf 'curve latency_us=%d kBps=%.1f bytes=%d cmds=%d\n' "$lat" "$c_kbps" "$c_bytes" "$c_cmds"
+done
 
 pct() { awk -v v="$1" -v c="$ceiling" 'BEGIN { printf "%.1f", v * 100 / c }'; }
 echo "Modeled USB read throughput (stickemu, pass 1 of a 512 KB install, bootloader $(stat -c %s "$bl") bytes)"

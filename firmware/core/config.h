@@ -13,6 +13,10 @@
 #ifndef LOG
 #define LOG 0
 #endif
+/* The release (the VERSION file, given by the build); LOG=1 builds print it once per reset. */
+#ifndef STICKBOOT_VERSION
+#define STICKBOOT_VERSION "unknown"
+#endif
 #ifndef RAW_IMAGES
 #define RAW_IMAGES 1
 #endif

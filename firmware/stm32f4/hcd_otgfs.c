@@ -372,6 +372,11 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
     uint32_t done = 0, errors = 0, naks = 0;
     int result;
     for (;;) {
+        /* A channel armed on an empty port may never halt (docs/emulator-otg.md), and a stuck
+         * halt costs a core restart: look before each run, after the NAK throttle's wait too. */
+        result = HCD_DISCONNECTED;
+        if (!hcd_is_connected())
+            break;
         uint32_t run = len - done;
         uint32_t most = in ? IN_PACKETS_PER_RUN * mps : mps;
         if (run > most)

@@ -96,6 +96,8 @@ void plat_show(enum plat_phase phase, unsigned arg)
 #if LOG
     static unsigned last_phase = 0xFFu, last_arg;
     log_init();
+    if (last_phase == 0xFFu) /* the first line after a reset: which build this is */
+        log_text("stickboot " STICKBOOT_VERSION "\r\n");
     /* One line per phase change, and per 10 % of progress. */
     if (phase != last_phase || (phase <= PHASE_WRITING && arg / 10u != last_arg / 10u)) {
         log_text("stickboot: ");

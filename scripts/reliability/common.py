@@ -81,17 +81,21 @@ def emu(*args, timeout=600):
     return Result(args, proc.stdout.decode("utf-8", "replace"), time.monotonic() - start)
 
 
-def campaign(name, doc):
-    """The options every campaign takes (--quick, --suite, --jobs): (args, Work, Reporter)."""
+def campaign(name, doc, more_options=None, variant=None):
+    """The options every campaign takes (--quick, --suite, --jobs), plus those more_options(ap)
+    adds: (args, Work, Reporter). variant(args): a suffix for the work directory, or ""."""
     global JOBS
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--suite")
     ap.add_argument("--jobs", type=int)
+    if more_options:
+        more_options(ap)
     args = ap.parse_args()
     if args.jobs:
         JOBS = args.jobs
-    return args, Work(name + ("-quick" if args.quick else "")), Reporter(args.suite)
+    suffix = variant(args) if variant else ""
+    return args, Work(name + suffix + ("-quick" if args.quick else "")), Reporter(args.suite)
 
 
 def old_new_images(work, app_bytes, seed_old, seed_new):
@@ -201,7 +205,7 @@ class Work:
     """A campaign's directory under build/reliability/, with its own copy of the bootloader so
     that a rebuild during a long campaign does not change what is tested."""
 
-    def __init__(self, name):
+    def __init__(self, name, bootloader=None):
         self.dir = os.path.join(BUILD, "reliability", name)
         self.tmp = os.path.join(self.dir, "tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -209,7 +213,7 @@ class Work:
         self.bootloader = self.path("stickboot.bin")
         # Copies of what is tested: others may rebuild build/ while a campaign runs.
         global EMU
-        for src, dst in ((os.path.join(BUILD, "stickboot.bin"), self.bootloader),
+        for src, dst in ((bootloader or os.path.join(BUILD, "stickboot.bin"), self.bootloader),
                          (os.path.join(BUILD, "stickemu"), self.path("stickemu"))):
             for _ in range(60):
                 if os.access(src, os.X_OK):

@@ -9,7 +9,10 @@ table is bad. Each must be rejected before any flash operation (flash_ops=0, the
 byte-exact, the old app boots), within a bound, showing the expected error code (red blinks,
 firmware/core/status.h). Fields that do not make a file invalid are listed with what they do.
 
-  hostile_files.py [--quick] [--suite NAME]   (--quick: the same cases; the campaign is small)
+  hostile_files.py [--quick] [--suite NAME] [--name FILE]
+(--quick: the same cases; the campaign is small. --name: the damaged file's name on the stick,
+IMAGE.BIN by default; 0407D15C.BIN runs every case on the Discovery's own file of a stick for
+many boards, which the bootloader looks for first.)
 """
 import os
 import shutil
@@ -23,6 +26,7 @@ import common  # noqa: E402
 APP_BYTES = 41296
 BOUND_MS = 10000  # rejected and the old app started within this (virtual time)
 NO_FS, NO_FILE, FS_CORRUPT, TOO_BIG, IMAGE = 5, 6, 7, 8, 9
+FILE_NAME = "IMAGE.BIN"
 
 
 class Fat32:
@@ -50,7 +54,9 @@ class Fat32:
         for i in range(self.nfats):
             struct.pack_into("<I", self.d, (self.reserved + i * self.fatsz) * self.bps + 4 * c, value)
 
-    def entry(self, name=b"IMAGE   BIN"):
+    def entry(self):
+        stem, _, ext = FILE_NAME.partition(".")
+        name = (stem.ljust(8) + ext.ljust(3)).encode()
         base = self.cluster_offset(self.root)
         for off in range(base, base + self.spc * self.bps, 32):
             if self.d[off:off + 11] == name:
@@ -203,10 +209,14 @@ def vector_cases(raw):
 
 
 def main():
-    args, work, rep = common.campaign("hostile_files", __doc__)
+    global FILE_NAME
+    args, work, rep = common.campaign(
+        "hostile_files", __doc__, lambda ap: ap.add_argument("--name", default="IMAGE.BIN"),
+        lambda a: "" if a.name.upper() == "IMAGE.BIN" else "-" + a.name.upper().partition(".")[0])
+    FILE_NAME = args.name.upper()
     images = common.old_new_images(work, APP_BYTES, 31, 32)
-    common.make_stick(work.path("old.img"), {"IMAGE.BIN": work.path("old.bin")})
-    common.make_stick(work.path("new.img"), {"IMAGE.BIN": work.path("new.bin")})
+    common.make_stick(work.path("old.img"), {FILE_NAME: work.path("old.bin")})
+    common.make_stick(work.path("new.img"), {FILE_NAME: work.path("new.bin")})
     base = work.path("base.bin")
     common.fresh_flash(base, work.bootloader)
     common.emu("--flash", base, "--stick", work.path("old.img"), "--stop-after-app-ms", 10)
@@ -234,7 +244,7 @@ def main():
             src = os.path.join(work.tmp, tag + ".bin")
             with open(src, "wb") as f:
                 f.write(what)
-            common.make_stick(img, {"IMAGE.BIN": src})
+            common.make_stick(img, {FILE_NAME: src})
             os.remove(src)
         flash = work.scratch(tag, base)
         r = common.emu("--flash", flash, "--stick", img, "--stop-after-app-ms", 20, "--run-ms", 30000)

@@ -12,12 +12,20 @@ cut during operation N (stickemu --cut-after-flash-ops N-1), then:
 Part "instants": the same checks after cuts at random instants (--cut-at-ms, fixed seed) of a
 512 KB update, plus instants inside the seal (trailer programming) and the handover.
 
-  power_cuts.py [--quick] [--part ops|instants|all] [--suite NAME] [--jobs N]
+Variants (--variant) run the same cuts over the other paths of the bootloader:
+  plain      the default build, the new image as IMAGE.BIN;
+  multi      the default build, a stick for many boards: the new image as 0407D15C.BIN next
+             to another board's IMAGE.BIN and an empty STICKBOOT.LOG (the report is written
+             after the update, to a private copy of the stick);
+  encrypted  the SECURE=1 ENCRYPT=1 build and signed, encrypted images.
+
+  power_cuts.py [--quick] [--part ops|instants|all] [--variant V] [--suite NAME] [--jobs N]
 """
 import argparse
 import os
 import random
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -30,14 +38,46 @@ SEAL_INSTANTS = 20
 HANDOVER_INSTANTS = 20
 
 
+VARIANT = "plain"
+ENCRYPTED_BOOTLOADER = os.path.join(common.BUILD, "f4discovery-secure-encrypt", "stickboot.bin")
+
+
+def stick_files(work, tag, name):
+    """The files of a stick that carries image NAME, as the variant lays them out."""
+    image = work.path(f"{tag}-{name}.bin")
+    if VARIANT != "multi":
+        return {"IMAGE.BIN": image}
+    other = work.path("other-board.bin")
+    if not os.path.exists(other):
+        raw = work.path("other-board.raw")
+        common.padded_app(raw, 8192, 77)
+        common.pack(raw, other, "9.0.0", "--board", "nucleo-f446ze")
+    log = work.path("STICKBOOT.LOG")
+    if not os.path.exists(log):
+        subprocess.run([common.STICKIMG, "report-file", "-o", log, "--size", "4096"], check=True)
+    return {"IMAGE.BIN": other, "0407D15C.BIN": image, "STICKBOOT.LOG": log}
+
+
+def pack_args(encrypt=True):
+    if VARIANT == "encrypted":
+        key = ("--key", os.path.join(common.ROOT, "keys", "dev-key.pem"))
+        return key + (("--encrypt", os.path.join(common.ROOT, "keys", "dev-aes.key")) if encrypt else ())
+    return ()
+
+
 def prepare(work, tag, app_bytes):
     """Old and new images and sticks, and a flash file with the old image installed."""
     images = {}
     for name, seed, version in (("old", 1, "1.0.0"), ("new", 2, "2.0.0")):
         raw = work.path(f"{tag}-{name}.raw")
         common.padded_app(raw, app_bytes, seed + app_bytes)
-        images[name] = common.pack(raw, work.path(f"{tag}-{name}.bin"), version)
-        common.make_stick(work.path(f"{tag}-{name}.img"), {"IMAGE.BIN": work.path(f"{tag}-{name}.bin")})
+        images[name] = common.pack(raw, work.path(f"{tag}-{name}.bin"), version, *pack_args())
+        if VARIANT == "encrypted":
+            # Flash holds the plaintext: compare the application part (its length is word 7).
+            plain = common.pack(raw, work.path(f"{tag}-{name}-plain.bin"), version,
+                                *pack_args(encrypt=False))
+            images[name] = plain[:struct.unpack_from("<I", plain, 28)[0]]
+        common.make_stick(work.path(f"{tag}-{name}.img"), stick_files(work, tag, name))
     base = work.path(f"{tag}-base.bin")
     common.fresh_flash(base, work.bootloader)
     r = common.emu("--flash", base, "--stick", work.path(f"{tag}-old.img"), "--stop-after-app-ms", 10)
@@ -81,14 +121,19 @@ def part_ops(work, rep, quick):
     total = int(clean["flash_ops"])
     kinds = ["erase" if "flash: erase sector" in ln else "program"
              for ln in clean.text.splitlines() if "flash: erase sector" in ln or "flash: program" in ln]
-    if clean.state != "app" or len(kinds) != total or kinds[0] != "erase":
+    # A secure build raises the rollback floor (two words in sector 0) before the first erase.
+    if clean.state != "app" or len(kinds) != total or "erase" not in kinds[:3]:
         sys.exit(f"clean run: state={clean.state} flash_ops={total} traced={len(kinds)}")
     erases = kinds.count("erase")
+    first_erase = kinds.index("erase") + 1
     if quick:
         rng = random.Random(8)
         picks = set(range(1, erases + 3)) | set(range(total - 10, total + 1))
         picks |= {erases + 8192 + d for d in (0, 1)}  # the second 32 KB chunk begins
         picks |= set(rng.sample(range(1, total + 1), 8))
+        if VARIANT != "plain":  # make test samples the other paths more thinly
+            picks = set(range(1, first_erase + 2)) | {total - 9, total - 1, total}
+            picks |= set(rng.sample(range(first_erase + 2, total - 9), 3))
         points = sorted(picks)
     else:
         points = list(range(1, total + 1))
@@ -102,14 +147,17 @@ def part_ops(work, rep, quick):
         if r.state != "cut" or r["flash_ops"] != str(n - 1):
             os.remove(flash)
             return n, mode, "-", False, False, f"cut run: state={r.state} flash_ops={r['flash_ops']}"
-        # Only a clean cut of the first erase leaves the old image whole.
-        expect = {"old"} if (n == 1 and mode == "clean") else {"bootloader"}
+        # Only a cut before the first erase, or a clean cut of it, leaves the old image whole;
+        # after a floor write the secure build refuses it (the floor outlives the cut).
+        whole = n < first_erase or (n == first_erase and mode == "clean")
+        expect = ({"old"} if first_erase == 1 else {"old", "bootloader"}) if whole else {"bootloader"}
         out = after_cut(work, flash, images, "ops", expect)
         os.remove(flash)
         return (n, mode) + out
 
     results = common.pmap(one, cases, progress=None if quick else 500)
-    self_check(work, base, images, erases, rep)
+    if VARIANT == "plain":  # the harness's own check needs the plain 36-byte trailer
+        self_check(work, base, images, erases, rep)
     rows = []
     for mode in ("clean", "undefined"):
         res = [x for x in results if x[1] == mode]
@@ -227,10 +275,15 @@ def main():
     ap.add_argument("--part", choices=("ops", "instants", "all"), default="all")
     ap.add_argument("--suite", help="print PASS/FAIL lines for tests/run.sh under this name")
     ap.add_argument("--jobs", type=int)
+    ap.add_argument("--variant", choices=("plain", "multi", "encrypted"), default="plain")
     args = ap.parse_args()
     if args.jobs:
         common.JOBS = args.jobs
-    work = common.Work("power_cuts" + ("-quick" if args.quick else ""))
+    global VARIANT
+    VARIANT = args.variant
+    suffix = ("" if VARIANT == "plain" else "-" + VARIANT) + ("-quick" if args.quick else "")
+    work = common.Work("power_cuts" + suffix,
+                       ENCRYPTED_BOOTLOADER if VARIANT == "encrypted" else None)
     rep = common.Reporter(args.suite)
     if args.part in ("ops", "all"):
         part_ops(work, rep, args.quick)

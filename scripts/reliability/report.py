@@ -32,7 +32,12 @@ entry); there a cut after the seal must leave the NEW app. The script also check
 half-programmed image given a matching trailer (what a bootloader sealing too early would
 leave) must be counted as lost. `make test` runs a sample (`tests/suites/reliability_cuts.sh`):
 both modes at the 3 erases, the start of the second 32 KB chunk, the last 11 operations and
-8 pseudo-random ones, 6 instants of the 512 KB update, and the self-check."""),
+8 pseudo-random ones, 6 instants of the 512 KB update, and the self-check.
+`--variant multi` runs the same cuts with a stick for many boards (the new image as
+0407D15C.BIN beside another board's IMAGE.BIN and an empty STICKBOOT.LOG), `--variant
+encrypted` with the SECURE=1 ENCRYPT=1 build and signed, encrypted images; `make test`
+samples both (tests/suites/reliability_cuts_paths.sh: the operations up to the first erase,
+the last 10 and 3 pseudo-random ones, both modes). The tables below are the plain variant."""),
     "fault_matrix": ("2. Stick fault matrix", "scripts/reliability/fault_matrix.py", """\
 An OLD 40 KB image is installed, the stick holds a NEW one. Every stickemu profile key alone
 (a non-default value), every pair of 18 fault keys (153 pairs), issue 4's combinations, the
@@ -53,7 +58,10 @@ before any flash operation (`flash_ops=0`, the old image byte-exact, the old app
 recomputed, so that the field's own check must catch it. Two fields do not make a file
 invalid in a non-secure build, and the table shows they install: `app_version` (only secure
 builds compare versions, for anti-rollback; equal length + CRC + version means "up to date")
-and the `raw` flag (it only records who built the trailer)."""),
+and the `raw` flag (it only records who built the trailer).
+`--name 0407D15C.BIN` runs every case on the Discovery's own file of a stick for many boards
+(looked for before IMAGE.BIN); `make test` runs both (reliability_hostile.sh,
+reliability_hostile_paths.sh)."""),
     "fuzz": ("4. Fuzzing", "scripts/reliability/fuzz.py", """\
 libFuzzer with ASan + UBSan (clang `-fsanitize=fuzzer,address,undefined`). `fuzz_trailer`
 (tests/fuzz/fuzz_trailer.c) decodes/encodes trailers (round trip) and runs `update_install`

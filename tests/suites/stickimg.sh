@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-S=build/stickimg
+S=${STICKIMG:-build/stickimg}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -3,7 +3,7 @@
 # whatever its name, what verify takes, where an application is linked and what to change.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-S=build/stickimg
+S=${STICKIMG:-build/stickimg}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 make -s --no-print-directory build/stickimg app >/dev/null 2>&1

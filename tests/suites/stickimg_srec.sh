@@ -18,7 +18,7 @@ import os, random, subprocess, sys
 
 work, cases = sys.argv[1], int(sys.argv[2])
 rng = random.Random(20261124)
-tool = os.path.abspath("build/stickimg")
+tool = os.path.abspath(os.environ.get("STICKIMG", "build/stickimg"))
 
 def write_hex(path, segments, start):
     """Intel HEX with 04 records and 16-byte data records, like a typical toolchain writes."""

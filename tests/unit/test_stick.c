@@ -254,6 +254,12 @@ static void test_latency_and_nak_keys(void)
     read_cost("nak_every=3\n", &ns, &naks, &st);
     CHECK_EQ(st, 0);
     CHECK(naks >= 128 / 3 - 1 && naks <= 150 / 2);
+    /* 16 blocks = 128 packets of 64 bytes, each NAKed until 100 us after the one before: the
+     * gaps set the pace (the bus alone takes ~56 us per packet here) */
+    read_cost("packet_gap_us=100\n", &ns, &naks, &st);
+    CHECK_EQ(st, 0);
+    CHECK(ns >= 127 * 100000ull && ns < 128 * 100000ull + base_ns);
+    CHECK(naks >= 127);
 }
 
 static void test_csw_quirks(void)
@@ -854,6 +860,25 @@ static void test_deaf_after_reset(void)
     otg_destroy(h.m);
 }
 
+/* ep0_nak_ms: the data and status stages NAK that long after each SETUP, then answer. */
+static void test_ep0_nak(void)
+{
+    uint8_t d[18];
+    uint32_t n = 0;
+    struct host h = host_new(image_path, "ep0_nak_ms=300\n");
+    CHECK(host_bring_up(&h));
+    uint64_t t0 = h.now, naks = nak_total;
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+    CHECK_EQ(n, 18u);
+    CHECK(h.now - t0 >= 300 * MS_NS);
+    CHECK(nak_total > naks);
+    otg_destroy(h.m);
+    h = host_new(image_path, "ep0_nak_ms=1500\n"); /* longer than the helper's 1 s budget */
+    CHECK(host_bring_up(&h));
+    CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_NAK_TIMEOUT);
+    otg_destroy(h.m);
+}
+
 static void test_vbus_off_min_and_warm_reset_hang(void)
 {
     CHECK(!enumerates_after_gap(0));   /* an MCU reset that keeps VBUS: hung */
@@ -954,6 +979,7 @@ int main(void)
     RUN_TEST(test_composite_devices);
     RUN_TEST(test_vbus_off_min_and_warm_reset_hang);
     RUN_TEST(test_deaf_after_reset);
+    RUN_TEST(test_ep0_nak);
     RUN_TEST(test_hang_above_sectors);
     unlink(image_path);
     unlink(image2_path);

@@ -62,6 +62,8 @@ int cmd_keygen(int argc, char **argv)
         return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
     if (!output)
         return usage_error("keygen", "missing -o KEY.pem");
+    if (signing_unavailable("keygen"))
+        return EXIT_FAILED;
     if (strcmp(output, "-") != 0 && access(output, F_OK) == 0) {
         if (!force) {
             set_error("%s: exists; not replacing a key (--force to replace it)", output);

@@ -104,6 +104,8 @@ int cmd_pack(int argc, char **argv)
         return usage_error("pack", "--encrypt needs --key: ENCRYPT=1 bootloaders accept signed "
                                    "images only");
     const char *input = argv[optind];
+    if (key_path && signing_unavailable("pack --key"))
+        return EXIT_FAILED;
 
     const struct board *board = board_by_name(board_name);
     struct image_limits lim;

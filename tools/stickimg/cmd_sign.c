@@ -58,40 +58,14 @@ int cmd_sign(int argc, char **argv)
         return usage_error("sign", "missing --key KEY.pem");
     if (!output)
         return usage_error("sign", "missing -o OUTPUT");
+    if (signing_unavailable("sign"))
+        return EXIT_FAILED;
     const char *path = argv[optind];
-    uint8_t *data, *image = NULL;
-    size_t size;
-    if (read_file(path, &data, &size))
-        return report_failure(NULL);
+    uint8_t *image = NULL;
+    struct image_trailer t;
     int rc = EXIT_FAILED;
-    struct packed_report rep;
-    enum image_result r = packed_check(data, size, NULL, 0, &rep);
-    if (r != IMAGE_OK) {
-        set_error("%s: %s: %s", path, image_result_name(r), rep.detail);
+    if (signable_load(path, &image, &t))
         goto out;
-    }
-    struct image_trailer t = rep.trailer;
-    if (t.flags & IMAGE_FLAG_RAW) {
-        set_error("%s: has a trailer made by a bootloader from a raw binary; pack the "
-                  "application instead",
-                  path);
-        goto out;
-    }
-    /* The bigger trailer must still fit the board's region (to the end of flash). */
-    const struct board *board = board_by_id(t.board_id);
-    struct image_limits lim;
-    if (board && board_limits(board, t.load_address, 0, &lim) == 0 &&
-        (uint64_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED > lim.region_size) {
-        set_error("%s: does not fit with a signed trailer: %u + %u bytes, the region holds %u",
-                  path, t.app_length, IMAGE_TRAILER_SIZE_SIGNED, lim.region_size);
-        goto out;
-    }
-    image = malloc((size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED);
-    if (!image) {
-        set_error("out of memory");
-        goto out;
-    }
-    memcpy(image, data, t.app_length);
     if (image_sign(image, &t, key_path))
         goto out;
     if (write_file(output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
@@ -104,6 +78,5 @@ out:
     if (rc != EXIT_OK)
         report_failure(NULL);
     free(image);
-    free(data);
     return rc;
 }

@@ -96,8 +96,3 @@ done:
     *out_size = ENCRYPT_HEADER_SIZE + size;
     return 0;
 }
-
-int image_is_encrypted(const uint8_t *data, size_t size)
-{
-    return size >= ENCRYPT_HEADER_SIZE && memcmp(data, "SBE1", 4) == 0;
-}

@@ -6,7 +6,17 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define STICKIMG_VERSION "1.0.0"
+/* From the build: the VERSION file (Makefile). */
+#ifndef STICKBOOT_VERSION
+#define STICKBOOT_VERSION "unknown"
+#endif
+
+#ifdef __MINGW32__
+#include <fcntl.h>
+#include <io.h>
+/* Arguments as given: MinGW's start-up code would otherwise expand * and ? in them. */
+int _CRT_glob = 0;
+#endif
 
 static const struct command {
     const char *name;
@@ -21,6 +31,9 @@ static const struct command {
     {"keygen", cmd_keygen, "make an ECDSA P-256 signing key (PEM) for SECURE=1 builds"},
     {"sign", cmd_sign, "sign a packed image (100-byte trailer) for a SECURE=1 bootloader"},
     {"pubkey", cmd_pubkey, "a key's public half: PEM, raw, or the C header the build takes"},
+    {"digest", cmd_digest, "what a signature covers, for signing with a key kept elsewhere"},
+    {"attach-signature", cmd_attach_signature,
+     "put a signature made elsewhere (DER or r || s) into the image, checked"},
     {"report-file", cmd_report, "the empty STICKBOOT.LOG for the update report, or --show one"},
 };
 
@@ -47,7 +60,7 @@ static void print_usage(FILE *f)
                "Prepares firmware images for the stickboot USB-stick bootloader.\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-17s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'stickimg COMMAND --help' describes a command. Boards:");
     size_t n;
     const struct board *b = board_list(&n);
@@ -58,6 +71,12 @@ static void print_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+#ifdef __MINGW32__
+    /* The same bytes on every platform: lines end in LF (which every Windows console and
+     * editor shows), and binary output to stdout (-o -) is not altered. */
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+#endif
     if (argc < 2) {
         print_usage(stderr);
         return EXIT_USAGE;
@@ -80,7 +99,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(name, "--version") == 0) {
-        printf("stickimg %s (image format %u)\n", STICKIMG_VERSION, IMAGE_FORMAT);
+        printf("stickimg %s (image format %u)\n", STICKBOOT_VERSION, IMAGE_FORMAT);
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

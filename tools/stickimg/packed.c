@@ -5,7 +5,7 @@
 #include <string.h>
 
 static enum image_result fail(struct packed_report *rep, enum image_result r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    PRINTF_LIKE(3, 4);
 static enum image_result fail(struct packed_report *rep, enum image_result r, const char *fmt, ...)
 {
     va_list ap;

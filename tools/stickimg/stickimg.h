@@ -13,10 +13,18 @@
 #define EXIT_FAILED 1 /* refused, bad input, failed check, I/O error */
 #define EXIT_USAGE  2 /* bad command line */
 
+/* printf-style checking of format strings. MinGW builds use MinGW's own C99 printf
+ * (__USE_MINGW_ANSI_STDIO, so %zu and %llu work on Windows), which GCC checks as gnu_printf. */
+#ifdef __MINGW32__
+#define PRINTF_LIKE(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#endif
+
 /* Errors: the function that detects one records a single line and returns -1; main prints it. */
-int set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int set_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 const char *last_error(void);
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Prints "stickimg: <last error>" (prefixed by what, e.g. a file name) and returns EXIT_FAILED. */
 int report_failure(const char *what);
 
@@ -128,7 +136,7 @@ int linked_base(const uint8_t *image, uint32_t length, const struct image_limits
 
 /* ---- Command line ---- */
 /* "stickimg CMD: message" + a hint to --help on stderr; returns EXIT_USAGE. */
-int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Prepares getopt_long for a fresh pass over a subcommand's arguments. */
 void options_reset(void);
 

@@ -9,6 +9,31 @@
 #include <string.h>
 #include <strings.h>
 
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+/* rename() on Windows fails when the target exists; MoveFileEx replaces it. */
+static int replace_file(const char *from, const char *to)
+{
+    if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING))
+        return 0;
+    errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : EIO;
+    return -1;
+}
+/* Output to "-" is the file's bytes: no LF -> CRLF translation on stdout. */
+static void stdout_binary(void)
+{
+    fflush(stdout);
+    _setmode(_fileno(stdout), _O_BINARY);
+}
+#else
+#define replace_file rename
+static void stdout_binary(void)
+{
+}
+#endif
+
 static char error_text[512];
 
 int set_error(const char *fmt, ...)
@@ -163,7 +188,7 @@ static int finish_output(const char *path, const char *tmp, FILE *f, int ok)
         return fflush(stdout) == 0 && ok ? 0 : set_error("stdout: write error");
     if (fclose(f) != 0)
         ok = 0;
-    if (ok && rename(tmp, path) == 0)
+    if (ok && replace_file(tmp, path) == 0)
         return 0;
     int err = errno;
     remove(tmp);
@@ -172,8 +197,10 @@ static int finish_output(const char *path, const char *tmp, FILE *f, int ok)
 
 static FILE *open_output(const char *path, char *tmp, size_t tmp_size)
 {
-    if (strcmp(path, "-") == 0)
+    if (strcmp(path, "-") == 0) {
+        stdout_binary();
         return stdout;
+    }
     snprintf(tmp, tmp_size, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f)
