@@ -3,7 +3,8 @@
 #   make            bootloader (BOARD=f4discovery), example app, host tools
 #   make test       install missing Debian packages, build, run every test
 #   make demo       the end-to-end update in the emulator
-#   make size       size and headroom of every build configuration
+#   make size       size and headroom of every build configuration (size-boards: every board)
+#   make boards-table  the generated table of boards in docs/porting.md
 #   make bench      measured sizes and modeled times -> docs/performance.md
 #   make fuzz       long fuzzing runs (FUZZ_SECONDS=...)
 #   make flash      OpenOCD + ST-LINK; make flash-stlink: st-flash
@@ -52,7 +53,7 @@ CLEAN_EXTRA :=
 .PHONY: all test demo bench size fuzz clean flash flash-stlink deps reliability
 all: all-targets
 
-HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests
+HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests -I$(BUILD)/gen
 
 # $(call host_test,NAME,SOURCES[,EXTRA FLAGS]): build/tests/NAME.t, a unit-test program built
 # with ASan + UBSan that tests/run.sh runs.
@@ -81,10 +82,10 @@ clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
 
 # Flash the bootloader of the selected board and configuration (BOARD=, LOG=, ...).
-OPENOCD_BOARD_f4discovery := board/stm32f4discovery.cfg
-OPENOCD_BOARD_nucleo-f446ze := board/st_nucleo_f4.cfg
+# The OpenOCD configuration is the board header's BOARD_OPENOCD_CFG.
+OPENOCD_CFG = $(shell sed -n 's/^\#define BOARD_OPENOCD_CFG *"\([^"]*\)".*/\1/p' firmware/boards/$(BOARD).h)
 flash: firmware
-	openocd -f $(OPENOCD_BOARD_$(BOARD)) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
+	openocd -f $(OPENOCD_CFG) -c "program $(FW_OUT)/stickboot.elf verify reset exit"
 
 flash-stlink: firmware
 	st-flash --reset write $(FW_OUT)/stickboot.bin 0x08000000

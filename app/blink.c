@@ -9,6 +9,7 @@
 #define REG(addr)        (*(volatile uint32_t *)(addr))
 #define RCC_AHB1ENR      REG(0x40023830u)
 #define GPIO_MODER(port) REG(0x40020000u + 0x400u * (port))
+#define GPIO_PUPDR(port) REG(0x4002000Cu + 0x400u * (port))
 #define GPIO_IDR(port)   REG(0x40020010u + 0x400u * (port))
 #define GPIO_BSRR(port)  REG(0x40020018u + 0x400u * (port))
 #define SCB_VTOR         REG(0xE000ED08u)
@@ -75,11 +76,21 @@ int main(void)
 
     RCC_AHB1ENR |= (1u << BOARD_LED_PORT) | (1u << BOARD_BUTTON_PORT);
     (void)RCC_AHB1ENR;
+#if !BOARD_BUTTON_ACTIVE_HIGH
+    /* A button to ground with no resistor on the board (Black Pill KEY): pull the pin up. */
+    GPIO_PUPDR(BOARD_BUTTON_PORT) |= 1u << (2 * BOARD_BUTTON_PIN);
+#endif
+#if BOARD_LED_ACTIVE_LOW
+    const uint32_t on = 16u, off = 0; /* lit when the pin is low */
+#else
+    const uint32_t on = 0, off = 16u;
+#endif
+    GPIO_BSRR(BOARD_LED_PORT) = 1u << (BOARD_LED_GREEN + off);
     GPIO_MODER(BOARD_LED_PORT) |= 1u << (2 * BOARD_LED_GREEN);
     for (;;) {
-        GPIO_BSRR(BOARD_LED_PORT) = 1u << BOARD_LED_GREEN;
+        GPIO_BSRR(BOARD_LED_PORT) = 1u << (BOARD_LED_GREEN + on);
         delay_ms(100);
-        GPIO_BSRR(BOARD_LED_PORT) = 1u << (BOARD_LED_GREEN + 16);
+        GPIO_BSRR(BOARD_LED_PORT) = 1u << (BOARD_LED_GREEN + off);
         delay_ms(900);
     }
 }

@@ -5,7 +5,9 @@
  *
  * The bootloader and the application share a 16-byte slot at the end of SRAM
  * (STICKBOOT_SLOT_ADDR). Keep it out of your linker script's RAM (LENGTH = 128K - 16), or at
- * least out of anything initialised before main() reads it. */
+ * least out of anything initialised before main() reads it. On a chip with another SRAM size
+ * define STICKBOOT_SLOT_ADDR as its SRAM end - 16 before including this header: 0x2000FFF0
+ * with 64 KB (STM32F401CC), 0x2002FFF0 with 192 KB (STM32F429). */
 #ifndef STICKBOOT_APP_H
 #define STICKBOOT_APP_H
 
@@ -14,7 +16,9 @@
 #ifndef STICKBOOT_APP_BASE
 #define STICKBOOT_APP_BASE 0x08004000u /* must match the bootloader's APP_BASE */
 #endif
-#define STICKBOOT_SLOT_ADDR     0x2001FFF0u
+#ifndef STICKBOOT_SLOT_ADDR
+#define STICKBOOT_SLOT_ADDR 0x2001FFF0u
+#endif
 #define STICKBOOT_REQUEST_MAGIC 0x5B0055B7u
 #define STICKBOOT_TRAILER_MAGIC 0x31544253u /* "SBT1" */
 

@@ -466,7 +466,7 @@ static int sram_bitband(struct machine *m, uint32_t addr, uint32_t target, uint3
                         unsigned size, int write, uint32_t *value)
 {
     uint32_t off = target - SRAM_BASE;
-    if (off >= SRAM_SIZE)
+    if (off >= m->board->sram_size)
         return reserved(m, addr, write);
     uint8_t *b = &m->sram[off + bit / 8u];
     (void)size;

@@ -11,17 +11,20 @@
 
 /* ---- OTG_FS (emu/otg.h) ---- */
 
+/* Unit 0 is OTG_FS, unit 1 OTG_HS; the board's host port is one of them (machine_otg). */
+#define OTG_OF(m, p) machine_otg(m, (p)->unit, NULL)
+
 static void otg_sample_irq(struct machine *m, const struct periph *p)
 {
-    periph_irq(m, p, otg_irq_level(m->otg));
+    periph_irq(m, p, otg_irq_level(OTG_OF(m, p)));
 }
 
 static int otg_op_read(struct machine *m, const struct periph *p, uint32_t off, unsigned size,
                        uint32_t *value)
 {
     uint64_t now = machine_now_ns(m);
-    otg_advance(m->otg, now);
-    *value = otg_read(m->otg, off, size, now);
+    otg_advance(OTG_OF(m, p), now);
+    *value = otg_read(OTG_OF(m, p), off, size, now);
     otg_sample_irq(m, p);
     machine_update_deadline(m);
     return 0;
@@ -31,34 +34,39 @@ static int otg_op_write(struct machine *m, const struct periph *p, uint32_t off,
                         uint32_t value)
 {
     uint64_t now = machine_now_ns(m);
-    otg_advance(m->otg, now);
-    otg_write(m->otg, off, value, size, now);
+    otg_advance(OTG_OF(m, p), now);
+    otg_write(OTG_OF(m, p), off, value, size, now);
     otg_sample_irq(m, p);
     return 0;
 }
 
 static void otg_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
+    int *clocked;
+    struct otg_model *o = machine_otg(m, p->unit, &clocked);
     if (kind != PERIPH_RCC) {
-        m->otg_clocked = 0;
-        otg_set_clocked(m->otg, 0);
+        *clocked = 0;
+        otg_set_clocked(o, 0);
     }
-    if (kind == PERIPH_POWER_ON)
-        otg_power_on(m->otg, machine_now_ns(m)); /* power-on or brown-out */
-    else
-        otg_core_reset(m->otg, machine_now_ns(m));
+    if (kind == PERIPH_POWER_ON) {
+        otg_power_on(o, machine_now_ns(m)); /* power-on or brown-out */
+        /* VBUS as the board drives it now (the GPIOs were reset first): on with the power
+         * where there is no switch (Black Pill). */
+        if (o == m->otg)
+            otg_set_vbus(o, (int)m->vbus_state, machine_now_ns(m));
+    } else
+        otg_core_reset(o, machine_now_ns(m));
     otg_sample_irq(m, p);
 }
 
 static uint64_t otg_op_next(struct machine *m, const struct periph *p)
 {
-    (void)p;
-    return otg_next_event_ns(m->otg);
+    return otg_next_event_ns(OTG_OF(m, p));
 }
 
 static void otg_op_advance(struct machine *m, const struct periph *p, uint64_t now_ns)
 {
-    otg_advance(m->otg, now_ns);
+    otg_advance(OTG_OF(m, p), now_ns);
     otg_sample_irq(m, p);
 }
 
@@ -390,7 +398,7 @@ static const struct periph f407_periphs[] = {
     U("DMA1", 0x40026000u, 0x400, AHB1, 21),
     U("DMA2", 0x40026400u, 0x400, AHB1, 22),
     UR("ETH", 0x40028000u, 0x1400, AHB1, 25, eth_resets),
-    U("OTG_HS", 0x40040000u, 0x40000, AHB1, 29),
+    M("OTG_HS", OTG_HS_BASE_ADDR, OTG_HS_SPAN, otg_ops, 1, 0, 0, 77, -1), /* OTG_HS global */
     /* AHB2 */
     M("OTG_FS", OTG_FS_BASE_ADDR, OTG_FS_SPAN, otg_ops, 0, 0, 0, 67, -1),
     U("DCMI", 0x50050000u, 0x400, AHB2, 0),
@@ -408,10 +416,151 @@ static const struct bus_window f407_windows[] = {
     {0x50000000u, 0x00070000u}, {0xA0000000u, 0x00001000u}, {0xE0000000u, 0x00100000u},
 };
 
+#define TABLE(t)   .periphs = t, .nperiphs = sizeof t / sizeof t[0]
+#define WINDOWS(w) .windows = w, .nwindows = sizeof w / sizeof w[0]
+#define MHZ        1000000u
+/* RM0090 3.5.1 table 10 (2.7-3.6 V): one wait state per 30 MHz. */
+#define WS_30MHZ                                                                                   \
+    {                                                                                              \
+        30 * MHZ, 60 * MHZ, 90 * MHZ, 120 * MHZ, 150 * MHZ, 180 * MHZ, 210 * MHZ, 240 * MHZ        \
+    }
+
+/* RM0090 (F405/407): 168 MHz, APB1 42 MHz, APB2 84 MHz (6.2), VCO 100-432 MHz (7.3.2);
+ * PWR_CR.VOS one bit, 1 (reset) allows 168 MHz, 0 144 MHz (5.4.1). */
 const struct chip chip_stm32f407 = {
     .name = "STM32F407",
-    .periphs = f407_periphs,
-    .nperiphs = sizeof f407_periphs / sizeof f407_periphs[0],
-    .windows = f407_windows,
-    .nwindows = sizeof f407_windows / sizeof f407_windows[0],
+    TABLE(f407_periphs),
+    WINDOWS(f407_windows),
+    .max_hclk_hz = 168 * MHZ,
+    .apb1_max_hz = 42 * MHZ,
+    .apb2_max_hz = 84 * MHZ,
+    .vco_min_hz = 100 * MHZ,
+    .ws_max_hz = WS_30MHZ,
+    .vos_reset = 1,
+    .vos_max_hz = {144 * MHZ, 168 * MHZ},
+};
+
+/* STM32F429/439 (RM0090): the F407's peripherals at the same addresses for everything stickboot
+ * and the test programs touch; the F42x additions (SPI4-6, SAI1, LTDC, DMA2D, UART7/8) are not
+ * in the table, so an access there faults (strict). 180 MHz needs over-drive (not modeled):
+ * without it 168 MHz; APB1 45 MHz, APB2 90 MHz (6.2); VOS two bits, reset 11 = scale 1 (168
+ * MHz without over-drive), 10 = scale 2 (144), 01 = scale 3 (120) (5.4.1). */
+const struct chip chip_stm32f429 = {
+    .name = "STM32F429",
+    TABLE(f407_periphs),
+    WINDOWS(f407_windows),
+    .max_hclk_hz = 168 * MHZ,
+    .apb1_max_hz = 45 * MHZ,
+    .apb2_max_hz = 90 * MHZ,
+    .vco_min_hz = 100 * MHZ,
+    .ws_max_hz = WS_30MHZ,
+    .vos_two_bits = 1,
+    .vos_reset = 3,
+    .vos_max_hz = {0, 120 * MHZ, 144 * MHZ, 168 * MHZ},
+};
+
+/* STM32F446 (RM0390): the F407's peripheral table (the F446's own set is not modeled); clock
+ * rules as the F429's (180 MHz with over-drive, not modeled). */
+const struct chip chip_stm32f446 = {
+    .name = "STM32F446",
+    TABLE(f407_periphs),
+    WINDOWS(f407_windows),
+    .max_hclk_hz = 180 * MHZ,
+    .apb1_max_hz = 45 * MHZ,
+    .apb2_max_hz = 90 * MHZ,
+    .vco_min_hz = 100 * MHZ,
+    .ws_max_hz = WS_30MHZ,
+    .vos_two_bits = 1,
+    .vos_reset = 3,
+    .vos_max_hz = {0, 120 * MHZ, 144 * MHZ, 180 * MHZ},
+};
+
+/* ---- STM32F411xC/E (RM0383 2.3 table 1) and STM32F401xB/C (RM0368 2.3 table 1) ----
+ * No CCM, no backup SRAM, GPIO A-E and H, TIM1-5 and 9-11, USART1/2/6, I2C1-3, SPI1-4 (and
+ * SPI5 on the F411), SDIO, ADC1, CRC, DMA1/2, OTG_FS. Interrupt lines as the F407's for the
+ * modeled instances (RM0383/RM0368 table 37/38: TIM2-5 28-30/50, USART1/2/6 37/38/71,
+ * FLASH 4, OTG_FS 67). */
+#define F4X1_APB_AHB1(...)                                                                         \
+    M("TIM2", 0x40000000u, 0x400, tim_ops, 0, APB1, 0, 28, -1),                                    \
+        M("TIM3", 0x40000400u, 0x400, tim_ops, 1, APB1, 1, 29, -1),                                \
+        M("TIM4", 0x40000800u, 0x400, tim_ops, 2, APB1, 2, 30, -1),                                \
+        M("TIM5", 0x40000C00u, 0x400, tim_ops, 3, APB1, 3, 50, -1),                                \
+        {.name = "RTC",                                                                            \
+         .base = 0x40002800u,                                                                      \
+         .size = 0x400,                                                                            \
+         .ops = &unmodeled_ops,                                                                    \
+         .irq = NOIRQ,                                                                             \
+         .reset_values = rtc_resets,                                                               \
+         .backup_domain = 1},                                                                      \
+        UR("WWDG", 0x40002C00u, 0x400, APB1, 11, wwdg_resets),                                     \
+        M("IWDG", 0x40003000u, 0x400, iwdg_ops, 0, 0, 0, -1, -1),                                  \
+        UR("I2S2ext", 0x40003400u, 0x400, APB1, 14, spi_resets),                                   \
+        UR("SPI2", 0x40003800u, 0x400, APB1, 14, spi_resets),                                      \
+        UR("SPI3", 0x40003C00u, 0x400, APB1, 15, spi_resets),                                      \
+        UR("I2S3ext", 0x40004000u, 0x400, APB1, 15, spi_resets),                                   \
+        M("USART2", 0x40004400u, 0x400, usart_ops, 1, APB1, 17, 38, -1),                           \
+        U("I2C1", 0x40005400u, 0x400, APB1, 21), U("I2C2", 0x40005800u, 0x400, APB1, 22),          \
+        U("I2C3", 0x40005C00u, 0x400, APB1, 23),                                                   \
+        M("PWR", 0x40007000u, 0x400, pwr_ops, 0, APB1, 28, -1, -1),                                \
+        U("TIM1", 0x40010000u, 0x400, APB2, 0),                                                    \
+        M("USART1", 0x40011000u, 0x400, usart_ops, 0, APB2, 4, 37, -1),                            \
+        M("USART6", 0x40011400u, 0x400, usart_ops, 3, APB2, 5, 71, -1),                            \
+        U("ADC1", 0x40012000u, 0x100, APB2, 8), U("ADC", 0x40012300u, 0x100, 0, 0),                \
+        U("SDIO", 0x40012C00u, 0x400, APB2, 11),                                                   \
+        UR("SPI1", 0x40013000u, 0x400, APB2, 12, spi_resets),                                      \
+        UR("SPI4", 0x40013400u, 0x400, APB2, 13, spi_resets),                                      \
+        M("SYSCFG", 0x40013800u, 0x400, syscfg_ops, 0, APB2, 14, -1, -1),                          \
+        M("EXTI", 0x40013C00u, 0x400, exti_ops, 0, 0, 0, -1, -1),                                  \
+        U("TIM9", 0x40014000u, 0x400, APB2, 16), U("TIM10", 0x40014400u, 0x400, APB2, 17),         \
+        U("TIM11", 0x40014800u, 0x400, APB2, 18), __VA_ARGS__ GPIO("GPIOA", 0), GPIO("GPIOB", 1),  \
+        GPIO("GPIOC", 2), GPIO("GPIOD", 3), GPIO("GPIOE", 4), GPIO("GPIOH", 7),                    \
+        M("CRC", 0x40023000u, 0x400, crc_ops, 0, AHB1, 12, -1, -1),                                \
+        M("RCC", 0x40023800u, 0x400, rcc_ops, 0, 0, 0, -1, -1),                                    \
+        M("FLASH", 0x40023C00u, 0x400, flash_ops, 0, 0, 0, 4, -1),                                 \
+        U("DMA1", 0x40026000u, 0x400, AHB1, 21), U("DMA2", 0x40026400u, 0x400, AHB1, 22),          \
+        M("OTG_FS", OTG_FS_BASE_ADDR, OTG_FS_SPAN, otg_ops, 0, 0, 0, 67, -1),                      \
+        M("PPB", 0xE0000000u, 0x100000, ppb_ops, 0, 0, 0, -1, -1)
+
+static const struct periph f411_periphs[] = {
+    F4X1_APB_AHB1(UR("SPI5", 0x40015000u, 0x400, APB2, 20, spi_resets), )};
+static const struct periph f401_periphs[] = {F4X1_APB_AHB1()};
+
+static const struct bus_window f4x1_windows[] = {
+    {0x22000000u, 0x02000000u}, {0x40000000u, 0x00030000u}, {0x42000000u, 0x02000000u},
+    {0x50000000u, 0x00040000u}, {0xE0000000u, 0x00100000u},
+};
+
+/* RM0383: 100 MHz, APB1 50 MHz, APB2 100 MHz (6.2), VCO 100-432 MHz (6.3.2); wait states
+ * (3.4 table 5, 2.7-3.6 V): 0 up to 30 MHz, 1 to 64, 2 to 90, 3 to 100; VOS two bits, reset
+ * 10 = scale 2 (84 MHz), 11 = scale 1 (100 MHz), 01 = scale 3 (64 MHz) (5.1.4, 5.4.1). */
+const struct chip chip_stm32f411 = {
+    .name = "STM32F411",
+    TABLE(f411_periphs),
+    WINDOWS(f4x1_windows),
+    .max_hclk_hz = 100 * MHZ,
+    .apb1_max_hz = 50 * MHZ,
+    .apb2_max_hz = 100 * MHZ,
+    .vco_min_hz = 100 * MHZ,
+    .ws_max_hz = {30 * MHZ, 64 * MHZ, 90 * MHZ, 100 * MHZ, 100 * MHZ, 100 * MHZ, 100 * MHZ,
+                  100 * MHZ},
+    .vos_two_bits = 1,
+    .vos_reset = 2,
+    .vos_max_hz = {0, 64 * MHZ, 84 * MHZ, 100 * MHZ},
+};
+
+/* RM0368: 84 MHz, APB1 42 MHz, APB2 84 MHz (6.2), VCO 192-432 MHz (6.3.2, unconfirmed: see
+ * docs/porting.md); wait states (3.4 table 6): 0 up to 30 MHz, 1 to 60, 2 to 84; VOS two bits,
+ * no scale 1: reset 10 = scale 2 (84 MHz), 01 = scale 3 (60 MHz), 11 reserved (5.4.1). */
+const struct chip chip_stm32f401 = {
+    .name = "STM32F401",
+    TABLE(f401_periphs),
+    WINDOWS(f4x1_windows),
+    .max_hclk_hz = 84 * MHZ,
+    .apb1_max_hz = 42 * MHZ,
+    .apb2_max_hz = 84 * MHZ,
+    .vco_min_hz = 192 * MHZ,
+    .ws_max_hz = {30 * MHZ, 60 * MHZ, 84 * MHZ, 84 * MHZ, 84 * MHZ, 84 * MHZ, 84 * MHZ, 84 * MHZ},
+    .vos_two_bits = 1,
+    .vos_reset = 2,
+    .vos_max_hz = {0, 60 * MHZ, 84 * MHZ, 0},
 };

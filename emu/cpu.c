@@ -556,7 +556,7 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
                           m->flash.mem) != UC_ERR_OK;
     bad |= uc_mem_map_ptr(c->uc, 0, m->flash.size, UC_PROT_READ | UC_PROT_EXEC, m->flash.mem) !=
            UC_ERR_OK;
-    bad |= uc_mem_map_ptr(c->uc, SRAM_BASE, SRAM_SIZE, UC_PROT_ALL, m->sram) != UC_ERR_OK;
+    bad |= uc_mem_map_ptr(c->uc, SRAM_BASE, m->board->sram_size, UC_PROT_ALL, m->sram) != UC_ERR_OK;
     if (m->board->has_ccm) /* data only: the CCM is not on the instruction bus */
         bad |= uc_mem_map_ptr(c->uc, CCM_BASE, CCM_SIZE, UC_PROT_READ | UC_PROT_WRITE, m->ccm) !=
                UC_ERR_OK;

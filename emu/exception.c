@@ -65,7 +65,7 @@ void exc_sync_masks(uc_engine *uc, struct machine *m)
 /* RAM that can hold a stack frame: SRAM, and the CCM where the board has it. */
 static int in_ram(const struct machine *m, uint32_t addr, uint32_t len)
 {
-    if (addr - SRAM_BASE <= SRAM_SIZE - len)
+    if (addr - SRAM_BASE <= m->board->sram_size - len)
         return 1;
     return m->board->has_ccm && addr - CCM_BASE <= CCM_SIZE - len;
 }
@@ -77,7 +77,7 @@ static int in_flash(const struct machine *m, uint32_t addr)
 
 static int code_address(const struct machine *m, uint32_t addr)
 {
-    return in_flash(m, addr) || addr - SRAM_BASE < SRAM_SIZE;
+    return in_flash(m, addr) || addr - SRAM_BASE < m->board->sram_size;
 }
 
 static void remember_root(struct machine *m, const char *what, uint32_t pc, int has_addr,

@@ -18,7 +18,7 @@
 #define CR_SER         (1u << 1)
 #define CR_MER         (1u << 2)
 #define CR_SNB_SHIFT   3
-#define CR_SNB_MASK    (0xFu << CR_SNB_SHIFT)
+#define CR_SNB_MASK    (0x1Fu << CR_SNB_SHIFT) /* SNB[4] (bit 7): bank 2 on dual-bank parts */
 #define CR_PSIZE_SHIFT 8
 #define CR_PSIZE_MASK  (3u << CR_PSIZE_SHIFT)
 #define CR_STRT        (1u << 16)
@@ -60,11 +60,12 @@ static unsigned error_logs;
 
 #define OPT_FACTORY_USER (0xAA00u | OPTCR_USER_MASK)
 
-int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len)
+int flash_init(struct flash_model *f, uint32_t size, int dual_bank, char *err, size_t err_len)
 {
     memset(f, 0, sizeof *f);
-    if (size != 1024u * 1024u && size != 512u * 1024u) {
-        snprintf(err, err_len, "flash size must be 1M or 512K");
+    if (size != 2048u * 1024u && size != 1024u * 1024u && size != 512u * 1024u &&
+        size != 256u * 1024u) {
+        snprintf(err, err_len, "flash size must be 2M, 1M, 512K or 256K");
         return -1;
     }
     f->mem = malloc(size);
@@ -75,11 +76,16 @@ int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len)
     }
     memset(f->mem, 0xFF, size);
     f->size = size;
-    uint32_t off = 0;
+    /* Per bank 4 x 16 KB, 64 KB, then 128 KB (RM0090 3.3 tables 5 and 6). */
+    uint32_t off = 0, bank = dual_bank ? size / 2u : size;
     int n = 0;
+    f->dual_bank = dual_bank;
     while (off < size) {
         f->sector_off[n++] = off;
-        off += n <= 4 ? 16u * 1024u : n == 5 ? 64u * 1024u : 128u * 1024u;
+        uint32_t in_bank = off % bank;
+        off += in_bank < 64u * 1024u    ? 16u * 1024u
+               : in_bank < 128u * 1024u ? 64u * 1024u
+                                        : 128u * 1024u;
     }
     f->sector_off[n] = off;
     f->nsectors = n;
@@ -91,6 +97,7 @@ int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len)
     f->otp_page[0x222] = (uint8_t)((size / 1024u) & 0xFF);
     f->otp_page[0x223] = (uint8_t)((size / 1024u) >> 8);
     f->opt_nwrp = 0xFFF;
+    f->opt_nwrp2 = 0xFFF;
     f->opt_user = OPT_FACTORY_USER; /* RDP level 0, all USER bits set */
     f->code_lo = UINT32_MAX;
     return 0;
@@ -228,8 +235,8 @@ int flash_busy(const struct flash_model *f)
 
 uint32_t flash_max_hclk(const struct machine *m)
 {
-    /* RM0090 table 10, 2.7-3.6 V: 30 MHz per wait state. */
-    return ((m->flash.acr & ACR_LATENCY_MASK) + 1u) * 30000000u;
+    /* 2.7-3.6 V: the chip's table (RM0090 table 10: 30 MHz per wait state). */
+    return m->board->chip->ws_max_hz[m->flash.acr & ACR_LATENCY_MASK];
 }
 
 static uint64_t rng_next(struct machine *m)
@@ -402,6 +409,8 @@ static void stall_until_idle(struct machine *m)
 
 static int sector_protected(const struct flash_model *f, int sector)
 {
+    if (sector >= 12) /* bank 2: FLASH_OPTCR1 nWRP (RM0090 3.9.11) */
+        return !((f->opt_nwrp2 >> (sector - 12)) & 1u);
     return !((f->opt_nwrp >> sector) & 1u);
 }
 
@@ -437,6 +446,12 @@ static void start_erase(struct machine *m)
         return;
     }
     int snb = (int)((f->cr & CR_SNB_MASK) >> CR_SNB_SHIFT);
+    /* Dual bank (RM0090 3.9.8): SNB 0-11 are bank 1, 16-27 bank 2's sectors 12-23; 12-15 are
+     * not allowed. Single bank: SNB[4] must be 0. */
+    if (f->dual_bank && snb >= 16)
+        snb -= 4;
+    else if (snb >= 12)
+        snb = f->nsectors; /* no such sector */
     if (snb >= f->nsectors) {
         set_error(m, SR_PGSERR, "erase of a sector that does not exist", FLASH_BASE);
         return;
@@ -452,7 +467,7 @@ static void start_erase(struct machine *m)
         return;
     flash_erase_range_raw(f, off, len);
     f->erases++;
-    char num[8];
+    char num[16];
     snprintf(num, sizeof num, "%s%d", f->erase_list[0] ? "," : "", snb);
     strncat(f->erase_list, num, sizeof f->erase_list - strlen(f->erase_list) - 1);
     emu_log(now, "flash: erase sector %d (%u KB, x%d, %llu ms)", snb, len / 1024,

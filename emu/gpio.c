@@ -1,54 +1,9 @@
-/* GPIO ports A-I (RM0090 section 8) and the boards: which pins are LEDs, the user button and
- * the VBUS switch. */
+/* GPIO ports A-I (RM0090 section 8) and what the board wires to them (emu/boards.c): LEDs, the
+ * user button and the VBUS switch. */
 #include <string.h>
 
 #include "log.h"
 #include "machine.h"
-
-static const struct board boards[] = {
-    {
-        .name = "f4discovery",
-        .flash_size = 1024u * 1024u,
-        .max_hclk_hz = 168000000u,
-        .hse_hz = 8000000u,
-        .hse_bypass = 0, /* X2 crystal */
-        .has_ccm = 1,
-        .led = {{3, 12}, {3, 13}, {3, 14}, {3, 15}}, /* PD12-15, active high */
-        .led_name = {"green", "orange", "red", "blue"},
-        .button = {0, 0}, /* PA0, B1, pulled down on the board */
-        .button_active_high = 1,
-        .vbus = {2, 0}, /* PC0 drives the STMPS2141 enable, active low (UM1472) */
-        .vbus_active_low = 1,
-        .vbus_polarity_confirmed = 1,
-        .chip = &chip_stm32f407,
-    },
-    {
-        .name = "nucleo-f446ze",
-        .flash_size = 512u * 1024u,
-        .max_hclk_hz = 180000000u,
-        .hse_hz = 8000000u,
-        .hse_bypass = 1, /* 8 MHz MCO from the ST-LINK */
-        .has_ccm = 0,
-        .led = {{1, 0}, {1, 7}, {1, 14}, {-1, -1}}, /* PB0, PB7, PB14 */
-        .led_name = {"green", "blue", "red", NULL},
-        .button = {2, 13}, /* PC13, active high */
-        .button_active_high = 1,
-        /* PG6 USB_PowerSwitchOn, high = on: ST's USB host examples for the same board
-         * (MB1137, STM32CubeF7 STM32F767ZI-Nucleo usbh_conf.c) set PG6 to power VBUS. */
-        .vbus = {6, 6},
-        .vbus_active_low = 0,
-        .vbus_polarity_confirmed = 1,
-        .chip = &chip_stm32f407, /* the F446's own peripheral set is not modeled */
-    },
-};
-
-const struct board *board_find(const char *name)
-{
-    for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
-        if (strcmp(boards[i].name, name) == 0)
-            return &boards[i];
-    return NULL;
-}
 
 /* RM0090 8.4: reset values; GPIOA and GPIOB start with the debug pins configured. */
 static void gpio_port_reset(struct machine *m, int port)
@@ -97,8 +52,13 @@ static int button_level(const struct machine *m, int port, int pin, int *driven)
     const struct board *b = m->board;
     *driven = 0;
     if (b->button.port == port && b->button.pin == pin) {
-        *driven = 1; /* the board's resistor holds it at the released level */
-        return m->button_pressed ? b->button_active_high : !b->button_active_high;
+        if (m->button_pressed) {
+            *driven = 1;
+            return b->button_active_high;
+        }
+        /* Released: the board's resistor holds the released level, unless there is none. */
+        *driven = !b->button_floating;
+        return !b->button_active_high;
     }
     return 0;
 }
@@ -134,15 +94,19 @@ void gpio_update_outputs(struct machine *m)
     uint64_t now = machine_now_ns(m);
     unsigned leds = 0;
     for (int i = 0; i < 4; i++)
-        if (b->led[i].port >= 0 && pin_drive(m, b->led[i].port, b->led[i].pin) == 1)
+        if (b->led[i].port >= 0 &&
+            pin_drive(m, b->led[i].port, b->led[i].pin) == (b->led_active_low ? 0 : 1))
             leds |= 1u << i;
     for (int i = 0; i < 4; i++) {
         if (((leds ^ m->led_state) >> i) & 1u)
             emu_log(now, "LED %s %s", b->led_name[i], (leds >> i) & 1u ? "on" : "off");
     }
     m->led_state = leds;
-    int drive = pin_drive(m, b->vbus.port, b->vbus.pin);
-    unsigned vbus = b->vbus_active_low ? drive == 0 : drive == 1;
+    unsigned vbus = 1; /* no switch: VBUS is the board's 5 V rail, on with the power */
+    if (b->vbus.port >= 0) {
+        int drive = pin_drive(m, b->vbus.port, b->vbus.pin);
+        vbus = b->vbus_active_low ? drive == 0 : drive == 1;
+    }
     if (vbus != m->vbus_state) {
         m->vbus_state = vbus;
         emu_log(now, "VBUS %s", vbus ? "on" : "off");
@@ -238,8 +202,11 @@ static int gpio_op_write(struct machine *m, const struct periph *p, uint32_t off
 static void gpio_op_reset(struct machine *m, const struct periph *p, enum periph_reset kind)
 {
     gpio_port_reset(m, p->unit);
-    /* A chip reset resets every port: the board sees the pins once, after the last one. */
-    if (kind == PERIPH_RCC || p->unit == 8) {
+    /* A chip reset resets every port: the board sees the pins once, after the chip's last one
+     * (GPIOI on the F407, GPIOH on the F411). */
+    const struct chip *c = m->board->chip;
+    int last = p + 1 == c->periphs + c->nperiphs || p[1].ops != &gpio_ops;
+    if (kind == PERIPH_RCC || last) {
         gpio_update_outputs(m);
         bus_pins_changed(m);
     }

@@ -233,7 +233,7 @@ int load_file(struct flash_model *f, const char *path, int has_addr, uint32_t ad
             memset(f->mem + lo, 0xFF, hi - lo);
             /* A real programmer must lift nWRP first (docs/self-protection.md); the harness
              * writes anyway and says so. The option bytes stay as they are. */
-            if (!((f->opt_nwrp >> sec) & 1u))
+            if (sec < 12 && !((f->opt_nwrp >> sec) & 1u)) /* bank 2: OPTCR1, not modeled */
                 fprintf(stderr,
                         "stickemu: note: --load into write-protected sector %d (nWRP%d = 0): "
                         "written as after removing the protection; the option bytes keep it\n",

@@ -37,7 +37,7 @@ static const uint8_t *code_at(const struct machine *m, uint32_t addr, uint32_t l
         return m->flash.mem + (addr - FLASH_BASE);
     if (addr < m->flash.size && addr + len <= m->flash.size)
         return m->flash.mem + addr;
-    if (addr - SRAM_BASE < SRAM_SIZE && addr - SRAM_BASE + len <= SRAM_SIZE)
+    if (addr - SRAM_BASE < m->board->sram_size && addr - SRAM_BASE + len <= m->board->sram_size)
         return m->sram + (addr - SRAM_BASE);
     return NULL;
 }

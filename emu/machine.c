@@ -56,12 +56,28 @@ int machine_init(struct machine *m, const struct board *board, uint32_t flash_si
     memset(m->sysmem, 0xFF, sizeof m->sysmem);
     static const uint8_t vectors[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x01, 0xFF, 0x1F};
     memcpy(m->sysmem, vectors, sizeof vectors);
-    return flash_init(&m->flash, flash_size, err, err_len);
+    /* The core the board does not use for its host port: registers only, no device. */
+    m->otg_idle =
+        otg_create_core(board->usb_hs ? &otg_fs_core : &otg_hs_core, NULL, NULL, err, err_len);
+    if (!m->otg_idle)
+        return -1;
+    return flash_init(&m->flash, flash_size, board->flash_dual_bank && flash_size == 2048u * 1024u,
+                      err, err_len);
 }
 
 void machine_free(struct machine *m)
 {
     flash_free(&m->flash);
+    otg_destroy(m->otg_idle);
+    m->otg_idle = NULL;
+}
+
+struct otg_model *machine_otg(struct machine *m, int hs, int **clocked)
+{
+    int port = hs == m->board->usb_hs;
+    if (clocked)
+        *clocked = port ? &m->otg_clocked : &m->otg_idle_clocked;
+    return port ? m->otg : m->otg_idle;
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -118,7 +134,7 @@ static void common_reset(struct machine *m, int power_on)
 
 void machine_power_on(struct machine *m)
 {
-    fill_random(m->sram, sizeof m->sram, m->sram_seed);
+    fill_random(m->sram, m->board->sram_size, m->sram_seed);
     fill_random(m->ccm, sizeof m->ccm, m->sram_seed ^ 0xCC);
     m->stop = STOP_NONE;
     common_reset(m, 1);
@@ -149,7 +165,7 @@ void machine_system_reset(struct machine *m, enum reset_cause cause)
     if (power) {
         /* A power reset: SRAM content is not guaranteed (strict reading, docs/emulator.md). */
         uint64_t seed = xorshift(&m->rng);
-        fill_random(m->sram, sizeof m->sram, seed);
+        fill_random(m->sram, m->board->sram_size, seed);
         fill_random(m->ccm, sizeof m->ccm, seed ^ 0xCC);
     }
     common_reset(m, power); /* the flash instance cuts an operation in progress */

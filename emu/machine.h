@@ -16,9 +16,10 @@
 #define TIME_NEVER UINT64_MAX
 
 #define FLASH_BASE        0x08000000u
-#define FLASH_MAX_SECTORS 12
+#define FLASH_MAX_SECTORS 24 /* 2 MB dual bank: 12 per bank */
 #define SRAM_BASE         0x20000000u
-#define SRAM_SIZE         (128u * 1024u)
+#define SRAM_SIZE         (128u * 1024u) /* STM32F407's; a board's is board->sram_size */
+#define SRAM_MAX_SIZE     (192u * 1024u) /* STM32F42x/43x */
 #define CCM_BASE          0x10000000u
 #define CCM_SIZE          (64u * 1024u)
 #define OTP_PAGE_BASE     0x1FFF7800u /* OTP 528 B, then U_ID and F_SIZE */
@@ -45,24 +46,34 @@ struct pin {
     int8_t pin;
 };
 
+/* A board: its chip (peripherals, memory, clock rules: emu/chip_*.c) and what is soldered
+ * around it. Every difference between two boards is in this entry (emu/boards.c). */
 struct board {
     const char *name;
     uint32_t flash_size; /* default */
-    uint32_t max_hclk_hz;
+    int flash_dual_bank; /* RM0090 3.3 table 6: two banks of flash_size / 2 (2 MB F42x/43x) */
+    uint32_t sram_size;  /* contiguous from 0x20000000 */
     uint32_t hse_hz;
     int hse_bypass; /* 1: an external clock signal (needs HSEBYP), 0: a crystal */
     int has_ccm;
     struct pin led[4];
     const char *led_name[4];
+    int led_active_low; /* lit when the pin drives low */
     struct pin button;
     int button_active_high;
-    struct pin vbus;
+    int button_floating; /* no resistor on the board: the pin's pull decides when released */
+    struct pin vbus;     /* port -1: no switch, VBUS is the board's 5 V rail */
     int vbus_active_low;
     int vbus_polarity_confirmed;
-    const struct chip *chip; /* the peripherals and their addresses */
+    int usb_hs;              /* the host port is on OTG_HS with its embedded FS PHY (else OTG_FS) */
+    const struct chip *chip; /* the peripherals and their addresses, clock and memory rules */
 };
 
 const struct board *board_find(const char *name);
+/* The i-th board of the table, NULL past the end. */
+const struct board *board_at(size_t i);
+/* The OTG core model behind chip-table instance p (unit 0 OTG_FS, 1 OTG_HS) and its clock flag. */
+struct otg_model *machine_otg(struct machine *m, int hs, int **clocked);
 
 struct flash_op {
     int kind; /* 0 none, 1 program, 2 sector erase, 3 mass erase */
@@ -80,9 +91,11 @@ struct flash_model {
     /* registers */
     uint32_t acr, sr, cr, optcr;
     uint32_t opt_nwrp, opt_user; /* option bytes in "flash": nWRP and RDP/USER bytes */
-    uint32_t opt_target;         /* OPTCR value an option programming in progress writes */
-    uint32_t opt_programs;       /* option programmings completed (result: option_writes) */
-    uint32_t opt_reg_writes;     /* OPTKEYR/OPTCR writes (--cut-at-option-write) */
+    uint32_t opt_nwrp2;          /* bank 2's nWRP (FLASH_OPTCR1, dual-bank parts) */
+    int dual_bank;
+    uint32_t opt_target;     /* OPTCR value an option programming in progress writes */
+    uint32_t opt_programs;   /* option programmings completed (result: option_writes) */
+    uint32_t opt_reg_writes; /* OPTKEYR/OPTCR writes (--cut-at-option-write) */
     int key_stage, locked_until_reset;
     int optkey_stage, opt_locked_until_reset;
     struct flash_op op;
@@ -111,7 +124,7 @@ struct rcc_model {
     uint64_t hse_ready_ns, pll_ready_ns; /* TIME_NEVER when not pending/ready */
     int sws;                             /* 0 HSI, 1 HSE, 2 PLL */
     uint32_t pwr_cr, pwr_csr;
-    int warned_pllcfg;
+    int warned_pllcfg, warned_ulpilp;
 };
 
 struct gpio_port {
@@ -234,7 +247,7 @@ struct machine {
     struct cycles *cyc;        /* the m4 model's state (caches, pending branch); NULL: simple */
     const char *cycle_profile; /* --cycle-profile FILE: cycles per block written there, or NULL */
     /* memories */
-    uint8_t sram[SRAM_SIZE];
+    uint8_t sram[SRAM_MAX_SIZE];
     uint8_t ccm[CCM_SIZE];
     uint8_t sysmem[SYSMEM_SIZE];
     uint64_t sram_seed;
@@ -250,8 +263,10 @@ struct machine {
     int iwdg_hw; /* hardware watchdog option (--iwdg) */
     struct cortex_model cx;
     struct crc_model crc;
-    struct otg_model *otg;
+    struct otg_model *otg; /* the core behind the board's USB host port, with the stick */
     int otg_clocked;
+    struct otg_model *otg_idle; /* the chip's other OTG core (nothing on its pins) */
+    int otg_idle_clocked;
     /* scenario */
     struct scenario scen; /* plug/unplug, button, NRST, brown-out events (scenario.c) */
     uint64_t run_end_ns, cut_at_ns, stop_after_app_ns;
@@ -336,7 +351,8 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
 void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
 
 /* --- flash.c --- */
-int flash_init(struct flash_model *f, uint32_t size, char *err, size_t err_len);
+/* size: 256 KB, 512 KB, 1 MB or 2 MB; dual_bank: two banks of size / 2 (2 MB only). */
+int flash_init(struct flash_model *f, uint32_t size, int dual_bank, char *err, size_t err_len);
 void flash_free(struct flash_model *f);
 int flash_load_file(struct flash_model *f, const char *path, char *err, size_t err_len);
 int flash_save_file(struct flash_model *f, const char *path, char *err, size_t err_len);

@@ -15,8 +15,8 @@
 
 static void usage(void)
 {
-    fputs("usage: stickemu [--flash FILE] [--flash-size 1M|512K] [--load ADDR FILE]...\n"
-          "                [--board f4discovery|nucleo-f446ze] [--stick IMG] [--stick-rw] "
+    fputs("usage: stickemu [--flash FILE] [--flash-size 2M|1M|512K|256K] [--load ADDR FILE]...\n"
+          "                [--board NAME (--board list)] [--stick IMG] [--stick-rw] "
           "[--profile FILE]\n"
           "                [--plug-at-ms T]... [--unplug-at-ms T]... [--button]\n"
           "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
@@ -248,10 +248,14 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--flash") == 0) {
             flash_path = v;
         } else if (strcmp(a, "--flash-size") == 0) {
-            if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
+            if (strcmp(v, "2M") == 0 || strcmp(v, "2048K") == 0)
+                flash_size = 2048u * 1024u;
+            else if (strcmp(v, "1M") == 0 || strcmp(v, "1024K") == 0)
                 flash_size = 1024u * 1024u;
             else if (strcmp(v, "512K") == 0)
                 flash_size = 512u * 1024u;
+            else if (strcmp(v, "256K") == 0)
+                flash_size = 256u * 1024u;
             else
                 bad = 1;
         } else if (strcmp(a, "--load") == 0) {
@@ -355,8 +359,14 @@ int main(int argc, char **argv)
 
     const struct board *board = board_find(board_name);
     if (!board) {
-        fprintf(stderr, "stickemu: unknown board %s (f4discovery, nucleo-f446ze)\n", board_name);
-        return 2;
+        int list = strcmp(board_name, "list") == 0;
+        if (!list)
+            fprintf(stderr, "stickemu: unknown board %s; known:", board_name);
+        for (size_t i = 0; board_at(i); i++)
+            fprintf(list ? stdout : stderr, list ? "%s\n" : " %s", board_at(i)->name);
+        if (!list)
+            fputc('\n', stderr);
+        return list ? 0 : 2;
     }
     char err[256] = "";
     struct machine *m = calloc(1, sizeof *m);
@@ -380,7 +390,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    m->otg = otg_create(stick, profile, err, sizeof err);
+    m->otg = otg_create_core(board->usb_hs ? &otg_hs_core : &otg_fs_core, stick, profile, err,
+                             sizeof err);
     if (!m->otg) {
         fprintf(stderr, "stickemu: %s\n", err);
         return 2;

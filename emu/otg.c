@@ -12,11 +12,9 @@
 #include "log.h"
 #include "stick.h"
 
-#define NCHAN          8
-#define QDEPTH         8   /* non-periodic request queue */
-#define FIFO_RAM_WORDS 320 /* 1.25 KB of FIFO RAM */
-#define MAX_PACKET     1024
-#define NEVER          UINT64_MAX
+#define QDEPTH     8 /* non-periodic request queue */
+#define MAX_PACKET 1024
+#define NEVER      UINT64_MAX
 
 #define MS 1000000ull
 #define US 1000ull
@@ -173,6 +171,8 @@ struct rx_word {
 };
 
 struct otg_model {
+    const struct otg_core_cfg *core;
+    int phy_fs; /* OTG_HS: PHYSEL was set at the last core soft reset */
     struct stick *stick;
     int clocked, plugged, vbus, stick_powered, pulled_up;
     uint32_t phy_hz; /* the 48 MHz clock as the RCC delivers it */
@@ -193,12 +193,12 @@ struct otg_model {
     uint32_t frame_origin_num, frame_len_x6; /* frame length in ns * 6 */
     int64_t sof_index;                       /* last frame whose SOF was seen */
 
-    struct channel ch[NCHAN];
+    struct channel ch[OTG_MAX_CHAN];
     struct request q[QDEPTH];
     unsigned qhead, qcount;
     uint32_t tx_used_words;
 
-    struct rx_word rx[FIFO_RAM_WORDS];
+    struct rx_word rx[OTG_MAX_FIFO_WORDS];
     unsigned rxhead, rxcount, rx_statuses;
 
     int busy;
@@ -317,12 +317,15 @@ static int ranges_overlap(unsigned a, unsigned alen, unsigned b, unsigned blen)
 }
 
 /* RM0090 34.16.2 (GRXFSIZ, HNPTXFSIZ): RX FIFO at 0, non-periodic TX FIFO at its start
- * address, each 16..256 words in the 320 words of FIFO RAM, no overlap. Without that,
+ * address, each 16..256 words in the 320 words of FIFO RAM (OTG_HS: 16..1024 in 1024, 35.12.2),
+ * no overlap. Without that,
  * non-periodic requests do not start (the data would be corrupted). */
 static int fifo_layout_ok(const struct otg_model *m)
 {
     unsigned rx = rxfd(m), sa = m->hnptxfsiz & 0xFFFF, np = nptxfd(m);
-    return rx >= 16 && rx <= 256 && np >= 16 && np <= 256 && sa >= rx && sa + np <= FIFO_RAM_WORDS;
+    unsigned most = m->core->fifo_max;
+    return rx >= 16 && rx <= most && np >= 16 && np <= most && sa >= rx &&
+           sa + np <= m->core->fifo_words;
 }
 
 /* The periodic TX FIFO (HPTXFSIZ) overlapping the RX or non-periodic TX FIFO. Reported (once
@@ -338,13 +341,13 @@ static int ptx_overlaps(const struct otg_model *m)
 
 static unsigned rx_free(const struct otg_model *m)
 {
-    unsigned cap = rxfd(m) > FIFO_RAM_WORDS ? FIFO_RAM_WORDS : rxfd(m);
+    unsigned cap = rxfd(m) > m->core->fifo_words ? m->core->fifo_words : rxfd(m);
     return cap > m->rxcount ? cap - m->rxcount : 0;
 }
 
 static void rx_push(struct otg_model *m, uint32_t word, int is_status)
 {
-    unsigned i = (m->rxhead + m->rxcount) % FIFO_RAM_WORDS;
+    unsigned i = (m->rxhead + m->rxcount) % OTG_MAX_FIFO_WORDS;
     m->rx[i].word = word;
     m->rx[i].is_status = (uint8_t)is_status;
     m->rxcount++;
@@ -361,7 +364,7 @@ static void rx_push_status(struct otg_model *m, unsigned chan, unsigned bcnt, un
 static struct rx_word rx_pop(struct otg_model *m)
 {
     struct rx_word w = m->rx[m->rxhead];
-    m->rxhead = (m->rxhead + 1) % FIFO_RAM_WORDS;
+    m->rxhead = (m->rxhead + 1) % OTG_MAX_FIFO_WORDS;
     m->rxcount--;
     if (w.is_status)
         m->rx_statuses--;
@@ -490,7 +493,7 @@ static int line_connected(const struct otg_model *m)
 static int core_sees_device(const struct otg_model *m)
 {
     return line_connected(m) && m->host_mode && (m->hprt & PPWR) && (m->gccfg & PWRDWN) &&
-           (m->gusbcfg & PHYSEL) && !(m->pcgcctl & STPPCLK);
+           (m->gusbcfg & PHYSEL) && (!m->core->hs || m->phy_fs) && !(m->pcgcctl & STPPCLK);
 }
 
 static void port_disable(struct otg_model *m)
@@ -522,7 +525,7 @@ static void sense_port(struct otg_model *m, uint64_t t)
         port_disable(m);
         m->enable_at = NEVER;
         abort_transaction(m);
-        for (unsigned n = 0; n < NCHAN; n++)
+        for (unsigned n = 0; n < m->core->nchan; n++)
             force_halt(m, n);
         tlog(m, t, "port: device disconnected");
     }
@@ -566,7 +569,8 @@ static void registers_reset(struct otg_model *m)
     m->hnptxfsiz = 0x00000200;
     m->hptxfsiz = 0x02000600;
     m->gccfg = 0;
-    m->cid = 0x00001200;
+    m->cid = m->core->cid;
+    m->phy_fs = 0;
     m->hcfg = 0;
     m->hfir = 0xEA60;
     m->haintmsk = 0;
@@ -583,14 +587,49 @@ static void registers_reset(struct otg_model *m)
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
+/* OTG_FS: release 2.81a, hardware configuration as dumped from an F407 in TinyUSB's
+ * src/portable/synopsys/dwc2/dwc2_info.md ("ST F207/F407/411/429 FS": 8 host channels, slave
+ * only, 8-deep request queues); 1.25 KB (320 words) of FIFO RAM, RXFD/NPTXFD 16-256 words
+ * (RM0090 34.1, 34.16.2). */
+const struct otg_core_cfg otg_fs_core = {
+    .name = "OTG_FS",
+    .nchan = 8,
+    .fifo_words = 320,
+    .fifo_max = 256,
+    .cid = 0x00001200u,
+    .gsnpsid = 0x4F54281Au,
+    .ghwcfg = {0x00000000u, 0x229DCD20u, 0x020001E8u, 0x0FF08030u},
+};
+
+/* OTG_HS: the same release; TinyUSB's dump "ST F407/429 HS": GHWCFG2 0x229ED590 = 12 host
+ * channels, internal DMA, ULPI and dedicated FS PHY; CID 0x1100. 4 KB (1024 words) of FIFO
+ * RAM, RXFD/NPTXFD 16-1024 words, 12 channels (RM0090 35.1, 35.12.2). */
+const struct otg_core_cfg otg_hs_core = {
+    .name = "OTG_HS",
+    .nchan = 12,
+    .fifo_words = 1024,
+    .fifo_max = 1024,
+    .cid = 0x00001100u,
+    .gsnpsid = 0x4F54281Au,
+    .ghwcfg = {0x00000000u, 0x229ED590u, 0x03F403E8u, 0x17F00030u},
+    .hs = 1,
+};
+
 struct otg_model *otg_create(const char *disk_path, const char *profile_path, char *err,
                              size_t err_len)
+{
+    return otg_create_core(&otg_fs_core, disk_path, profile_path, err, err_len);
+}
+
+struct otg_model *otg_create_core(const struct otg_core_cfg *core, const char *disk_path,
+                                  const char *profile_path, char *err, size_t err_len)
 {
     struct otg_model *m = calloc(1, sizeof(*m));
     if (!m) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
+    m->core = core;
     if (disk_path || profile_path) {
         struct stick *s = stick_create(disk_path, profile_path, err, err_len);
         if (!s) {
@@ -971,7 +1010,7 @@ static void try_start(struct otg_model *m, uint64_t t)
 
 static void periodic_frame(struct otg_model *m, uint64_t t, uint32_t frnum)
 {
-    for (unsigned n = 0; n < NCHAN; n++) {
+    for (unsigned n = 0; n < m->core->nchan; n++) {
         struct channel *c = &m->ch[n];
         if (!c->periodic_pending)
             continue;
@@ -1073,7 +1112,7 @@ void otg_advance(struct otg_model *m, uint64_t now_ns)
 static uint32_t haint(const struct otg_model *m)
 {
     uint32_t v = 0;
-    for (unsigned n = 0; n < NCHAN; n++)
+    for (unsigned n = 0; n < m->core->nchan; n++)
         if (m->ch[n].hcint & m->ch[n].hcintmsk)
             v |= 1u << n;
     return v;
@@ -1155,7 +1194,7 @@ static uint32_t pop_rx_status(struct otg_model *m, uint64_t t)
     }
     uint32_t w = rx_pop(m).word;
     unsigned n = w & 0xF, pktsts = (w >> 17) & 0xF;
-    if (n < NCHAN) {
+    if (n < m->core->nchan) {
         struct channel *c = &m->ch[n];
         if (pktsts == RX_IN_DONE)
             c->hcint |= XFRC;
@@ -1192,7 +1231,7 @@ static uint32_t read_reg(struct otg_model *m, uint32_t off, uint64_t t)
         m->gintsts |= MMIS;
         return 0;
     }
-    if (off >= HC_BASE && off < HC_BASE + 0x20 * NCHAN) {
+    if (off >= HC_BASE && off < HC_BASE + 0x20 * m->core->nchan) {
         struct channel *c = &m->ch[(off - HC_BASE) / 0x20];
         switch (off & 0x1F) {
         case 0x00:
@@ -1236,19 +1275,14 @@ static uint32_t read_reg(struct otg_model *m, uint32_t off, uint64_t t)
         return m->gccfg;
     case CID:
         return m->cid;
-    /* Release 2.81a and the hardware configuration of the F407's OTG_FS, as dumped from
-     * silicon in TinyUSB's src/portable/synopsys/dwc2/dwc2_info.md ("ST F207/F407/411/429 FS"):
-     * 8 host channels, slave only, 8-deep request queues. */
+    /* Release and hardware configuration as dumped from silicon (struct otg_core_cfg). */
     case GSNPSID:
-        return 0x4F54281Au;
+        return m->core->gsnpsid;
     case GHWCFG1:
-        return 0x00000000u;
     case GHWCFG2:
-        return 0x229DCD20u;
     case GHWCFG3:
-        return 0x020001E8u;
     case GHWCFG4:
-        return 0x0FF08030u;
+        return m->core->ghwcfg[(off - GHWCFG1) / 4u];
     case HPTXFSIZ:
         return m->hptxfsiz;
     case HCFG:
@@ -1288,6 +1322,7 @@ static void core_soft_reset(struct otg_model *m, uint64_t t)
     m->frames_on = 0;
     m->host_mode = 0;
     m->cmod_at = (m->gusbcfg & FHMOD) && !(m->gusbcfg & FDMOD) ? t + CMOD_DELAY_NS : NEVER;
+    m->phy_fs = (m->gusbcfg & PHYSEL) != 0; /* OTG_HS: the PHY the core restarts on */
     tlog(m, t, "core soft reset");
 }
 
@@ -1302,7 +1337,7 @@ static void write_grstctl(struct otg_model *m, uint32_t v, uint64_t t)
     }
     if (v & RXFFLSH) {
         rx_flush(m);
-        for (unsigned n = 0; n < NCHAN; n++)
+        for (unsigned n = 0; n < m->core->nchan; n++)
             if (m->ch[n].halting && ch_is_in(&m->ch[n]))
                 violation(m, t, "RX FIFO flushed while channel %u waits for its halt entry", n);
         m->grstctl_busy |= RXFFLSH;
@@ -1310,7 +1345,7 @@ static void write_grstctl(struct otg_model *m, uint32_t v, uint64_t t)
     if (v & TXFFLSH) {
         unsigned num = (v >> 6) & 0x1F;
         if (num == 0 || num == 0x10) {
-            for (unsigned n = 0; n < NCHAN; n++) {
+            for (unsigned n = 0; n < m->core->nchan; n++) {
                 q_flush_channel(m, n, 1);
                 m->tx_used_words -= m->ch[n].partial_words;
                 m->ch[n].partial_words = 0;
@@ -1415,8 +1450,8 @@ static void write_hcchar(struct otg_model *m, unsigned n, uint32_t v, uint64_t t
     if (!fifo_layout_ok(m))
         violation(m, t,
                   "channel %u enabled with an invalid FIFO layout (GRXFSIZ=%u, "
-                  "HNPTXFSIZ=0x%08x; RM0090: 16..256 words each, 320 in all)",
-                  n, rxfd(m), m->hnptxfsiz);
+                  "HNPTXFSIZ=0x%08x; RM0090: 16..%u words each, %u in all)",
+                  n, rxfd(m), m->hnptxfsiz, m->core->fifo_max, m->core->fifo_words);
     if (!m->ptx_overlap_reported && ptx_overlaps(m)) {
         m->ptx_overlap_reported = 1;
         violation(m, t,
@@ -1499,7 +1534,7 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
     }
     if (off >= FIFO_BASE && off < FIFO_END) {
         unsigned n = off / 0x1000 - 1;
-        if (m->host_mode && n < NCHAN)
+        if (m->host_mode && n < m->core->nchan)
             write_fifo(m, n, v, t);
         return;
     }
@@ -1511,7 +1546,7 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
         m->gintsts |= MMIS;
         return;
     }
-    if (off >= HC_BASE && off < HC_BASE + 0x20 * NCHAN) {
+    if (off >= HC_BASE && off < HC_BASE + 0x20 * m->core->nchan) {
         unsigned n = (off - HC_BASE) / 0x20;
         struct channel *c = &m->ch[n];
         switch (off & 0x1F) {
@@ -1529,7 +1564,9 @@ static void write_reg(struct otg_model *m, uint32_t off, uint32_t v, uint64_t t)
             break;
         case 0x04:
         case 0x14:
-            if (v) /* writing the reset value keeps a reserved register as RM0090 asks */
+            /* OTG_HS has HCSPLT and HCDMA (RM0090 35.12.4), unused in slave mode; on OTG_FS
+             * writing the reset value keeps a reserved register as RM0090 asks */
+            if (v && !m->core->hs)
                 violation(m, t, "write 0x%08x to %s of channel %u: reserved on OTG_FS", v,
                           (off & 0x1F) == 4 ? "HCSPLT" : "HCDMA", n);
             break;

@@ -9,8 +9,26 @@
 
 #define OTG_FS_BASE_ADDR 0x50000000u
 #define OTG_FS_SPAN      0x00040000u /* registers + FIFO windows */
+#define OTG_HS_BASE_ADDR 0x40040000u
+#define OTG_HS_SPAN      0x00040000u
 
 struct otg_model;
+
+/* What differs between the two cores of the F4 in host mode with a full-speed PHY
+ * (docs/emulator-otg.md "Two cores"): channel count, FIFO RAM, the largest RX/non-periodic TX
+ * FIFO, the identification registers, and whether GUSBCFG.PHYSEL selects a PHY (OTG_HS: the
+ * ULPI PHY at reset, the embedded full-speed PHY when set before a core soft reset). */
+struct otg_core_cfg {
+    const char *name;
+    unsigned nchan;      /* host channels */
+    unsigned fifo_words; /* FIFO RAM, 32-bit words */
+    unsigned fifo_max;   /* largest RXFD / NPTXFD */
+    uint32_t cid, gsnpsid, ghwcfg[4];
+    int hs; /* PHYSEL selects the PHY, latched at the core soft reset */
+};
+#define OTG_MAX_CHAN       12
+#define OTG_MAX_FIFO_WORDS 1024
+extern const struct otg_core_cfg otg_fs_core, otg_hs_core;
 
 struct otg_stats {
     uint64_t usb_in_bytes;  /* payload bytes the device sent (all endpoints) */
@@ -34,6 +52,9 @@ struct otg_stats {
  * inserts it. */
 struct otg_model *otg_create(const char *disk_path, const char *profile_path, char *err,
                              size_t err_len);
+/* The same for a given core (otg_create: OTG_FS). */
+struct otg_model *otg_create_core(const struct otg_core_cfg *core, const char *disk_path,
+                                  const char *profile_path, char *err, size_t err_len);
 void otg_destroy(struct otg_model *m);
 
 /* Power-on: registers to reset values, device unpowered. */

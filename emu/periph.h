@@ -84,12 +84,21 @@ struct chip {
     size_t nperiphs;
     const struct bus_window *windows;
     size_t nwindows;
+    /* Clock rules at 2.7-3.6 V (the reference manual of the chip, emu/chip_*.c). */
+    uint32_t max_hclk_hz;
+    uint32_t apb1_max_hz, apb2_max_hz;
+    uint32_t vco_min_hz;    /* PLL VCO output range is vco_min_hz .. 432 MHz */
+    uint32_t ws_max_hz[8];  /* highest HCLK for FLASH_ACR.LATENCY = n */
+    uint8_t vos_two_bits;   /* PWR_CR.VOS is bits 15:14 (else bit 14 alone) */
+    uint32_t vos_reset;     /* PWR_CR reset value's VOS bits */
+    uint32_t vos_max_hz[4]; /* highest HCLK per VOS field value; 0: reserved value */
 };
 
 #define PERIPH_MAX   96
 #define PERIPH_CACHE 16 /* bus_find() cache slots, a power of 2 */
 
-extern const struct chip chip_stm32f407;
+extern const struct chip chip_stm32f407, chip_stm32f429, chip_stm32f446, chip_stm32f411,
+    chip_stm32f401;
 
 /* bus.c: the table-driven parts. */
 const struct periph *bus_find(const struct machine *m, uint32_t addr);

@@ -26,7 +26,9 @@
 #define CSR_RMVF        (1u << 24)
 #define CSR_FLAGS       0xFE000000u
 
-#define AHB2_OTGFS (1u << 7)
+#define AHB2_OTGFS       (1u << 7)
+#define AHB1_OTGHS       (1u << 29)
+#define AHB1_OTGHSULPILP (1u << 30)
 
 #define PWR_CR_VOS     (1u << 14)
 #define PWR_CSR_VOSRDY (1u << 14)
@@ -64,6 +66,7 @@ void rcc_reset(struct machine *m, int power_on)
     r->pll_ready_ns = TIME_NEVER;
     r->sws = 0;
     r->warned_pllcfg = 0;
+    r->warned_ulpilp = 0;
     machine_set_hclk(m, HSI_HZ);
 }
 
@@ -91,8 +94,9 @@ static uint64_t pll_vco_hz(const struct machine *m, const char **why)
         return 0;
     }
     uint64_t vco = (uint64_t)pll_source_hz(m) * pn / pm;
-    if (vco < 100000000u || vco > 432000000u) {
-        *why = "VCO outside 100-432 MHz";
+    if (vco < m->board->chip->vco_min_hz || vco > 432000000u) {
+        *why = m->board->chip->vco_min_hz == 100000000u ? "VCO outside 100-432 MHz"
+                                                        : "VCO outside 192-432 MHz";
         return 0;
     }
     if (pq < 2) {
@@ -177,11 +181,25 @@ static void schedule_pll(struct machine *m)
     r->pll_ready_ns = (src_ready > now ? src_ready : now) + PLL_LOCK_NS;
 }
 
-static void update_otg_clock(struct machine *m)
+/* OTG_FS: RCC_AHB2ENR.OTGFSEN; OTG_HS: RCC_AHB1ENR.OTGHSEN (RM0090 7.3.10, 7.3.11). With a
+ * full-speed PHY both need the 48 MHz PLL48CK. */
+static void update_one_otg_clock(struct machine *m, int hs)
 {
     struct rcc_model *r = &m->rcc;
+    int *was;
+    struct otg_model *o = machine_otg(m, hs, &was);
     int clocked = 0;
-    if ((r->ahb2enr & AHB2_OTGFS) && !(r->ahb2rstr & AHB2_OTGFS) && (r->cr & CR_PLLRDY)) {
+    int enabled = hs ? (r->ahb1enr & AHB1_OTGHS) && !(r->ahb1rstr & AHB1_OTGHS)
+                     : (r->ahb2enr & AHB2_OTGFS) && !(r->ahb2rstr & AHB2_OTGFS);
+    /* The ULPI clock must not run in Sleep mode while the embedded PHY is used (RM0090
+     * RCC_AHB1LPENR.OTGHSULPILPEN; docs/emulator-otg.md "Two cores"). Sleep is not modeled for
+     * USB: the rule is checked whenever the core is clocked for the board's port. */
+    if (hs && enabled && o == m->otg && (r->ahb1lpenr & AHB1_OTGHSULPILP) && !r->warned_ulpilp) {
+        r->warned_ulpilp = 1;
+        machine_warn(m, "OTG_HS with the embedded PHY but RCC_AHB1LPENR.OTGHSULPILPEN set: "
+                        "USB stops in Sleep mode");
+    }
+    if (enabled && (r->cr & CR_PLLRDY)) {
         const char *why;
         uint64_t vco = pll_vco_hz(m, &why);
         uint32_t q = (r->pllcfgr >> 24) & 0xFu;
@@ -190,13 +208,13 @@ static void update_otg_clock(struct machine *m)
         clocked = usb >= 47880000u && usb <= 48120000u;
         if (!clocked && !r->warned_pllcfg) {
             r->warned_pllcfg = 1;
-            machine_warn(m, "OTG_FS enabled but PLL48CK is %llu Hz, not 48 MHz",
-                         (unsigned long long)usb);
+            machine_warn(m, "%s enabled but PLL48CK is %llu Hz, not 48 MHz",
+                         hs ? "OTG_HS" : "OTG_FS", (unsigned long long)usb);
         }
     }
-    if (clocked != m->otg_clocked) {
-        m->otg_clocked = clocked;
-        otg_set_clocked(m->otg, clocked);
+    if (clocked != *was) {
+        *was = clocked;
+        otg_set_clocked(o, clocked);
         if (clocked) {
             /* A PLL fed from HSI carries HSI's error: +-1 % at 25 C (DS8626, HSI oscillator
              * characteristics), four times USB's +-0.25 %. Strict reading: the worst case. */
@@ -204,9 +222,15 @@ static void update_otg_clock(struct machine *m)
             uint64_t usb = pll_vco_hz(m, &why) / ((r->pllcfgr >> 24) & 0xFu);
             if (!(r->pllcfgr & PLLCFGR_SRC_HSE))
                 usb += usb / 100;
-            otg_set_phy_clock_hz(m->otg, (uint32_t)usb);
+            otg_set_phy_clock_hz(o, (uint32_t)usb);
         }
     }
+}
+
+static void update_otg_clock(struct machine *m)
+{
+    update_one_otg_clock(m, 0);
+    update_one_otg_clock(m, 1);
 }
 
 static void update_clocks(struct machine *m)
@@ -228,14 +252,16 @@ static void update_clocks(struct machine *m)
             machine_fault(m, m->cur_block, 0, 0,
                           "flash wait states too low: HCLK %u Hz needs more than %u WS", hclk,
                           m->flash.acr & 7u);
-        if (hclk > m->board->max_hclk_hz)
-            machine_warn(m, "HCLK %u Hz above the chip's maximum %u Hz", hclk,
-                         m->board->max_hclk_hz);
-        if (m->board->max_hclk_hz == 168000000u && !(r->pwr_cr & PWR_CR_VOS) && hclk > 144000000u)
-            machine_warn(m, "HCLK %u Hz needs PWR_CR.VOS=1 (scale 1)", hclk);
+        const struct chip *chip = m->board->chip;
+        if (hclk > chip->max_hclk_hz)
+            machine_warn(m, "HCLK %u Hz above the chip's maximum %u Hz", hclk, chip->max_hclk_hz);
+        uint32_t vos = (r->pwr_cr >> 14) & (chip->vos_two_bits ? 3u : 1u);
+        if (hclk > chip->vos_max_hz[vos])
+            machine_warn(m, "HCLK %u Hz above the %u Hz PWR_CR.VOS=%u allows", hclk,
+                         chip->vos_max_hz[vos], vos);
         uint32_t p1 = hclk / apb_div((r->cfgr >> 10) & 7u);
         uint32_t p2 = hclk / apb_div((r->cfgr >> 13) & 7u);
-        if (p1 > m->board->max_hclk_hz / 4 || p2 > m->board->max_hclk_hz / 2)
+        if (p1 > chip->apb1_max_hz || p2 > chip->apb2_max_hz)
             machine_warn(m, "APB clock too fast: PCLK1 %u Hz, PCLK2 %u Hz", p1, p2);
         machine_set_hclk(m, hclk);
     }
@@ -420,6 +446,7 @@ void rcc_write(struct machine *m, uint32_t off, uint32_t v)
     case 0x10:
         r->ahb1rstr = v & 0x22E017FFu;
         bus_reset_rcc(m, 0x10, r->ahb1rstr);
+        update_otg_clock(m);
         break;
     case 0x14:
         r->ahb2rstr = v & 0xF1u;
@@ -440,6 +467,7 @@ void rcc_write(struct machine *m, uint32_t off, uint32_t v)
         break;
     case 0x30:
         r->ahb1enr = v & 0x7E7411FFu;
+        update_otg_clock(m);
         break;
     case 0x34:
         r->ahb2enr = v & 0xF1u;
@@ -456,6 +484,7 @@ void rcc_write(struct machine *m, uint32_t off, uint32_t v)
         break;
     case 0x50:
         r->ahb1lpenr = v;
+        update_otg_clock(m);
         break;
     case 0x54:
         r->ahb2lpenr = v;
@@ -586,7 +615,7 @@ static void pwr_op_reset(struct machine *m, const struct periph *p, enum periph_
 {
     (void)p;
     (void)kind;
-    m->rcc.pwr_cr = PWR_CR_VOS;
+    m->rcc.pwr_cr = m->board->chip->vos_reset << 14;
     m->rcc.pwr_csr = PWR_CSR_VOSRDY;
 }
 

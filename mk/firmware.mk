@@ -46,8 +46,12 @@ $(FW_OUT)/obj/%.o: %.c $(FW_HDRS) $(FW_OUT)/fw.flags $(FW_EXTRA_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(FW_DEFS) $(FW_INC) -c $< -o $@
 
-$(FW_OUT)/stickboot.elf: $(FW_OBJS) firmware/stm32f4/stickboot.ld
-	$(call say,LD,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T firmware/stm32f4/stickboot.ld \
+# The linker script with the board's SRAM size (C's "u" suffixes dropped for ld).
+LD_CPP = $(ARM_CC) -E -P -x c $(1) -include firmware/boards/$(BOARD).h $(2) | sed -E 's/\b(0x[0-9A-Fa-f]+|[0-9]+)u\b/\1/g'
+$(FW_OUT)/stickboot.ld: firmware/stm32f4/stickboot.ld firmware/boards/$(BOARD).h $(FW_OUT)/fw.flags
+	$(call say,CPP,$@)$(call LD_CPP,,$<) > $@
+$(FW_OUT)/stickboot.elf: $(FW_OBJS) $(FW_OUT)/stickboot.ld
+	$(call say,LD,$@)$(ARM_CC) $(ARM_CFLAGS) $(FW_LTO) $(ARM_LDFLAGS) -T $(FW_OUT)/stickboot.ld \
 		-Wl,-Map=$(FW_OUT)/stickboot.map $(FW_OBJS) -lgcc -o $@ > $(FW_OUT)/link.log || { cat $(FW_OUT)/link.log; exit 1; }
 $(FW_OUT)/stickboot.bin: $(FW_OUT)/stickboot.elf
 	$(call say,OBJCOPY,$@)$(ARM_OBJCOPY) -O binary $< $@
@@ -59,13 +63,12 @@ firmware: $(FW_OUT)/stickboot.elf $(FW_OUT)/stickboot.bin $(FW_OUT)/stickboot.he
 
 # Example app: build/blink.{elf,bin} for the default board and APP_BASE.
 APP_OUT := $(if $(filter $(BUILD),$(FW_OUT)),$(BUILD),$(FW_OUT))
-FLASH_END_f4discovery := 0x08100000
-FLASH_END_nucleo-f446ze := 0x08080000
 $(APP_OUT)/app.ld: app/app.ld.in $(FW_OUT)/fw.flags
 	@mkdir -p $(@D)
-	$(call say,CPP,$@)$(ARM_CC) -E -P -x c -DAPP_BASE=$(APP_BASE) -DFLASH_END=$(FLASH_END_$(BOARD)) $< -o $@
+	$(call say,CPP,$@)$(call LD_CPP,-DAPP_BASE=$(APP_BASE),$<) > $@
 APP_CFLAGS = $(ARM_CFLAGS) $(ARM_LDFLAGS) -Iapp -Ifirmware -Ifirmware/boards \
-	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE)
+	-DBOARD_HEADER='"boards/$(BOARD).h"' -DSTICKBOOT_APP_BASE=$(APP_BASE) \
+	-DSTICKBOOT_SLOT_ADDR='(0x20000000u + BOARD_SRAM_SIZE - 16u)'
 $(APP_OUT)/blink.elf: app/startup.c app/blink.c $(wildcard app/*.h) $(APP_OUT)/app.ld
 	$(call say,CC,$@)$(ARM_CC) $(APP_CFLAGS) -T $(APP_OUT)/app.ld -Wl,-Map=$(APP_OUT)/blink.map \
 		app/startup.c app/blink.c -lgcc -o $@ > /dev/null
@@ -96,10 +99,28 @@ app: $(APP_OUT)/blink.elf $(APP_OUT)/blink.bin
 ALL_TARGETS += firmware app
 
 # Every configuration that `make size` and `make bench` report: "label|make variables".
+# Every board is a header in firmware/boards/ (board.h selects one); each is listed with its
+# default and secure builds, the default board with every configuration.
+BOARDS := $(filter-out board,$(basename $(notdir $(wildcard firmware/boards/*.h))))
 FW_CONFIGS := "default|" "log|LOG=1" "noraw|RAW_IMAGES=0" "srec|SREC_CRC_ADDR=0x080FFFFC" \
-	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "noprotect|PROTECT_BOOT=0" "noreport|REPORT_LOG=0" "nucleo-f446ze|BOARD=nucleo-f446ze" \
-	"noboardfiles|BOARD_FILES=0" \
+	"app8000|APP_BASE=0x08008000" "probe0|PROBE_MS=0" "noprotect|PROTECT_BOOT=0" \
+	"noreport|REPORT_LOG=0" "noboardfiles|BOARD_FILES=0" \
+	$(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)|BOARD=$(b)") \
 	$(FW_CONFIGS_EXTRA)
+
+# Every configuration of every board (`make size-boards`): the default build's options on each
+# board, SREC_CRC_ADDR at the board's last flash word.
+board_flash_end = $(shell printf '0x%08X' $$((0x08000000 + $$(sed -n 's/^\#define BOARD_FLASH_SIZE *(\([0-9]*\)u \* 1024u).*/\1/p' firmware/boards/$(1).h) * 1024)))
+board_configs = "$(1)|BOARD=$(1)" "$(1)-log|BOARD=$(1) LOG=1" "$(1)-noraw|BOARD=$(1) RAW_IMAGES=0" \
+	"$(1)-srec|BOARD=$(1) SREC_CRC_ADDR=$(shell printf '0x%08X' $$(($(call board_flash_end,$(1)) - 4)))" \
+	"$(1)-app8000|BOARD=$(1) APP_BASE=0x08008000" "$(1)-probe0|BOARD=$(1) PROBE_MS=0" \
+	"$(1)-noprotect|BOARD=$(1) PROTECT_BOOT=0" "$(1)-noreport|BOARD=$(1) REPORT_LOG=0" \
+	"$(1)-noboardfiles|BOARD=$(1) BOARD_FILES=0" "$(1)-secure|BOARD=$(1) SECURE=1" \
+	"$(1)-secure-encrypt|BOARD=$(1) SECURE=1 ENCRYPT=1"
+size-boards:
+	@mkdir -p $(BUILD)
+	@scripts/size-report.sh $(foreach b,$(BOARDS),$(call board_configs,$(b))) | tee $(BUILD)/size-boards.txt
+.PHONY: size-boards
 
 # The table, then every size figure in README.md and docs/*.md rewritten from it
 # (scripts/doc-figures.py; tests/suites/docs_figures.sh fails when one disagrees).
@@ -108,6 +129,13 @@ size:
 	@scripts/size-report.sh $(FW_CONFIGS) | tee $(BUILD)/size.txt
 	@scripts/doc-figures.py write $(BUILD)/size.txt
 .PHONY: size
+
+# The table of boards in docs/porting.md, from the board headers and stickemu's board list
+# (tests/suites/boards_table.sh fails when it is stale).
+boards-table: $(BUILD)/stickemu
+	@scripts/boards-table.py write
+	@scripts/boards-table.py
+.PHONY: boards-table
 
 print-fw-out:
 	@echo $(FW_OUT)
@@ -120,3 +148,7 @@ print-board:
 print-fw-configs:
 	@echo '$(FW_CONFIGS)'
 .PHONY: print-fw-configs
+
+# flash_map.c on a single-bank 256 KB, single-bank 1 MB and dual-bank 2 MB board.
+$(foreach b,blackpill-f401cc f4discovery nucleo-f429zi,$(eval $(call host_test,test_flash_map_$(b),\
+	tests/unit/test_flash_map.c firmware/stm32f4/flash_map.c,-DBOARD_HEADER='"boards/$(b).h"')))

@@ -12,7 +12,7 @@ $(FW_OBJS): $(SIGNING_KEY_H)
 FW_INC += -I$(FW_OUT)/gen
 endif
 
-FW_CONFIGS += "secure|SECURE=1"
+FW_CONFIGS += "secure|SECURE=1" $(foreach b,$(filter-out f4discovery,$(BOARDS)),"$(b)-secure|BOARD=$(b) SECURE=1")
 
 # Encrypted images: ENCRYPT=1 (with SECURE=1) compiles in the AES device key of $(AES_KEY)
 # (keys/dev-aes.key unless given: 32 hex digits, made by `stickimg keygen --aes`) as
@@ -40,7 +40,7 @@ secure_comma := ,
 $(SECURE_TEST_GEN)/signing_key.h: keys/dev-key.pem $(BUILD)/stickimg
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)$(BUILD)/stickimg pubkey $< --c-header -o $@
-$(BUILD)/tests/test_update_secure.t: $(SECURE_TEST_GEN)/signing_key.h
+$(BUILD)/tests/test_update_secure.t: $(SECURE_TEST_GEN)/signing_key.h $(STICKIMG_BOARDS_H)
 $(eval $(call host_test,test_update_secure,tests/unit/test_update_secure.c firmware/core/update.c \
 	firmware/stm32f4/flash_map.c hostlib/flash_ram.c tests/fakes/fake_platform.c $(SECURE_TOOL_SRCS),\
 	-DBOARD_HEADER='"boards/f4discovery.h"' -DSECURE=1 -I$(SECURE_TEST_GEN) -Ifirmware/boards \

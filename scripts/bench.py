@@ -3,6 +3,7 @@
 
 Prints the tables and writes docs/performance.md and docs/performance-update-time.png.
 Every modeled figure comes from running the real bootloader binary in build/stickemu."""
+import glob
 import os
 import re
 import shutil
@@ -45,6 +46,10 @@ CONFIGS = [  # label, make variables
     ("PROBE_MS=0", ["PROBE_MS=0"]),
     ("NUCLEO-F446ZE", ["BOARD=nucleo-f446ze"]),
 ]
+# Every other board header: its default build, labelled with the board's name.
+CONFIGS += [(b, [f"BOARD={b}"]) for b in sorted(
+    os.path.basename(h)[:-2] for h in glob.glob(os.path.join(ROOT, "firmware", "boards", "*.h")))
+    if b not in ("board", "f4discovery", "nucleo-f446ze")]
 MODULES = ["startup", "clock", "hcd", "usb core", "msc/scsi", "fs", "core", "crypto",
            "target other", "libgcc"]
 

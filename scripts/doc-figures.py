@@ -24,6 +24,9 @@ PERF_ROWS = {"default": "default", "UART log on": "log", "RAW_IMAGES off": "nora
              "SREC_CRC_ADDR on": "srec", "secure (ECDSA P-256)": "secure",
              "APP_BASE 0x08008000": "app8000", "PROBE_MS=0": "probe0",
              "NUCLEO-F446ZE": "nucleo-f446ze"}
+# The other boards' rows are labelled with the board's name, as in the size table.
+PERF_ROWS.update({b: b for b in (p.split("/")[-1][:-2] for p in glob.glob("firmware/boards/*.h"))
+                  if b not in ("board", "f4discovery", "nucleo-f446ze")})
 MARKER = re.compile(r"<!-- size:([a-z0-9-]+?)(?:-(?P<minus>default|log|noraw|srec|secure|app8000|probe0))? -->"
                     r"([0-9,]*)<!-- /size -->")
 HEADLINE = re.compile(r"\*\*([0-9,]+) bytes\*\* default build, \*\*([0-9,]+) bytes\*\* with ECDSA")

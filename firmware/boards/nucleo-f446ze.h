@@ -25,9 +25,13 @@
 #define BOARD_NAME "nucleo-f446ze"
 #define BOARD_ID   0x0446E144u
 
-#define BOARD_FLASH_SIZE (512u * 1024u)
-#define BOARD_HSE_HZ     8000000u
-#define BOARD_HSE_BYPASS 1 /* 8 MHz from ST-LINK MCO */
+#define BOARD_CHIP            "STM32F446ZE"
+#define BOARD_FLASH_SIZE      (512u * 1024u)
+#define BOARD_FLASH_DUAL_BANK 0
+#define BOARD_SRAM_SIZE       (128u * 1024u)
+#define BOARD_CCM_SIZE        0u /* no CCM */
+#define BOARD_HSE_HZ          8000000u
+#define BOARD_HSE_BYPASS      1 /* 8 MHz from ST-LINK MCO */
 
 /* 168 MHz SYSCLK and 48 MHz for USB from the main PLL (180 MHz would need PLLSAI for USB). */
 #define BOARD_PLL_M             8u
@@ -36,18 +40,22 @@
 #define BOARD_PLL_Q             7u
 #define BOARD_SYSCLK_HZ         168000000u
 #define BOARD_FLASH_WAIT_STATES 5u
+#define BOARD_PWR_VOS           1u /* ORed into PWR_CR.VOS (15:14, reset 11 = scale 1): stays 11 */
 
 /* All three user LEDs are on GPIOB; there is no fourth, so orange maps onto green. */
-#define BOARD_LED_PORT   1u
-#define BOARD_LED_GREEN  0u
-#define BOARD_LED_ORANGE 0u
-#define BOARD_LED_RED    14u
-#define BOARD_LED_BLUE   7u
+#define BOARD_LED_PORT       1u
+#define BOARD_LED_GREEN      0u
+#define BOARD_LED_ORANGE     0u
+#define BOARD_LED_RED        14u
+#define BOARD_LED_BLUE       7u
+#define BOARD_LED_ACTIVE_LOW 0
 
 #define BOARD_BUTTON_PORT        2u /* PC13 */
 #define BOARD_BUTTON_PIN         13u
 #define BOARD_BUTTON_ACTIVE_HIGH 1
 
+#define BOARD_USB_OTG_HS      0 /* OTG_FS on PA11/PA12, CN13 */
+#define BOARD_VBUS_SWITCH     1
 #define BOARD_VBUS_PORT       6u /* PG6 USB_PowerSwitchOn, high = on */
 #define BOARD_VBUS_PIN        6u
 #define BOARD_VBUS_ACTIVE_LOW 0
@@ -60,5 +68,7 @@
  * a USB-serial adapter. */
 #define BOARD_UART_TX_PORT 0u
 #define BOARD_UART_TX_PIN  2u
+
+#define BOARD_OPENOCD_CFG "board/st_nucleo_f4.cfg"
 
 #endif

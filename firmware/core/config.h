@@ -89,7 +89,7 @@
 
 #define CHIP_FLASH_BASE 0x08000000u
 #define CHIP_SRAM_START 0x20000000u
-#define CHIP_SRAM_END   0x20020000u
+#define CHIP_SRAM_END   (CHIP_SRAM_START + BOARD_SRAM_SIZE)
 
 /* The application region ends at the end of flash, or before the whole-flash CRC word. */
 #ifdef SREC_CRC_ADDR
@@ -113,7 +113,7 @@
 #endif
 
 /* Slot shared with the application in the last 16 bytes of SRAM (app/stickboot_app.h). */
-#define SLOT_ADDR           0x2001FFF0u
+#define SLOT_ADDR           (CHIP_SRAM_END - 16u) /* 0x2001FFF0 with 128 KB */
 #define SLOT_HANDOVER_MAGIC 0x5B0A7A11u /* bootloader -> early reset path: start the app */
 #define SLOT_REQUEST_MAGIC  0x5B0055B7u /* app -> bootloader: enter update mode */
 #define SLOT_SESSION_MAGIC  0x5B05E551u /* slot[2]: a session runs while a valid app waits */

@@ -37,11 +37,14 @@ int clock_init(int use_hse)
         return -1;
 
     RCC_APB1ENR |= RCC_APB1ENR_PWREN;
-    PWR_CR |= PWR_CR_VOS; /* scale 1: required for 168 MHz */
+    PWR_CR |= BOARD_PWR_VOS << 14; /* the board's voltage scale for its SYSCLK */
 
     int result = 0;
     uint32_t pll_source = 0;
-    uint32_t pll_m = BOARD_PLL_M * (HSI_HZ / BOARD_HSE_HZ); /* same PLL input from HSI */
+    /* Same PLL input (HSE / M) from HSI: 16 MHz must be a multiple of it. */
+    _Static_assert((BOARD_PLL_M * (HSI_HZ / 1000u)) % (BOARD_HSE_HZ / 1000u) == 0,
+                   "HSI fallback: HSE / PLL_M must divide 16 MHz");
+    uint32_t pll_m = BOARD_PLL_M * (HSI_HZ / 1000u) / (BOARD_HSE_HZ / 1000u);
     if (use_hse) {
         if (BOARD_HSE_BYPASS)
             RCC_CR |= RCC_CR_HSEBYP; /* must precede HSEON */

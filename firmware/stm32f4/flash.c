@@ -57,6 +57,11 @@ int flash_erase_sector(unsigned sector)
 {
     if (flash_wait(ERASE_TIMEOUT_MS) != 0)
         return -1;
+#if BOARD_FLASH_DUAL_BANK
+    /* RM0090 3.9.8: SNB codes bank 2's sectors 12-23 as 16-27 (bit 7 selects the bank). */
+    if (sector >= 12u)
+        sector += 4u;
+#endif
     FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (sector << FLASH_CR_SNB_SHIFT);
     FLASH_CR |= FLASH_CR_STRT;
     return flash_wait(ERASE_TIMEOUT_MS);

@@ -1,4 +1,7 @@
-/* usb/hcd.h on the STM32F4 OTG_FS core (RM0090 ch. 34): host mode, slave (FIFO) mode, polled.
+/* usb/hcd.h on the STM32F4 OTG_FS core (RM0090 ch. 34), or on the OTG_HS core with its
+ * embedded full-speed PHY (ch. 35) when the board header sets BOARD_USB_OTG_HS: one driver, the
+ * cores differ here only in base address, RCC enable, pins and PHY selection (docs/porting.md).
+ * Host mode, slave (FIFO) mode, polled.
  * Every transfer runs on host channel 0, reprogrammed per stage: the bootloader talks to one
  * device, one transfer at a time. Register facts: RM0090 34.16-34.17, with Linux dwc2 and ST's
  * HAL for what the manual leaves out (docs/emulator-otg.md lists them).
@@ -21,7 +24,31 @@
 #include "platform.h"
 #include "regs.h"
 
-#define OTG(offset) REG32(OTG_FS_BASE + (offset))
+/* The core behind the board's host port: base, clock enable, DM/DP pins (DP = DM + 1) and
+ * their alternate function (RM0090 2.3 table 1, 7.3.10-7.3.11; DS8626/DS9405 table 9/12). */
+#if BOARD_USB_OTG_HS
+#define OTG_BASE   OTG_HS_BASE
+#define OTG_ENR    RCC_AHB1ENR
+#define OTG_EN     RCC_AHB1ENR_OTGHSEN
+#define OTG_PORT   1u /* PB14 DM, PB15 DP */
+#define OTG_DM     14u
+#define OTG_PIN_AF 12u /* OTG_HS_FS */
+#else
+#define OTG_BASE   OTG_FS_BASE
+#define OTG_ENR    RCC_AHB2ENR
+#define OTG_EN     RCC_AHB2ENR_OTGFSEN
+#define OTG_PORT   0u /* PA11 DM, PA12 DP */
+#define OTG_DM     11u
+#define OTG_PIN_AF 10u
+#endif
+#define OTG_PINS_2B (0xFu << (2u * OTG_DM))         /* two 2-bit fields: MODER, OSPEEDR */
+#define OTG_PINS_4B (0xFFu << (4u * (OTG_DM - 8u))) /* two 4-bit fields: AFRH */
+#if BOARD_VBUS_SWITCH
+#define VBUS_PORT_BIT (1u << BOARD_VBUS_PORT)
+#else
+#define VBUS_PORT_BIT 0u
+#endif
+#define OTG(offset) REG32(OTG_BASE + (offset))
 #define GAHBCFG     OTG(0x008)
 #define GUSBCFG     OTG(0x00C)
 #define GRSTCTL     OTG(0x010)
@@ -121,10 +148,15 @@ static void hprt_write(uint32_t set, uint32_t clear)
     HPRT = (HPRT & ~(HPRT_W1C | clear)) | set;
 }
 
+/* Boards without a switch (BOARD_VBUS_SWITCH 0) feed VBUS from their 5 V rail. */
 static void vbus(int on)
 {
+#if BOARD_VBUS_SWITCH
     int high = on ^ BOARD_VBUS_ACTIVE_LOW;
     GPIO_BSRR(BOARD_VBUS_PORT) = 1u << (BOARD_VBUS_PIN + (high ? 0 : 16));
+#else
+    (void)on;
+#endif
 }
 
 /* Once the AHB side is idle, TX then RX, waiting only for each flush bit: TXFNUM keeps what
@@ -142,6 +174,13 @@ static void flush_fifos(void)
 static int core_start(void)
 {
     GAHBCFG = 0;
+#if BOARD_USB_OTG_HS && !defined(STICKBOOT_TEST_PHYSEL_AFTER_RESET) /* emulator test hook */
+    /* The HS core resets to the ULPI PHY: select the embedded full-speed PHY first, the soft
+     * reset below then starts the core on it (RM0090 35.12.2 OTG_HS_GUSBCFG.PHYSEL; ST's HAL
+     * USB_CoreInit and Linux dwc2_fs_phy_init select, then reset). On OTG_FS PHYSEL is
+     * read-only 1. */
+    GUSBCFG |= GUSBCFG_PHYSEL;
+#endif
     if (wait_bits(&GRSTCTL, GRSTCTL_AHBIDL, GRSTCTL_AHBIDL, 10))
         return HCD_TIMEOUT;
     GRSTCTL = GRSTCTL_CSRST;
@@ -172,22 +211,29 @@ static int core_start(void)
 
 int hcd_init(void)
 {
-    RCC_AHB1ENR |= (1u << 0) | (1u << BOARD_VBUS_PORT);
+    RCC_AHB1ENR |= (1u << OTG_PORT) | VBUS_PORT_BIT;
     (void)RCC_AHB1ENR;
     vbus(0);
     /* HSI is +-1 % at 25 C (DS8626) against USB's +-0.25 % (USB 2.0 7.1.11): without the
      * crystal, no USB (docs/troubleshooting.md, error 13). */
     if (!(RCC_PLLCFGR & RCC_PLLCFGR_SRC_HSE))
         return HCD_NO_CLOCK;
+#if BOARD_VBUS_SWITCH
     GPIO_MODER(BOARD_VBUS_PORT) = (GPIO_MODER(BOARD_VBUS_PORT) & ~(3u << (2 * BOARD_VBUS_PIN))) |
                                   (1u << (2 * BOARD_VBUS_PIN));
-    /* PA11 (DM), PA12 (DP): alternate function 10, very high speed. */
-    GPIO_MODER(0) = (GPIO_MODER(0) & ~(0xFu << 22)) | (0xAu << 22);
-    GPIO_OSPEEDR(0) |= 0xFu << 22;
-    GPIO_AFRH(0) = (GPIO_AFRH(0) & ~(0xFFu << 12)) | (0xAAu << 12);
-
-    RCC_AHB2ENR |= RCC_AHB2ENR_OTGFSEN;
-    (void)RCC_AHB2ENR;
+#endif
+    /* DM, DP: alternate function, very high speed. */
+    GPIO_MODER(OTG_PORT) = (GPIO_MODER(OTG_PORT) & ~OTG_PINS_2B) | (0xAu << (2u * OTG_DM));
+    GPIO_OSPEEDR(OTG_PORT) |= OTG_PINS_2B;
+    GPIO_AFRH(OTG_PORT) =
+        (GPIO_AFRH(OTG_PORT) & ~OTG_PINS_4B) | (OTG_PIN_AF * 0x11u << (4u * (OTG_DM - 8u)));
+#if BOARD_USB_OTG_HS
+    /* With the embedded PHY the ULPI clock must stay off in Sleep mode (RM0090 RCC_AHB1LPENR
+     * OTGHSULPILPEN, reset value 1; docs/porting.md "OTG_HS"). */
+    RCC_AHB1LPENR &= ~RCC_AHB1LPENR_OTGHSULPILPEN;
+#endif
+    OTG_ENR |= OTG_EN;
+    (void)OTG_ENR;
     int result = core_start();
     if (result == HCD_OK)
         vbus(1);
@@ -235,7 +281,7 @@ void hcd_shutdown(void)
     vbus(0);
     hprt_write(0, HPRT_PPWR);
     GCCFG = 0;
-    RCC_AHB2ENR &= ~RCC_AHB2ENR_OTGFSEN;
+    OTG_ENR &= ~OTG_EN;
 }
 
 /* Pops one RX FIFO entry. IN data goes straight into the caller's buffer; bytes past its end

@@ -9,7 +9,6 @@
 /* Memory */
 #define FLASH_BASE_ADDR 0x08000000u
 #define SRAM_BASE_ADDR  0x20000000u
-#define SRAM_SIZE       (128u * 1024u)
 
 /* RCC */
 #define RCC_BASE     0x40023800u
@@ -47,10 +46,15 @@
 #define RCC_CSR_RMVF         (1u << 24)
 #define RCC_CSR_IWDGRSTF     (1u << 29)
 
+/* OTG_HS clock enable, and its ULPI clock in Sleep mode (reset value 1) */
+#define RCC_AHB1LPENR               REG32(RCC_BASE + 0x50)
+#define RCC_AHB1ENR_OTGHSEN         (1u << 29)
+#define RCC_AHB1LPENR_OTGHSULPILPEN (1u << 30)
+
 /* PWR */
 #define PWR_BASE   0x40007000u
 #define PWR_CR     REG32(PWR_BASE + 0x00)
-#define PWR_CR_VOS (1u << 14)
+#define PWR_CR_VOS (1u << 14) /* F407 scale 1; boards give BOARD_PWR_VOS */
 
 /* FLASH interface */
 #define FLASH_R_BASE       0x40023C00u
@@ -135,7 +139,8 @@
 #define DWT_CTRL           REG32(0xE0001000u)
 #define DWT_CYCCNT         REG32(0xE0001004u)
 
-/* OTG_FS core (host mode); details in hcd.c */
+/* OTG_FS and OTG_HS cores (host mode); details in hcd_otgfs.c */
 #define OTG_FS_BASE 0x50000000u
+#define OTG_HS_BASE 0x40040000u
 
 #endif

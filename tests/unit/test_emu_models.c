@@ -589,10 +589,9 @@ static void test_reserved_address_faults(void)
     done(m);
 }
 
-/* The chip table: sorted, no overlaps, every instance inside a CPU window, names unique. */
-static void test_bus_table(void)
+/* Every chip table: sorted, no overlaps, every instance inside a CPU window, names unique. */
+static void check_chip_table(const struct chip *c)
 {
-    const struct chip *c = board_find("f4discovery")->chip;
     CHECK(c != NULL);
     CHECK(c->nperiphs <= PERIPH_MAX);
     for (size_t i = 0; i < c->nperiphs; i++) {
@@ -609,7 +608,15 @@ static void test_bus_table(void)
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(p->name, c->periphs[j].name) != 0);
     }
-    CHECK_EQ(board_find("nucleo-f446ze")->chip, c);
+}
+
+static void test_bus_table(void)
+{
+    const struct chip *c = board_find("f4discovery")->chip;
+    for (size_t i = 0; board_at(i); i++)
+        check_chip_table(board_at(i)->chip);
+    /* The F446's own peripheral set is not modeled: it decodes as the F407 (docs/porting.md). */
+    CHECK_EQ(board_find("nucleo-f446ze")->chip->periphs, c->periphs);
     /* Decode: a register in each kind of instance, and the gaps. */
     struct machine *m = boot();
     CHECK(strcmp(bus_find(m, 0x40023808u)->name, "RCC") == 0);

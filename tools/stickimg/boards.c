@@ -1,15 +1,15 @@
-/* Boards stickimg knows: --board NAME gives the id written into trailers and the flash size. */
+/* Boards stickimg knows: --board NAME gives the id written into trailers and the flash size.
+ * The table is every header in firmware/boards/, read through the generated stickimg_boards.h (one
+ * BOARD_ENTRY per header, mk/stickimg.mk), so a new board header is known here unchanged. */
 #include "stickimg.h"
-
-#include "boards/f4discovery.h"
 
 #include <string.h>
 
+#define BOARD_ENTRY                                                                                \
+    {BOARD_NAME, BOARD_ID, BOARD_FLASH_SIZE, 0x20000000u, 0x20000000u + BOARD_SRAM_SIZE},
+
 static const struct board boards[] = {
-    {BOARD_NAME, BOARD_ID, BOARD_FLASH_SIZE, 0x20000000u, 0x20020000u},
-    /* STM32F446ZE: 512 KB flash, 128 KB SRAM (112 + 16 KB contiguous). A board header
-     * firmware/boards/nucleo-f446ze.h must use the same id. */
-    {"nucleo-f446ze", 0x0446E144u, 512u * 1024u, 0x20000000u, 0x20020000u},
+#include "stickimg_boards.h"
 };
 
 const struct board *board_list(size_t *count)
@@ -23,7 +23,12 @@ const struct board *board_by_name(const char *name)
     for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
         if (strcmp(boards[i].name, name) == 0)
             return &boards[i];
-    set_error("unknown board '%s' (known: f4discovery, nucleo-f446ze)", name);
+    char known[256] = "";
+    for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++) {
+        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, boards[i].name, sizeof known - strlen(known) - 1);
+    }
+    set_error("unknown board '%s' (known: %s)", name, known);
     return NULL;
 }
 

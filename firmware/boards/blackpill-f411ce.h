@@ -1,0 +1,58 @@
+/* WeAct "Black Pill" V2.0/V3.x with the STM32F411CEU6 (UFQFPN48). Facts and where they were
+ * checked (docs/porting.md has the table and what is unconfirmed):
+ * - HSE 25 MHz crystal: WeAct's board README and schematic as cited by Zephyr's board
+ *   blackpill_f411ce (clk_hse 25 MHz), TinyUF2 and CircuitPython (HSE_VALUE 25000000).
+ * - LED "C13" on PC13, lit when the pin is low; KEY on PA0 to GND, no pull-up fitted (pressed
+ *   reads low with the internal pull-up): Zephyr dts (GPIO_ACTIVE_LOW, pull-up).
+ * - USB-C on PA11/PA12 (OTG_FS) with NO VBUS switch: VBUS is the board's 5 V rail. To host a
+ *   stick, power the board from 5 V and use an OTG adapter (docs/porting.md).
+ * - 512 KB flash, sectors 4 x 16 KB, 64 KB, 3 x 128 KB; 128 KB SRAM; no CCM: RM0383 3.3 and
+ *   2.3 (memory map), DS10314.
+ * - 100 MHz maximum; PLL VCO input 1-2 MHz, output 100-432 MHz; 48 MHz for USB from PLLQ:
+ *   RM0383 6.3.2. 96 MHz SYSCLK = 192 MHz VCO / 2, 48 MHz = 192 / 4.
+ * - 3 wait states at 90-100 MHz, 2.7-3.6 V: RM0383 3.4 table 5. Scale 1 (VOS = 11) above
+ *   84 MHz: RM0383 5.1.4 / 5.4.1. */
+#ifndef BOARD_BLACKPILL_F411CE_H
+#define BOARD_BLACKPILL_F411CE_H
+
+#define BOARD_NAME "blackpill-f411ce"
+#define BOARD_ID   0x0411B1ACu
+#define BOARD_CHIP "STM32F411CE"
+
+#define BOARD_FLASH_SIZE      (512u * 1024u)
+#define BOARD_FLASH_DUAL_BANK 0
+#define BOARD_SRAM_SIZE       (128u * 1024u)
+#define BOARD_CCM_SIZE        0u /* no CCM */
+#define BOARD_HSE_HZ          25000000u
+#define BOARD_HSE_BYPASS      0 /* crystal */
+
+/* 25 MHz / M=25 = 1 MHz; x N=192 = 192 MHz VCO; /P=2 = 96 MHz SYSCLK; /Q=4 = 48 MHz USB. */
+#define BOARD_PLL_M             25u
+#define BOARD_PLL_N             192u
+#define BOARD_PLL_P             2u
+#define BOARD_PLL_Q             4u
+#define BOARD_SYSCLK_HZ         96000000u
+#define BOARD_FLASH_WAIT_STATES 3u
+#define BOARD_PWR_VOS           3u /* PWR_CR.VOS = 11, scale 1 (reset value 10 = scale 2) */
+
+/* One LED: every colour name maps onto PC13, so a status pattern is its blink count. */
+#define BOARD_LED_PORT       2u
+#define BOARD_LED_GREEN      13u
+#define BOARD_LED_ORANGE     13u
+#define BOARD_LED_RED        13u
+#define BOARD_LED_BLUE       13u
+#define BOARD_LED_ACTIVE_LOW 1
+
+#define BOARD_BUTTON_PORT        0u /* PA0 KEY, to GND */
+#define BOARD_BUTTON_PIN         0u
+#define BOARD_BUTTON_ACTIVE_HIGH 0
+
+#define BOARD_USB_OTG_HS  0 /* OTG_FS, PA11/PA12 */
+#define BOARD_VBUS_SWITCH 0 /* none: VBUS is the 5 V rail */
+
+#define BOARD_UART_TX_PORT 0u /* USART2 TX PA2 (AF7) */
+#define BOARD_UART_TX_PIN  2u
+
+#define BOARD_OPENOCD_CFG "interface/stlink.cfg -f target/stm32f4x.cfg" /* an ST-LINK on SWD */
+
+#endif
