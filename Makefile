@@ -18,7 +18,7 @@ BOARD_FILES ?= 1
 SREC_CRC_ADDR ?=
 SECURE ?= 0
 PROTECT_BOOT ?= 1
-REPORT_LOG ?= 1
+REPORT_LOG ?= # default 1; 0 in LOG=1 SECURE=1 builds (firmware/core/config.h)
 ENCRYPT ?= 0
 KEY ?= keys/dev-key.pem
 

@@ -29,7 +29,7 @@ FW_OUT := $(if $(and $(filter f4discovery,$(BOARD)),$(if $(FW_CONFIG),,default))
 
 FW_DEFS := -DBOARD_HEADER='"boards/$(BOARD).h"' -DAPP_BASE=$(APP_BASE) -DPROBE_MS=$(PROBE_MS) \
 	-DLOG=$(LOG) -DRAW_IMAGES=$(RAW_IMAGES) -DSECURE=$(SECURE) -DBOARD_FILES=$(BOARD_FILES) \
-	-DPROTECT_BOOT=$(PROTECT_BOOT) -DREPORT_LOG=$(REPORT_LOG) -DENCRYPT=$(ENCRYPT) \
+	-DPROTECT_BOOT=$(PROTECT_BOOT) $(if $(REPORT_LOG),-DREPORT_LOG=$(REPORT_LOG)) -DENCRYPT=$(ENCRYPT) \
 	$(if $(SREC_CRC_ADDR),-DSREC_CRC_ADDR=$(SREC_CRC_ADDR)) -DSTICKBOOT_VERSION='"$(STICKBOOT_VERSION)"' \
 	$(FW_EXTRA_DEFS)
 FW_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/stm32f4 -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto $(FW_EXTRA_INC)
@@ -116,7 +116,7 @@ board_configs = "$(1)|BOARD=$(1)" "$(1)-log|BOARD=$(1) LOG=1" "$(1)-noraw|BOARD=
 	"$(1)-app8000|BOARD=$(1) APP_BASE=0x08008000" "$(1)-probe0|BOARD=$(1) PROBE_MS=0" \
 	"$(1)-noprotect|BOARD=$(1) PROTECT_BOOT=0" "$(1)-noreport|BOARD=$(1) REPORT_LOG=0" \
 	"$(1)-noboardfiles|BOARD=$(1) BOARD_FILES=0" "$(1)-secure|BOARD=$(1) SECURE=1" \
-	"$(1)-secure-encrypt|BOARD=$(1) SECURE=1 ENCRYPT=1"
+	"$(1)-secure-encrypt|BOARD=$(1) SECURE=1 ENCRYPT=1" "$(1)-log-secure|BOARD=$(1) LOG=1 SECURE=1"
 size-boards:
 	@mkdir -p $(BUILD)
 	@scripts/size-report.sh $(foreach b,$(BOARDS),$(call board_configs,$(b))) | tee $(BUILD)/size-boards.txt

@@ -29,9 +29,10 @@
 #define PROTECT_BOOT 1
 #endif
 /* The update report: one line per board in STICKBOOT.LOG, when the stick has that file
- * (docs/update-report.md). */
+ * (docs/update-report.md). Off by default in LOG=1 SECURE=1 builds, which tell the same over
+ * the UART and would not fit the sector with both (REPORT_LOG=1 there fails to link). */
 #ifndef REPORT_LOG
-#define REPORT_LOG 1
+#define REPORT_LOG (!(LOG && SECURE))
 #endif
 /* The report's own bound: the search for the file, its scan and the write. */
 #ifndef REPORT_MS
