@@ -19,9 +19,9 @@
 
 #if BOARD_FILES
 /* BOARD_ID as an 8.3 name, built by the compiler: no code, 13 bytes of flash. */
+#define NIBBLE(shift) ((BOARD_ID >> (shift)) & 15u)
 #define HEX_DIGIT(shift)                                                                           \
-    ((char)(((BOARD_ID >> (shift)) & 15u) < 10u ? '0' + ((BOARD_ID >> (shift)) & 15u)              \
-                                                : 'A' - 10 + ((BOARD_ID >> (shift)) & 15u)))
+    ((char)(NIBBLE(shift) < 10u ? '0' + NIBBLE(shift) : 'A' - 10 + NIBBLE(shift)))
 static const char board_file[] = {HEX_DIGIT(28),
                                   HEX_DIGIT(24),
                                   HEX_DIGIT(20),

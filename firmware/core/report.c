@@ -95,10 +95,8 @@ int report_write(const struct blockdev *dev, const struct report *rep)
     uint32_t bs = dev->block_size, got;
     if (!dev->write || bs > sizeof buf)
         return SB_ERR_MEDIUM;
-    /* fs/ matches FAT entries by their 8.3 name only: the long name has a short alias. */
+    /* One search: the name on exFAT, its alias STICKB~1.LOG on FAT (fs.h). */
     int r = fs_open(dev, REPORT_NAME, REPORT_MAX_BYTES, &f);
-    if (r == SB_ERR_NO_FILE)
-        r = fs_open(dev, REPORT_ALIAS, REPORT_MAX_BYTES, &f);
     while (r == SB_OK) {
         /* One device read of up to sizeof buf: its blocks are adjacent on the device. */
         r = fs_read(&f, buf, sizeof buf, &got);

@@ -10,8 +10,7 @@
 
 #include "blockdev.h"
 
-#define REPORT_NAME      "STICKBOOT.LOG" /* exFAT: the name itself */
-#define REPORT_ALIAS     "STICKB~1.LOG"  /* FAT: the short name every PC gives it (see docs) */
+#define REPORT_NAME      "STICKBOOT.LOG" /* on FAT its alias STICKB~1.LOG (fs.h, docs) */
 #define REPORT_SLOT      128u            /* bytes per line, "\r\n" included */
 #define REPORT_NONE      0xFFFFFFFFu     /* version not known: printed as "-" */
 #define REPORT_MAX_BYTES (1u << 20)      /* a bigger file is not searched (its scan would take s) */

@@ -236,13 +236,23 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
     int r;
     for (name_len = 0; name_len < 11; name_len++)
         short_name[name_len] = ' ';
+    /* FAT matches the 8.3 name; a base longer than 8 characters by its first VFAT alias, the
+     * basis name's first 6 characters and "~1" (what Windows and mtools give a new long name
+     * without a clash: STICKBOOT.LOG is STICKB~1.LOG). exFAT compares the name itself. */
+    uint32_t in_ext = 0;
     for (name_len = 0; name[name_len]; name_len++) {
-        if (name[name_len] == '.' && i <= 8)
+        uint8_t ch = (uint8_t)upper((uint8_t)name[name_len]);
+        if (ch == '.' && !in_ext) {
+            in_ext = 1;
             i = 8;
-        else if (i < 11 && name[name_len] != '.')
-            short_name[i++] = (uint8_t)upper((uint8_t)name[name_len]);
-        else
+        } else if (!in_ext && i == 8) {
+            short_name[6] = '~';
+            short_name[7] = '1';
+        } else if (i < 11 && ch != '.') {
+            short_name[i++] = ch;
+        } else {
             short_name[0] = 0; /* no 8.3 form: no FAT entry can match */
+        }
     }
     for (;;) {
         r = read_run(f, dir_buf, sizeof dir_buf, &got);

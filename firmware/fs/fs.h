@@ -41,7 +41,9 @@ struct fs_file {
     uint8_t contiguous; /* exFAT NoFatChain: clusters follow each other, the FAT is not used */
 };
 
-/* Find the volume(s) and open the named file (8.3 name, e.g. "IMAGE.BIN", case-insensitive)
+/* Find the volume(s) and open the named file (case-insensitive; an 8.3 name such as
+ * "IMAGE.BIN", or a longer base name, which FAT volumes hold under its first VFAT alias:
+ * "STICKBOOT.LOG" matches STICKB~1.LOG there and the name itself on exFAT)
  * in a root directory. Files larger than max_size fail with SB_ERR_TOO_BIG without being read.
  * Returns SB_OK, SB_ERR_NO_FS, SB_ERR_NO_FILE, SB_ERR_FS_CORRUPT, SB_ERR_TOO_BIG or
  * SB_ERR_MEDIUM (a device read failed). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_machine.h"
 #include "harness.h"
 #include "log.h"
 #include "machine.h"
@@ -22,28 +23,6 @@
 #define SR_BSY      (1u << 16)
 #define RCC_AHB1ENR 0x40023830u
 #define GPIO(port)  (0x40020000u + 0x400u * (port))
-
-static struct machine *boot(const char *board)
-{
-    struct machine *m = calloc(1, sizeof *m);
-    char err[128];
-    const struct board *b = board_find(board);
-    if (!m || !b || machine_init(m, b, b->flash_size, err, sizeof err) != 0)
-        abort();
-    m->run_end_ns = TIME_NEVER;
-    m->otg = otg_create_core(b->usb_hs ? &otg_hs_core : &otg_fs_core, NULL, NULL, err, sizeof err);
-    if (!m->otg)
-        abort();
-    machine_power_on(m);
-    return m;
-}
-
-static void done(struct machine *m)
-{
-    otg_destroy(m->otg);
-    machine_free(m);
-    free(m);
-}
 
 static uint32_t rd(struct machine *m, uint32_t addr)
 {
@@ -82,7 +61,7 @@ static void erase_snb(struct machine *m, unsigned snb)
 
 static void test_dual_bank_sectors(void)
 {
-    struct machine *m = boot("nucleo-f429zi");
+    struct machine *m = boot_board("nucleo-f429zi");
     CHECK_EQ(m->flash.size, 2048u * 1024u);
     CHECK_EQ(m->flash.nsectors, 24);
     CHECK_EQ(m->flash.sector_off[12], 0x100000u); /* bank 2 starts with a 16 KB sector */
@@ -106,7 +85,7 @@ static void test_dual_bank_sectors(void)
     CHECK(strcmp(m->flash.erase_list, "12") == 0);
     done(m);
     /* A single-bank part has no SNB 16 */
-    m = boot("f4discovery");
+    m = boot_board("f4discovery");
     wr(m, KEYR, 0x45670123u);
     wr(m, KEYR, 0xCDEF89ABu);
     erase_snb(m, 16);
@@ -116,7 +95,7 @@ static void test_dual_bank_sectors(void)
 
 static void test_sram_and_ccm_sizes(void)
 {
-    struct machine *m = boot("blackpill-f401cc");
+    struct machine *m = boot_board("blackpill-f401cc");
     CHECK_EQ(m->board->sram_size, 64u * 1024u);
     CHECK_EQ(m->board->has_ccm, 0);
     /* bit-band alias of the last SRAM byte works, the byte after it is reserved */
@@ -124,7 +103,7 @@ static void test_sram_and_ccm_sizes(void)
     uint32_t v;
     CHECK(bus_read(m, 0x22000000u + 64u * 1024u * 32u, 4, &v) != 0);
     done(m);
-    m = boot("nucleo-f429zi");
+    m = boot_board("nucleo-f429zi");
     CHECK_EQ(m->board->sram_size, 192u * 1024u);
     CHECK_EQ(m->board->has_ccm, 1);
     done(m);
@@ -132,7 +111,7 @@ static void test_sram_and_ccm_sizes(void)
 
 static void test_blackpill_pins(void)
 {
-    struct machine *m = boot("blackpill-f411ce");
+    struct machine *m = boot_board("blackpill-f411ce");
     /* no VBUS switch: VBUS is on with the board's power */
     CHECK_EQ(m->vbus_state, 1u);
     wr(m, RCC_AHB1ENR, rd(m, RCC_AHB1ENR) | 0x5u);
@@ -156,14 +135,14 @@ static void test_blackpill_pins(void)
 /* The F411/F401 tables: no CCM, no GPIOF/G/I, no OTG_HS, no backup SRAM; the F401 no SPI5. */
 static void test_f4x1_peripheral_tables(void)
 {
-    struct machine *m = boot("blackpill-f411ce");
+    struct machine *m = boot_board("blackpill-f411ce");
     CHECK(bus_find(m, 0x40015000u) != NULL); /* SPI5 */
     CHECK(bus_find(m, 0x40021400u) == NULL); /* GPIOF */
     CHECK(bus_find(m, 0x40040000u) == NULL); /* OTG_HS */
     CHECK(bus_find(m, 0x40024000u) == NULL); /* BKPSRAM */
     CHECK(bus_find(m, 0x50000000u) != NULL); /* OTG_FS */
     done(m);
-    m = boot("blackpill-f401cc");
+    m = boot_board("blackpill-f401cc");
     CHECK(bus_find(m, 0x40015000u) == NULL);
     done(m);
 }
@@ -175,7 +154,7 @@ static void test_f4x1_peripheral_tables(void)
 #define FS(off) (0x50000000u + (off))
 static void test_two_otg_cores(void)
 {
-    struct machine *m = boot("stm32f429i-disc1");
+    struct machine *m = boot_board("stm32f429i-disc1");
     /* unclocked: reads 0, writes ignored */
     CHECK_EQ(rd(m, HS(0x48)), 0);
     wr(m, HS(0x510 + 11 * 0x20), 0x40u);
@@ -192,13 +171,13 @@ static void test_two_otg_cores(void)
     CHECK_EQ(rd(m, FS(0x3C)), 0x1200u);
     done(m);
     /* cleared first: no report */
-    m = boot("stm32f429i-disc1");
+    m = boot_board("stm32f429i-disc1");
     wr(m, 0x40023850u, rd(m, 0x40023850u) & ~(1u << 30));
     wr(m, RCC_AHB1ENR, rd(m, RCC_AHB1ENR) | (1u << 29));
     CHECK_EQ(m->rcc.warned_ulpilp, 0);
     done(m);
     /* The F4DISCOVERY's host port is OTG_FS; its OTG_HS exists (F407) with nothing attached */
-    m = boot("f4discovery");
+    m = boot_board("f4discovery");
     otg_set_clocked(m->otg_idle, 1);
     CHECK_EQ(rd(m, HS(0x48)), 0x229ED590u);
     CHECK(bus_find(m, HS(0)) != NULL && strcmp(bus_find(m, HS(0))->name, "OTG_HS") == 0);
@@ -223,12 +202,12 @@ static void clock_168(struct machine *m)
 
 static void test_clock_rules(void)
 {
-    struct machine *m = boot("f4discovery");
+    struct machine *m = boot_board("f4discovery");
     clock_168(m);
     CHECK_EQ(m->hclk_hz, 168000000u);
     CHECK(m->stop != STOP_FAULT);
     done(m);
-    m = boot("blackpill-f411ce");
+    m = boot_board("blackpill-f411ce");
     clock_168(m);
     CHECK(m->stop == STOP_FAULT && strstr(m->fault_reason, "wait states too low"));
     done(m);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_machine.h"
 #include "harness.h"
 #include "log.h"
 #include "machine.h"
@@ -41,23 +42,7 @@ static FILE *log_sink;
 
 static struct machine *boot(void)
 {
-    struct machine *m = calloc(1, sizeof *m);
-    char err[128];
-    if (!m || machine_init(m, board_find("f4discovery"), 1024u * 1024u, err, sizeof err) != 0)
-        abort();
-    m->run_end_ns = TIME_NEVER;
-    m->otg = otg_create(NULL, NULL, err, sizeof err);
-    if (!m->otg)
-        abort();
-    machine_power_on(m);
-    return m;
-}
-
-static void done(struct machine *m)
-{
-    otg_destroy(m->otg);
-    machine_free(m);
-    free(m);
+    return boot_board("f4discovery");
 }
 
 static uint32_t rd(struct machine *m, uint32_t addr)
