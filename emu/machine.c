@@ -303,20 +303,30 @@ void machine_add_stall_cycles(struct machine *m, uint64_t cycles)
     machine_process_events(m);
 }
 
-static int in_flash_fetch(const struct machine *m, uint32_t addr)
+/* Offset of a flash address (main area or the boot alias at 0), or -1. */
+static int64_t flash_read_offset(const struct machine *m, uint32_t addr)
 {
     if (addr - FLASH_BASE < m->flash.size)
-        return 1;
-    return addr < m->flash.size; /* boot alias at 0 */
+        return addr - FLASH_BASE;
+    return addr < m->flash.size ? (int64_t)addr : -1; /* boot alias at 0 */
+}
+
+void machine_flash_read(struct machine *m, uint32_t addr)
+{
+    int64_t off = flash_read_offset(m, addr);
+    /* RM0090 3.6: the bus stalls until the operation ends (the other bank of a dual-bank part
+     * excepted); the operation can end early only through a cut or reset, checked here. */
+    while (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && m->stop == STOP_NONE)
+        machine_advance_to(m, m->flash.op.end_ns);
 }
 
 void machine_slow_path(struct machine *m, uint32_t block_addr)
 {
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
-    /* Code fetches from flash stall while the flash is busy (single bank). */
-    if (flash_busy(&m->flash) && in_flash_fetch(m, block_addr))
-        machine_advance_to(m, m->flash.op.end_ns);
+    int64_t off = flash_read_offset(m, block_addr);
+    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off))
+        machine_flash_read(m, block_addr); /* the block's first fetch stalls */
     else
         machine_process_events(m);
 }
