@@ -87,6 +87,7 @@
 #else
 #define NOINIT
 #endif
+#include "ramfunc.h"
 
 #define CHIP_FLASH_BASE 0x08000000u
 #define CHIP_SRAM_START 0x20000000u

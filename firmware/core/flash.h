@@ -20,6 +20,15 @@ void flash_lock(void);
 int flash_erase_sector(unsigned sector);
 int flash_program_word(uint32_t addr, uint32_t word);
 
+/* Overlapped steps (update pass 2): each returns at once and runs from SRAM, so it may be
+ * called while the flash is busy. flash_idle: 1 no operation in progress (waits for one up
+ * to about 0.1 ms at 168 MHz: a word program), 0 still busy (an erase), -1 the last operation
+ * set an error flag (flags cleared). flash_erase_start / flash_program_start start one
+ * operation on an idle, unlocked flash: 0 started, -1 refused (host fake). */
+int flash_idle(void);
+int flash_erase_start(unsigned sector);
+int flash_program_start(uint32_t addr, uint32_t word);
+
 /* Write protection of sector 0, the bootloader's (nWRP0 in the option bytes, RM0090 3.6.4):
  * on = 1 protects, 0 removes it. Writes the option bytes only when they differ; every other
  * option is kept. 0 on success (or nothing to do), -1 on a flash error or timeout.
