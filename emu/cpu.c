@@ -282,7 +282,7 @@ static void hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t address, i
     (void)type;
     (void)size;
     (void)value;
-    machine_flash_read(c->m, (uint32_t)address); /* stalls while the flash is busy */
+    machine_flash_read(c->m, (uint32_t)address, 0); /* stalls while the flash is busy */
     c->m->cycles += cycles_flash_data(c->m, (uint32_t)address);
 }
 

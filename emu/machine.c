@@ -311,9 +311,15 @@ static int64_t flash_read_offset(const struct machine *m, uint32_t addr)
     return addr < m->flash.size ? (int64_t)addr : -1; /* boot alias at 0 */
 }
 
-void machine_flash_read(struct machine *m, uint32_t addr)
+void machine_flash_read(struct machine *m, uint32_t addr, int fetch)
 {
     int64_t off = flash_read_offset(m, addr);
+    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && (m->trace & TRACE_FLASH)) {
+        uint64_t now = machine_now_ns(m);
+        emu_log(now, "flash: %s 0x%08x in block 0x%08x waits %llu us for the flash (RM0090 3.6)",
+                fetch ? "fetch at" : "data read of", addr, m->cur_block,
+                (unsigned long long)((m->flash.op.end_ns - now) / 1000u));
+    }
     /* RM0090 3.6: the bus stalls until the operation ends (the other bank of a dual-bank part
      * excepted); the operation can end early only through a cut or reset, checked here. */
     while (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && m->stop == STOP_NONE)
@@ -326,7 +332,7 @@ void machine_slow_path(struct machine *m, uint32_t block_addr)
         flash_apply_fixups(&m->flash);
     int64_t off = flash_read_offset(m, block_addr);
     if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off))
-        machine_flash_read(m, block_addr); /* the block's first fetch stalls */
+        machine_flash_read(m, block_addr, 1); /* the block's first fetch stalls */
     else
         machine_process_events(m);
 }

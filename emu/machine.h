@@ -320,7 +320,7 @@ void machine_set_hclk(struct machine *m, uint32_t hz);
 void machine_advance_to(struct machine *m, uint64_t t_ns);
 /* A CPU read of flash (fetch or data) at addr (0x08000000-based or the alias at 0): waits for
  * a flash operation that stalls it (RM0090 3.6). */
-void machine_flash_read(struct machine *m, uint32_t addr);
+void machine_flash_read(struct machine *m, uint32_t addr, int fetch);
 void machine_add_stall_cycles(struct machine *m, uint64_t cycles);
 /* Earliest pending event of any model, for time jumps. */
 uint64_t machine_next_event_ns(struct machine *m);

@@ -15,7 +15,11 @@ unsigned flash_sector_count(void);
 const uint32_t *flash_words(uint32_t addr);
 
 void flash_unlock(void);
+/* Locks the flash interface and resets the ART caches (flash_caches_reset). */
 void flash_lock(void);
+/* Empties the ART instruction and data caches, which may hold lines of flash erased or
+ * programmed since (RM0090 3.5.2): before reading back what was written. */
+void flash_caches_reset(void);
 /* Each returns 0 on success, nonzero on a flash error flag or timeout. */
 int flash_erase_sector(unsigned sector);
 int flash_program_word(uint32_t addr, uint32_t word);

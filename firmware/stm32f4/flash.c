@@ -33,6 +33,11 @@ void flash_unlock(void)
 void flash_lock(void)
 {
     FLASH_CR = FLASH_CR_LOCK;
+    flash_caches_reset();
+}
+
+__attribute__((noinline)) void flash_caches_reset(void)
+{
     /* Erased lines may sit in the ART caches: flush them (caches off while resetting). */
     uint32_t acr = FLASH_ACR;
     FLASH_ACR = acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
@@ -103,6 +108,7 @@ int flash_program_word(uint32_t addr, uint32_t word)
     flash_program_start(addr, word);
     if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
         return -1;
+    flash_caches_reset(); /* the word's line may be cached from before (RM0090 3.5.2) */
     return *(volatile uint32_t *)(uintptr_t)addr == word ? 0 : -1;
 }
 
