@@ -24,12 +24,13 @@ void flash_caches_reset(void);
 int flash_erase_sector(unsigned sector);
 int flash_program_word(uint32_t addr, uint32_t word);
 
-/* Overlapped steps (update pass 2): each returns at once and runs from SRAM, so it may be
- * called while the flash is busy. flash_idle: 1 no operation in progress (waits for one up
- * to about 0.1 ms at 168 MHz: a word program), 0 still busy (an erase), -1 the last operation
- * set an error flag (flags cleared). flash_erase_start / flash_program_start start one
- * operation on an idle, unlocked flash: 0 started, -1 refused (host fake). */
-int flash_idle(void);
+/* Overlapped steps (update pass 2): each runs from SRAM, so it may be called while the flash
+ * is busy. flash_idle: 1 no operation in progress, 0 still busy, -1 the last operation set an
+ * error flag (flags cleared); stall = 1 first waits for the operation in progress by reading
+ * the flash (the bus stalls until it ends, RM0090 3.6: for a word program, never for an
+ * erase). flash_erase_start / flash_program_start start one operation on an idle, unlocked
+ * flash and return at once: 0 started, -1 refused (host fake). */
+int flash_idle(int stall);
 int flash_erase_start(unsigned sector);
 int flash_program_start(uint32_t addr, uint32_t word);
 

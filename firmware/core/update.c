@@ -273,6 +273,7 @@ static struct {
     const uint32_t *word; /* next word to program, at addr */
     uint32_t addr, left;
     uint32_t erased_end; /* [APP_BASE, erased_end) is erased or was blank */
+    int erasing;         /* the last operation started was an erase: never stall on it */
     unsigned next_sector, last_sector;
     int error;
 } job;
@@ -283,19 +284,22 @@ static struct {
 RAMFUNC static void program_behind(void)
 {
     for (unsigned n = STEPS_PER_CALL; n && !job.error; n--) {
-        int idle = flash_idle();
+        int idle = flash_idle(!job.erasing);
         if (idle <= 0) {
             job.error = idle < 0;
             return;
         }
+        job.erasing = 0;
         if (job.addr >= job.erased_end) {
             unsigned s = job.next_sector;
             if (s > job.last_sector)
                 return;
             job.next_sector = s + 1u;
             job.erased_end = flash_sector_start(s + 1u);
-            if (!sector_is_blank(s) && flash_erase_start(s) != 0)
-                job.error = 1;
+            if (!sector_is_blank(s)) {
+                job.erasing = 1;
+                job.error = flash_erase_start(s) != 0;
+            }
             continue;
         }
         if (!job.left)
@@ -320,7 +324,7 @@ static int drain(int all)
         if (!all && !job.left)
             return SB_OK;
         if (all && job.next_sector > job.last_sector) {
-            int idle = flash_idle();
+            int idle = flash_idle(!job.erasing);
             if (idle > 0)
                 return SB_OK;
             job.error = idle < 0;
@@ -383,6 +387,7 @@ static int write_image(const struct image_source *src)
     job.addr = job.erased_end = APP_BASE;
     job.left = 0;
     job.error = 0;
+    job.erasing = 0;
     flash_unlock();
     src->rewind(src->ctx);
     crc_reset();

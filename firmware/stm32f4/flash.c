@@ -59,16 +59,14 @@ static int flash_wait(uint32_t timeout_ms)
     return errors ? -1 : 0;
 }
 
-/* A BSY poll costs about 6 cycles: 4096 polls cover a word program's 100 us maximum at
- * 168 MHz (more at a slower clock). */
-#define IDLE_POLLS 4096u
-
-RAMFUNC int flash_idle(void)
+RAMFUNC int flash_idle(int stall)
 {
-    for (uint32_t n = IDLE_POLLS; FLASH_SR & FLASH_SR_BSY;) {
-        if (!--n)
-            return 0;
-    }
+    /* RM0090 3.6: a read of the flash stalls the bus until the operation ends (a word program:
+     * 100 us at most, DS8626), as every fetch of code in flash does; no poll loop to spin. */
+    if (stall)
+        (void)*(volatile const uint32_t *)FLASH_BASE_ADDR;
+    if (FLASH_SR & FLASH_SR_BSY)
+        return 0;
     uint32_t errors = FLASH_SR & FLASH_SR_ERRORS;
     FLASH_SR = errors;
     return errors ? -1 : 1;
