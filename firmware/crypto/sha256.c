@@ -1,5 +1,5 @@
-/* SHA-256 per FIPS 180-4. Size over speed: one byte-at-a-time buffer, the round state in an
- * array that shifts by one word per round. */
+/* SHA-256 per FIPS 180-4. Whole blocks are hashed in place and the round runs in registers;
+ * one rolled loop of 64 rounds keeps the code small. */
 #include "sha256.h"
 
 #include <string.h>
@@ -30,35 +30,49 @@ static void store_be32(uint8_t *out, uint32_t x)
         out[i] = (uint8_t)x;
 }
 
-static void compress(uint32_t state[8], const uint8_t block[64])
+/* Big-endian word at p: GCC turns the shifts into one LDR and a REV on ARMv7-M. */
+static uint32_t load_be32(const uint8_t *p)
 {
-    uint32_t w[64], v[8];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
-    for (int i = 0; i < 64; i++) {
-        if (i < 16) {
-            const uint8_t *p = block + 4 * i;
-            w[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-        } else {
-            uint32_t s0 = rotate_right(w[i - 15], 7) ^ rotate_right(w[i - 15], 18) ^ w[i - 15] >> 3;
-            uint32_t s1 = rotate_right(w[i - 2], 17) ^ rotate_right(w[i - 2], 19) ^ w[i - 2] >> 10;
-            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
+/* FIPS 180-4 section 6.2.2. The working variables are locals, not an array: the compiler
+ * keeps them in registers and the rename at the end of a round is a few MOVs instead of a
+ * shift of the array through memory. */
+__attribute__((noinline)) static void compress(uint32_t state[8], const uint8_t block[64])
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = load_be32(block + 4 * i);
+    for (uint32_t *p = w + 16; p < w + 64; p++) {
+        uint32_t s0 = rotate_right(p[-15], 7) ^ rotate_right(p[-15], 18) ^ p[-15] >> 3;
+        uint32_t s1 = rotate_right(p[-2], 17) ^ rotate_right(p[-2], 19) ^ p[-2] >> 10;
+        *p = p[-16] + s0 + p[-7] + s1;
     }
-    memcpy(v, state, sizeof(v));
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
     for (int i = 0; i < 64; i++) {
-        /* v = a b c d e f g h */
-        uint32_t t1 = v[7] +
-                      (rotate_right(v[4], 6) ^ rotate_right(v[4], 11) ^ rotate_right(v[4], 25)) +
-                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + round_constants[i] + w[i];
-        uint32_t t2 = (rotate_right(v[0], 2) ^ rotate_right(v[0], 13) ^ rotate_right(v[0], 22)) +
-                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        for (int j = 7; j > 0; j--)
-            v[j] = v[j - 1];
-        v[4] += t1;
-        v[0] = t1 + t2;
+        uint32_t t1 = h + (rotate_right(e, 6) ^ rotate_right(e, 11) ^ rotate_right(e, 25)) +
+                      (g ^ (e & (f ^ g))) + round_constants[i] + w[i];
+        uint32_t t2 = (rotate_right(a, 2) ^ rotate_right(a, 13) ^ rotate_right(a, 22)) +
+                      ((a & b) | (c & (a | b)));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
     }
-    for (int i = 0; i < 8; i++)
-        state[i] += v[i];
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
 }
 
 void sha256_init(struct sha256 *ctx)
@@ -70,10 +84,20 @@ void sha256_init(struct sha256 *ctx)
 void sha256_update(struct sha256 *ctx, const void *data, uint32_t len)
 {
     const uint8_t *bytes = data;
-    while (len--) {
-        ctx->block[ctx->length++ % 64] = *bytes++;
+    while (len) {
+        /* A whole block at a block boundary is hashed in place, without the copy. */
+        const uint8_t *block = bytes;
+        uint32_t n = 64, used = ctx->length % 64;
+        if (used != 0 || len < 64) {
+            block = ctx->block;
+            ctx->block[used] = *bytes;
+            n = 1;
+        }
+        bytes += n;
+        len -= n;
+        ctx->length += n;
         if (ctx->length % 64 == 0)
-            compress(ctx->state, ctx->block);
+            compress(ctx->state, block);
     }
 }
 
