@@ -57,63 +57,6 @@ static int is_zero(const uint32_t *a)
     return any == 0;
 }
 
-static uint32_t add_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
-{
-    uint64_t carry = 0;
-    for (int i = 0; i < LIMBS; i++) {
-        carry += (uint64_t)a[i] + b[i];
-        r[i] = (uint32_t)carry;
-        carry >>= 32;
-    }
-    return (uint32_t)carry;
-}
-
-/* r = a - b; returns the borrow (1 when a < b). */
-static uint32_t sub_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
-{
-    uint32_t borrow = 0;
-    for (int i = 0; i < LIMBS; i++) {
-        uint64_t d = (uint64_t)a[i] - b[i] - borrow;
-        r[i] = (uint32_t)d;
-        borrow = (uint32_t)(d >> 63);
-    }
-    return borrow;
-}
-
-/* a < m */
-static int is_below(const uint32_t *a, const uint32_t *m)
-{
-    uint32_t scratch[LIMBS];
-    return sub_limbs(scratch, a, m);
-}
-
-/* r = t mod m for t = carry * 2^256 + t[0..7] < 2m. */
-static void reduce_once(uint32_t *r, const uint32_t *t, uint32_t carry, const struct modulus *m)
-{
-    uint32_t diff[LIMBS];
-    uint32_t borrow = sub_limbs(diff, t, m->limb);
-    const uint32_t *result = carry || !borrow ? diff : t;
-    for (int i = 0; i < LIMBS; i++) /* r may be t */
-        r[i] = result[i];
-}
-
-/* The three field steps share one signature so a table can dispatch them. Each takes inputs
- * below m (mont_mul: one of them may be any 256-bit value) and returns r < m; r may alias. */
-typedef void field_step(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m);
-
-static void mod_add(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
-{
-    uint32_t sum[LIMBS];
-    uint32_t carry = add_limbs(sum, a, b);
-    reduce_once(r, sum, carry, m);
-}
-
-static void mod_sub(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
-{
-    if (sub_limbs(r, a, b))
-        add_limbs(r, r, m->limb);
-}
-
 /* (hi : lo) = a * b + lo + hi, which cannot overflow 64 bits. The Cortex-M4 does it in one
  * cycle: UMAAL (ARMv7-M ARM A7.7.187, DSP extension); GCC does not emit it from C. */
 static inline void mul_add_add(uint32_t *lo, uint32_t *hi, uint32_t a, uint32_t b)
@@ -125,6 +68,71 @@ static inline void mul_add_add(uint32_t *lo, uint32_t *hi, uint32_t a, uint32_t 
     *lo = (uint32_t)x;
     *hi = (uint32_t)(x >> 32);
 #endif
+}
+
+/* r = a + (b ^ flip) + carry, limb by limb; returns the carry out. With flip = ~0 and carry
+ * = 1 this is a - b (two's complement), and the carry out is 1 when there was no borrow. */
+/* Word copy: the C library's memcpy is a byte loop. r may be a. */
+static void copy_limbs(uint32_t *r, const uint32_t *a, int words)
+{
+    for (int i = 0; i < words; i++)
+        r[i] = a[i];
+}
+
+static uint32_t add_limbs_carry(uint32_t *r, const uint32_t *a, const uint32_t *b, uint32_t flip,
+                                uint32_t carry)
+{
+    for (int i = 0; i < LIMBS; i++) {
+        uint32_t x = a[i];
+        mul_add_add(&x, &carry, 1, b[i] ^ flip);
+        r[i] = x;
+    }
+    return carry;
+}
+
+static uint32_t add_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
+{
+    return add_limbs_carry(r, a, b, 0, 0);
+}
+
+/* r = a - b; returns the borrow (1 when a < b). */
+static uint32_t sub_limbs(uint32_t *r, const uint32_t *a, const uint32_t *b)
+{
+    return !add_limbs_carry(r, a, b, ~0u, 1);
+}
+
+/* a < m */
+static int is_below(const uint32_t *a, const uint32_t *m)
+{
+    uint32_t scratch[LIMBS];
+    return sub_limbs(scratch, a, m);
+}
+
+static void reduce_once(uint32_t *r, const uint32_t *t, uint32_t carry, const struct modulus *m)
+{
+    uint32_t diff[LIMBS];
+    const uint32_t *result = t;
+    /* A top limb below m's means r < m: no subtraction. Both moduli have top limb 2^32 - 1,
+     * so this skips nearly every Montgomery product and half of the sums. */
+    if ((carry || t[LIMBS - 1] >= m->limb[LIMBS - 1]) && (!sub_limbs(diff, t, m->limb) || carry))
+        result = diff;
+    if (result != r)
+        copy_limbs(r, result, LIMBS);
+}
+
+/* The three field steps share one signature so a table can dispatch them. Each takes inputs
+ * below m (mont_mul: one of them may be any 256-bit value) and returns r < m; r may alias. */
+typedef void field_step(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m);
+
+static void mod_add(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
+{
+    reduce_once(r, r, add_limbs(r, a, b), m);
+}
+
+static void mod_sub(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
+{
+    if (sub_limbs(r, a, b))
+        add_limbs(r, r, m->limb);
 }
 
 /* Read as the running total before the first row of mont_mul: zero, and never written. */
@@ -171,18 +179,18 @@ static void to_montgomery(uint32_t *a, const struct modulus *m)
 static void mod_inverse(uint32_t *r, const uint32_t *a, const struct modulus *m)
 {
     uint32_t x[LIMBS];
-    memcpy(x, a, sizeof(x));
+    copy_limbs(x, a, LIMBS);
     for (int i = 254; i >= 0; i--) {
         uint32_t exponent_limb = m->limb[i / 32] - (i < 32 ? 2 : 0);
         mont_mul(x, x, x, m);
         if (exponent_limb >> (i % 32) & 1)
             mont_mul(x, x, a, m);
     }
-    memcpy(r, x, sizeof(x));
+    copy_limbs(r, x, LIMBS);
 }
 
 /* Registers: those of the field-step programs (three points, five temporaries, b; 4-bit
- * numbers), then G and Q. Everything from B on is in Montgomery form once set up. */
+ * numbers), then G, Q and G + Q. Everything from B on is in Montgomery form once set up. */
 enum {
     X1,
     Y1,
@@ -205,6 +213,9 @@ enum {
     QX,
     QY,
     QZ,
+    GQX,
+    GQY,
+    GQZ,
     REGISTERS
 };
 enum { MUL, ADD, SUB };
@@ -240,7 +251,7 @@ static void run(uint32_t reg[REGISTERS][LIMBS], const uint16_t *steps, int count
         unsigned s = steps[i];
         step_functions[s >> 12](reg[s >> 8 & 15], reg[s >> 4 & 15], reg[s & 15], &field_p);
     }
-    memcpy(reg[X1], reg[X3], 3 * sizeof(reg[0]));
+    copy_limbs(reg[X1], reg[X3], 3 * LIMBS);
 }
 
 int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64])
@@ -258,11 +269,11 @@ int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8
         return 0;
     memcpy(reg[B], curve_constants, sizeof(curve_constants));
     reg[GZ][0] = reg[QZ][0] = 1;
-    for (int i = B; i < REGISTERS; i++)
+    for (int i = B; i < GQX; i++)
         to_montgomery(reg[i], &field_p);
 
     /* Q on the curve; (0, 0), the usual encoding of infinity, is not (b != 0). */
-    memcpy(reg[X1], reg[QX], 2 * sizeof(reg[0]));
+    copy_limbs(reg[X1], reg[QX], 2 * LIMBS);
     run(reg, curve_equation, sizeof(curve_equation) / sizeof(curve_equation[0]));
     if (memcmp(reg[T0], reg[T1], sizeof(reg[0])) != 0)
         return 0;
@@ -275,14 +286,22 @@ int p256_ecdsa_verify(const uint8_t pub[64], const uint8_t hash[32], const uint8
     mont_mul(u[0], e, s, &order_n);
     mont_mul(u[1], r, s, &order_n);
 
+    /* G + Q, for Shamir's trick (Guide to Elliptic Curve Cryptography, Hankerson, Menezes,
+     * Vanstone, algorithm 3.48 with w = 1): one addition per bit where either scalar has a 1,
+     * 3/4 of the bits instead of 1/2 + 1/2. */
+    copy_limbs(reg[X1], reg[GX], 6 * LIMBS);
+    run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
+    copy_limbs(reg[GQX], reg[X1], 3 * LIMBS);
+
     /* (X1 : Y1 : Z1) = u1 G + u2 Q, starting from infinity (0 : 1 : 0) */
     memset(reg, 0, 3 * sizeof(reg[0]));
     reg[Y1][0] = 1;
     for (int i = 255; i >= 0; i--) {
-        /* add the accumulator (double it), then G if bit i of u1 is set, then Q for u2 */
-        for (int k = -1; k < 2; k++) {
-            if (k < 0 || u[k][i / 32] >> (i % 32) & 1) {
-                memcpy(reg[X2], reg[k < 0 ? X1 : GX + 3 * k], 3 * sizeof(reg[0]));
+        /* double (add the accumulator to itself), then add G, Q or G + Q for the two bits */
+        unsigned bits = (u[0][i / 32] >> (i % 32) & 1) | (u[1][i / 32] >> (i % 32) & 1) << 1;
+        for (unsigned k = 0; k < 2; k++) {
+            if (k == 0 || bits) {
+                copy_limbs(reg[X2], reg[k ? GX + 3 * bits - 3 : X1], 3 * LIMBS);
                 run(reg, point_add, sizeof(point_add) / sizeof(point_add[0]));
             }
         }
