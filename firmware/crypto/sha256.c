@@ -28,10 +28,13 @@ static uint32_t rotate_right(uint32_t x, unsigned n)
     return x >> n | x << (32 - n);
 }
 
+/* GCC merges the four stores into a REV and one STR on ARMv7-M. */
 static void store_be32(uint8_t *out, uint32_t x)
 {
-    for (int i = 3; i >= 0; i--, x >>= 8)
-        out[i] = (uint8_t)x;
+    out[0] = (uint8_t)(x >> 24);
+    out[1] = (uint8_t)(x >> 16);
+    out[2] = (uint8_t)(x >> 8);
+    out[3] = (uint8_t)x;
 }
 
 /* Big-endian word at p: GCC turns the shifts into one LDR and a REV on ARMv7-M. */
