@@ -150,7 +150,8 @@ static uint32_t no_total[LIMBS + 1];
  * Micro 1996). Row i adds a * b[i] and q * m, q chosen so that the low word becomes zero, and
  * drops that word; the total stays below 2m, one word more than m. A row reads the total one
  * word ahead of where it writes it, so t is updated in place. GCC's induction-variable pass
- * would turn the indexed loads into pointers that it spills at -Os, 40 % slower. */
+ * would turn the indexed loads into pointers that it spills at -Os: 12 % more cycles on the m4
+ * model (8.29 M against 7.39 M for one verification), same size. */
 __attribute__((optimize("no-ivopts"))) static void
 mont_mul(uint32_t *r, const uint32_t *a, const uint32_t *b, const struct modulus *m)
 {
