@@ -30,7 +30,7 @@ void flash_unlock(void)
     }
 }
 
-void flash_lock(void)
+__attribute__((noinline)) void flash_lock(void)
 {
     FLASH_CR = FLASH_CR_LOCK;
     flash_caches_reset();
