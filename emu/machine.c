@@ -314,7 +314,7 @@ static int64_t flash_read_offset(const struct machine *m, uint32_t addr)
 void machine_flash_read(struct machine *m, uint32_t addr, int fetch)
 {
     int64_t off = flash_read_offset(m, addr);
-    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && (m->trace & TRACE_FLASH)) {
+    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && (m->trace & TRACE_STALL)) {
         uint64_t now = machine_now_ns(m);
         emu_log(now, "flash: %s 0x%08x in block 0x%08x waits %llu us for the flash (RM0090 3.6)",
                 fetch ? "fetch at" : "data read of", addr, m->cur_block,

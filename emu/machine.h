@@ -40,6 +40,7 @@ enum cut_mode { CUT_CLEAN, CUT_UNDEFINED };
 #define TRACE_GPIO  8u
 #define TRACE_UART  16u
 #define TRACE_MMIO  32u /* every peripheral register access, with its time */
+#define TRACE_STALL 64u /* every read of flash that waits for a program or erase */
 
 struct pin {
     int8_t port; /* 0 = A ... 8 = I; -1 = none */
