@@ -16,17 +16,27 @@
 /* MBR partition types that may hold FAT or exFAT: 01 04 06 07 0B 0C 0E. */
 #define MBR_FAT_TYPES 0x58D2u
 
-/* One block of BPB, FAT or partition table; cache_dev == 0 means empty. Directory data has
- * its own buffer, so walking a directory's chain finds its FAT block still cached. */
-static uint8_t sector_buf[4096];
-static uint8_t dir_buf[4096];
-static const struct blockdev *cache_dev;
-static uint32_t cache_lba;
-static int search_result; /* most telling outcome over the volumes tried so far */
-/* First blocks of the volumes tried: a partition table listing one volume many times gets
- * it tried once. */
-static uint32_t scanned[GPT_ENTRIES_MAX + 1];
-static uint32_t scanned_count;
+/* All state in one place (one base register on the target). sector_buf: one block of BPB,
+ * FAT or partition table; cache_dev == 0 means empty. Directory data has its own buffer, so
+ * walking a directory's chain finds its FAT block still cached. scanned: the first blocks of
+ * the volumes tried, so that a partition table listing one volume many times gets it tried
+ * once. */
+static struct {
+    const struct blockdev *cache_dev;
+    uint32_t cache_lba;
+    int search_result; /* most telling outcome over the volumes tried so far */
+    uint32_t scanned_count;
+    uint32_t scanned[GPT_ENTRIES_MAX + 1];
+    uint8_t sector_buf[4096];
+    uint8_t dir_buf[4096];
+} fs;
+#define cache_dev     fs.cache_dev
+#define cache_lba     fs.cache_lba
+#define search_result fs.search_result
+#define scanned_count fs.scanned_count
+#define scanned       fs.scanned
+#define sector_buf    fs.sector_buf
+#define dir_buf       fs.dir_buf
 
 static uint64_t le64(const uint8_t *p)
 {
