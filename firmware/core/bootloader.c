@@ -37,10 +37,18 @@ static const char board_file[] = {HEX_DIGIT(28),
                                   0};
 #endif
 
-static struct blockdev stick;
-static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
-static struct fs_file image_file;
-static uint32_t reads_left, rewinds;
+/* One struct: one base address. */
+static struct {
+    struct blockdev stick;
+    int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
+    uint32_t reads_left, rewinds;
+    struct fs_file image_file;
+} session;
+#define stick      session.stick
+#define stick_read session.stick_read
+#define reads_left session.reads_left
+#define rewinds    session.rewinds
+#define image_file session.image_file
 
 /* Every READ(10) counts against the session bound (config.h) until the file is found; each
  * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
