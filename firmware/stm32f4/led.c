@@ -22,7 +22,7 @@ void led_init(void)
     GPIO_MODER(BOARD_LED_PORT) = moder;
 }
 
-void led_show(uint32_t pin_mask)
+__attribute__((noinline)) void led_show(uint32_t pin_mask)
 {
 #if BOARD_LED_ACTIVE_LOW
     pin_mask = ~pin_mask; /* lit when the pin is low */

@@ -12,7 +12,7 @@
 #define ERROR_BLINK_MS 200u
 #define ERROR_PAUSE_MS 800u
 
-void plat_watchdog_kick(void)
+__attribute__((noinline)) void plat_watchdog_kick(void)
 {
     IWDG_KR = 0xAAAAu; /* reload; does not start a stopped watchdog */
 }
