@@ -57,8 +57,7 @@ static const char result_text[] = "installed\0no device\0USB error\0not mass sto
 
 void report_format(uint8_t *slot, const struct report *rep)
 {
-    for (uint32_t i = 0; i < REPORT_SLOT; i++)
-        slot[i] = ' ';
+    __builtin_memset(slot, ' ', REPORT_SLOT);
     uint8_t *p = slot;
     for (int i = 0; i < 3; i++) {
         p = put_hex(p, rep->uid[i]);

@@ -244,8 +244,7 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
     uint32_t match = 0, name_field = 0, flags = 0, first = 0;
     uint64_t length = 0, valid = 0;
     int r;
-    for (name_len = 0; name_len < 11; name_len++)
-        short_name[name_len] = ' ';
+    __builtin_memset(short_name, ' ', sizeof short_name);
     /* FAT matches the 8.3 name; a base longer than 8 characters by its first VFAT alias, the
      * basis name's first 6 characters and "~1" (what Windows and mtools give a new long name
      * without a clash: STICKBOOT.LOG is STICKB~1.LOG). exFAT compares the name itself. */
