@@ -171,7 +171,7 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
 {
     const uint8_t *b = sector_buf;
     uint32_t bps_shift, spc_shift, fat_off, fat_len, clusters, root = 0, root_bytes = 0, shift;
-    uint64_t total, heap_off, root_off = 0;
+    uint32_t total, heap_off, root_off = 0;
     int r = load(f->dev, start);
     if (r)
         return r;
@@ -180,7 +180,9 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
     f->fat_bits = 32;
     f->fat_mask = 0xFFFFFFFFu;
     if (f->exfat) {
-        total = le64(b + 72);
+        if (get_le32(b + 76))
+            return SB_ERR_NO_FS; /* 2^32 sectors or more: larger than any partition */
+        total = get_le32(b + 72);
         fat_off = get_le32(b + 80);
         fat_len = get_le32(b + 84);
         heap_off = get_le32(b + 88);
@@ -198,14 +200,17 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
         fat_len = get_le16(b + 22) ? get_le16(b + 22) : get_le32(b + 36);
         total = get_le16(b + 19) ? get_le16(b + 19) : get_le32(b + 32);
         root_bytes = get_le16(b + 17) * 32u;
-        root_off = fat_off + (uint64_t)fats * fat_len;
         if (bps_shift > 12 || spc_shift > 7 || !fat_off || !fat_len)
             return SB_ERR_NO_FS;
-        heap_off = root_off + ((root_bytes + (1u << bps_shift) - 1) >> bps_shift);
-        if (heap_off >= total)
+        /* 64 bits until the heap is known to start inside the volume; 32 from then on. */
+        uint64_t heap = fat_off + (uint64_t)fats * fat_len;
+        root_off = (uint32_t)heap;
+        heap += (root_bytes + (1u << bps_shift) - 1) >> bps_shift;
+        if (heap >= total)
             return SB_ERR_NO_FS;
+        heap_off = (uint32_t)heap;
         /* The FAT type follows from the cluster count alone (Microsoft's rule). */
-        clusters = (uint32_t)((total - heap_off) >> spc_shift);
+        clusters = (total - heap_off) >> spc_shift;
         if (clusters < 65525) {
             f->fat_bits = clusters < 4085 ? 12 : 16;
             f->fat_mask = (1u << f->fat_bits) - 1;
@@ -218,15 +223,16 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
         return SB_ERR_NO_FS;
     shift = bps_shift - f->block_shift;
     /* Inside its partition; FAT before heap; heap inside the volume; FAT covers every cluster;
-     * cluster numbers stay below the reserved values; the root cluster exists. */
-    if (total > (count >> shift) || fat_off + (uint64_t)fat_len > heap_off ||
-        heap_off + ((uint64_t)clusters << spc_shift) > total ||
+     * cluster numbers stay below the reserved values; the root cluster exists. Each sum is
+     * written as a difference, so that nothing wraps in 32 bits. */
+    if (total > (count >> shift) || fat_len > heap_off || fat_off > heap_off - fat_len ||
+        heap_off > total || clusters > (total - heap_off) >> spc_shift ||
         ((uint64_t)fat_len << (bps_shift + 3)) < ((uint64_t)clusters + 2) * f->fat_bits ||
         clusters > f->fat_mask - 10 || (f->fat_bits == 32 && root - 2 >= clusters))
         return SB_ERR_NO_FS;
     f->fat_lba = start + (fat_off << shift);
-    f->root_lba = start + (uint32_t)(root_off << shift);
-    f->heap_lba = start + (uint32_t)(heap_off << shift);
+    f->root_lba = start + (root_off << shift);
+    f->heap_lba = start + (heap_off << shift);
     f->cluster_shift = (uint8_t)(spc_shift + shift);
     f->max_cluster = clusters + 1;
     /* A chain without a loop holds each cluster of the volume once at most. */
