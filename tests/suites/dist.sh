@@ -31,8 +31,8 @@ check "the default build is there as f4discovery-default, equal to build/stickbo
     cmp "$d/bootloader/f4discovery-default/stickboot.bin" build/stickboot.bin
 check "the secure build is there" test -s "$d/bootloader/f4discovery-secure/stickboot.bin"
 check "the .bin is the .elf's contents" \
-    cmp <(arm-none-eabi-objcopy -O binary "$d/bootloader/f4discovery-srec/stickboot.elf" /dev/stdout) \
-    "$d/bootloader/f4discovery-srec/stickboot.bin"
+    bash -c 'arm-none-eabi-objcopy -O binary "$1" "$2" && cmp "$2" "$3"' _ \
+    "$d/bootloader/f4discovery-srec/stickboot.elf" "$work/objcopy.bin" "$d/bootloader/f4discovery-srec/stickboot.bin"
 check "Linux stickimg prints the version" test "$("$d/bin/linux-x86_64/stickimg" --version)" = \
     "stickimg $version (image format 1)"
 check "Linux stickimg is an x86-64 ELF" bash -c "readelf -h '$d/bin/linux-x86_64/stickimg' | grep -q 'Machine: *Advanced Micro Devices X86-64'"
