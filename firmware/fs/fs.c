@@ -5,6 +5,7 @@
 #include "fs.h"
 
 #include "bytes.h"
+#include "noinit.h"
 #include "status.h"
 
 #define DIR_BYTES_MAX     (65536u * 32u) /* FAT's directory limit; a longer chain is a loop */
@@ -18,14 +19,14 @@
 
 /* One block of BPB, FAT or partition table; cache_dev == 0 means empty. Directory data has
  * its own buffer, so walking a directory's chain finds its FAT block still cached. */
-static uint8_t sector_buf[4096];
-static uint8_t dir_buf[4096];
+static NOINIT uint8_t sector_buf[4096]; /* read only after load() filled it */
+static NOINIT uint8_t dir_buf[4096];    /* read only up to what read_run() returned */
 static const struct blockdev *cache_dev;
 static uint32_t cache_lba;
 static int search_result; /* most telling outcome over the volumes tried so far */
 /* First blocks of the volumes tried: a partition table listing one volume many times gets
  * it tried once. */
-static uint32_t scanned[GPT_ENTRIES_MAX + 1];
+static NOINIT uint32_t scanned[GPT_ENTRIES_MAX + 1]; /* up to scanned_count */
 static uint32_t scanned_count;
 
 static uint64_t le64(const uint8_t *p)

@@ -12,8 +12,23 @@ void crc_reset(void)
 
 void crc_feed_words(const uint32_t *words, uint32_t count)
 {
-    while (count--)
-        CRC_DR = *words++;
+    volatile uint32_t *dr = &CRC_DR;
+    for (; count & 3u; count--)
+        *dr = *words++;
+    /* Then four words a turn: one LDM, and four CRC_DR writes back to back, which the unit
+     * takes one per 4 HCLK (RM0090 4.3); the loop's own cycles are paid once per four words.
+     * Written out: GCC makes two LDRDs and tests the loop at its top. */
+    if (count)
+        __asm volatile("1: ldmia %0!, {r2, r3, r4, r5}\n"
+                       "   str r2, [%2]\n"
+                       "   str r3, [%2]\n"
+                       "   str r4, [%2]\n"
+                       "   str r5, [%2]\n"
+                       "   subs %1, #4\n"
+                       "   bne 1b\n"
+                       : "+l"(words), "+l"(count)
+                       : "l"(dr)
+                       : "r2", "r3", "r4", "r5", "cc", "memory");
 }
 
 uint32_t crc_value(void)
