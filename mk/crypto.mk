@@ -42,8 +42,13 @@ $(COST_OUT)/target.bin: $(COST_OUT)/target.elf
 $(COST_OUT)/symbols.h: $(COST_OUT)/target.elf
 	$(call say,GEN,$@)arm-none-eabi-nm $< | awk '$$3 ~ /^cost_/ { printf "#define %s 0x%su\n", toupper($$3), $$1 }' > $@
 $(BUILD)/tests/test_crypto_cost.t: $(COST_OUT)/target.bin $(COST_OUT)/symbols.h
-$(eval $(call host_test,test_crypto_cost,tests/unit/test_crypto_cost.c firmware/crypto/sha256.c,\
-	-include $(COST_OUT)/symbols.h -DCOST_IMAGE='"$(COST_OUT)/target.bin"' -Wl$(crypto_comma)--no-as-needed -lunicorn))
+$(eval $(call host_test,test_crypto_cost,tests/unit/test_crypto_cost.c $(CRYPTO_SRCS),\
+	-include $(COST_OUT)/symbols.h -DCOST_IMAGE='"$(COST_OUT)/target.bin"' -Wl$(crypto_comma)--no-as-needed -lunicorn -lcrypto))
+
+# p256.c's field arithmetic against OpenSSL's BIGNUM (the test includes p256.c).
+$(eval $(call host_test,test_crypto_p256_field,tests/unit/test_crypto_p256_field.c,\
+	-Wl$(crypto_comma)--no-as-needed -lcrypto))
+$(BUILD)/tests/test_crypto_p256_field.t: firmware/crypto/p256.c
 
 # Differential test against OpenSSL's libcrypto.
 $(eval $(call host_test,test_crypto_openssl,tests/unit/test_crypto_openssl.c $(CRYPTO_SRCS),\

@@ -1,4 +1,4 @@
-/* SHA-256 (FIPS 180-4), written for size. Messages up to 2^32 - 1 bytes: the bootloader hashes
+/* SHA-256 (FIPS 180-4), one rolled round loop. Messages up to 2^32 - 1 bytes: the bootloader hashes
  * at most the 1 MB flash, so the byte count is one 32-bit word. */
 #ifndef CRYPTO_SHA256_H
 #define CRYPTO_SHA256_H

@@ -101,8 +101,9 @@ check "then v1.0.0 is a rollback: refused, nothing written" \
 
 # ---- modeled verification cost of a 256 KB image at 168 MHz ----
 # The same 262144-byte file size (signed: L + 100, unsigned: L + 36) installed over a small
-# app by the secure and by the default bootloader: the difference in the time of the first
-# erase is what verification costs (SHA-256 in pass 1 plus the ECDSA check).
+# app by the secure and by the default bootloader, on the Cortex-M4 cycle model: the difference
+# in the time of the first erase is what verification costs (SHA-256 in pass 1 plus the ECDSA
+# check, and the rollback-floor log's option-byte writes). Issue 18's target: <= 300 ms.
 python3 -c "import random,sys; r=random.Random(11); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(262144)))" >"$d/rand.bin"
 blink=$(stat -c %s build/blink.bin)
 head -c $((262144 - 100 - blink)) "$d/rand.bin" | cat build/blink.bin - >"$d/big-s.raw"
@@ -113,8 +114,8 @@ make_fat_stick "$d/big-s.img" 64 32 "$d/big-s.bin"
 make_fat_stick "$d/big-u.img" 64 32 "$d/big-u.bin"
 first_erase() { # BOOTLOADER STICK OLD_STICK -> "t_last_pass1_usb t_first_erase state"
     fresh_flash "$d/t.bin" "$1"
-    run --flash "$d/t.bin" --stick "$d/$3.img" --stop-after-app-ms 10 >/dev/null
-    run --flash "$d/t.bin" --stick "$d/$2.img" --stop-after-app-ms 10 --trace usb,flash |
+    run --flash "$d/t.bin" --stick "$d/$3.img" --stop-after-app-ms 10 --cycle-model=m4 >/dev/null
+    run --flash "$d/t.bin" --stick "$d/$2.img" --stop-after-app-ms 10 --trace usb,flash --cycle-model=m4 |
         grep -v 'flash: program' >"$d/$2.trace"
     awk '/BULK IN/ { t = $2 } /flash: erase/ { print t, $2; exit }' "$d/$2.trace"
 }
@@ -126,10 +127,10 @@ if [ -n "$s_erase" ] && [ -n "$u_erase" ] && grep -q '^result: state=app' "$d/bi
     verify_ms=$(awk -v a="$s_erase" -v b="$u_erase" 'BEGIN { printf "%.1f", a - b }')
     gap_s=$(awk -v a="$s_erase" -v b="$s_usb" 'BEGIN { printf "%.1f", a - b }')
     gap_u=$(awk -v a="$u_erase" -v b="$u_usb" 'BEGIN { printf "%.1f", a - b }')
-    echo "modeled at 168 MHz, 256 KB image: first erase at $s_erase ms (secure) vs $u_erase ms (default):" \
+    echo "modeled at 168 MHz (m4 cycle model), 256 KB image: first erase at $s_erase ms (secure) vs $u_erase ms (default):" \
         "verification costs $verify_ms ms; end of USB reading to first erase $gap_s ms (secure), $gap_u ms (default)"
-    check "verifying a 256 KB signed image costs <= 500 ms modeled ($verify_ms ms)" \
-        awk -v t="$verify_ms" 'BEGIN { exit !(t > 0 && t <= 500) }'
+    check "verifying a 256 KB signed image costs <= 300 ms modeled, m4 ($verify_ms ms)" \
+        awk -v t="$verify_ms" 'BEGIN { exit !(t > 0 && t <= 300) }'
 else
     fail "256 KB signed image: timing" "secure: $s_usb/$s_erase, default: $u_usb/$u_erase"
 fi
