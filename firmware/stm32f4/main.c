@@ -94,7 +94,7 @@ int main(void)
             clock_init(1);
         led_init();
         slot[2] = SLOT_SESSION_MAGIC; /* read back only with a valid app */
-        bootloader_run(app_valid, forced);
+        bootloader_run(app_valid, installed.app_version, forced);
         slot[2] = 0;
     }
 #ifdef STICKBOOT_TEST_OVERSIZE
