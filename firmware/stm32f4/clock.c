@@ -59,8 +59,10 @@ int clock_init(int use_hse)
     if (wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, 0, SWITCH_CYCLES) != 0)
         return -1;
     sysclk_hz = HSI_HZ;
-    /* Unchanged while the PLL runs: the scale was set before it started. */
-    regulator_scale();
+    /* Before the PLL starts (F42x/F446: VOS changes only with the PLL off); with PROBE_MS=0
+     * clock_pll_start_hsi() did it at reset. */
+    if (PROBE_MS != 0)
+        regulator_scale();
 
     int result = 0;
     uint32_t pll_source = 0, pll_m = HSI_PLL_M;
