@@ -5,6 +5,7 @@
 #include "fs.h"
 
 #include "bytes.h"
+#include "noinit.h"
 #include "ramfunc.h"
 #include "status.h"
 
@@ -21,8 +22,9 @@
  * FAT or partition table; cache_dev == 0 means empty. Directory data has its own buffer, so
  * walking a directory's chain finds its FAT block still cached. scanned: the first blocks of
  * the volumes tried, so that a partition table listing one volume many times gets it tried
- * once. */
-static struct {
+ * once. Not zeroed at reset (NOINIT): fs_open() sets cache_dev, search_result and
+ * scanned_count before anything reads them, and the rest is read only after it was filled. */
+static NOINIT struct {
     const struct blockdev *cache_dev;
     uint32_t cache_lba;
     int search_result; /* most telling outcome over the volumes tried so far */

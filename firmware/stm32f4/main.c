@@ -72,6 +72,7 @@ int main(void)
      * application's uptime, which would close the probe window before it opened. */
     DEMCR |= DEMCR_TRCENA;
     DWT_CYCCNT = 0;
+    /* PROBE_MS=0: the HSI-fed PLL was started in Reset_Handler and locked meanwhile. */
     clock_init(!fast);
 #if PROTECT_BOOT
     /* Once per chip: later boots find nWRP0 clear and write nothing. A failure (RDP level 2
