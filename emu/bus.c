@@ -274,11 +274,15 @@ static void poll_jump(struct machine *m, struct poll_site *site, uint64_t prev_i
         return;
     /* Events in cycles (SysTick) are reported at the next whole ns, which can be one cycle
      * late: aim one cycle early. A jump that falls short is harmless (the loop runs on and
-     * jumps again); one that overshoots would not be. */
+     * jumps again); one that overshoots would not be. The read lands at or before the target:
+     * the loop's other reads happen at their own cycles within the iteration (cpu.c), so in
+     * the iteration before a later landing one of them could already have seen the event. */
     uint64_t target = machine_ns_to_cycles(m, next) - 1;
     if (target <= m->cycles)
         return;
-    uint64_t n = (target - m->cycles + period - 1) / period;
+    uint64_t n = (target - m->cycles) / period;
+    if (n == 0)
+        return;
     uint64_t before = machine_now_ns(m);
     m->cycles += n * period;
     m->insns += n * site->interval;

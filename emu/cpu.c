@@ -22,6 +22,16 @@
 /* Why the CPU stopped, recorded by a hook and handled between two slices. */
 enum cpu_event { EV_NONE, EV_INTR, EV_BAD_ACCESS, EV_INVALID_INSN, EV_BUS_ERROR };
 
+#define MAX_MEM_INSNS 32 /* loads/stores of a block whose accesses are timed within it */
+#define MEM_LISTS     512u
+
+/* A block's loads and stores (cycles_mem_insns()), cached by block address. */
+struct mem_list {
+    uint32_t addr, size, gen;
+    unsigned n;
+    struct cyc_mem mem[MAX_MEM_INSNS];
+};
+
 struct count_entry {
     uint32_t addr, size, count, gen;
     uint8_t self_loop;
@@ -55,6 +65,17 @@ struct cpu {
     uc_mem_type ev_type;
     int stopped_for_exception;
     uint32_t blk_addr, blk_size; /* the block being executed */
+    /* Its time (docs/emulator.md, "Time within a block"): blk_cost cycles in all (timings,
+     * refill, fetch stalls), of which blk_done are already in m->cycles; lead[i]: the refill
+     * and fetch stalls before line i's instructions; the last access's instruction and the
+     * index of that access within it (LDM/STM: one word a cycle). */
+    struct count_entry *blk;
+    uint64_t blk_cost, blk_done;
+    uint32_t lead[CYC_MAX_LINES];
+    int acc_i;              /* mem[] index of the last timed access's instruction, -1: none yet */
+    unsigned acc_idx;       /* which of its transfers */
+    struct mem_list *lists; /* MEM_LISTS of them */
+    struct mem_list *ml;    /* the running block's, once one of its accesses was timed */
     struct prof_entry *prof;
     uint32_t prof_block;
     uint64_t prof_cycles;
@@ -189,19 +210,119 @@ static void flush_changed_code(struct cpu *c)
     f->code_hi = 0;
 }
 
+/* The running block has ended (or the CPU stopped inside it): the rest of its cycles. */
+static void block_end(struct cpu *c)
+{
+    if (c->blk && c->blk_cost > c->blk_done)
+        c->m->cycles += c->blk_cost - c->blk_done;
+    c->blk = NULL;
+    c->blk_cost = c->blk_done = 0;
+}
+
+/* The code bytes of [addr, addr + len): flash, its alias at 0 or SRAM, else NULL. */
+static const uint8_t *code_bytes(const struct machine *m, uint32_t addr, uint32_t len)
+{
+    if (addr - FLASH_BASE < m->flash.size && addr - FLASH_BASE + len <= m->flash.size)
+        return m->flash.mem + (addr - FLASH_BASE);
+    if (addr < m->flash.size && addr + len <= m->flash.size)
+        return m->flash.mem + addr;
+    if (addr - SRAM_BASE < m->board->sram_size && addr - SRAM_BASE + len <= m->board->sram_size)
+        return m->sram + (addr - SRAM_BASE);
+    return NULL;
+}
+
+/* Which load or store of the running block makes the access to addr now (dir: CYC_READ or
+ * CYC_WRITE), or -1. Accesses come in program order: it is the instruction of the last one
+ * (an LDM/STM with words left) or a later one, of the right direction. When several could
+ * be, the registers (exact at the access: TCG saves them before every load and store)
+ * compute each one's address range (thumb.c), and the first that covers addr is taken.
+ * (libunicorn's PC is not synced at every access: it can hold the block start.) */
+static int access_insn(struct cpu *c, const struct mem_list *ml, const uint8_t *code, uint32_t addr,
+                       unsigned dir)
+{
+    int cand[MAX_MEM_INSNS], n = 0;
+    if (c->acc_i >= 0 && (ml->mem[c->acc_i].dir & dir) && c->acc_idx + 1u < ml->mem[c->acc_i].xfers)
+        cand[n++] = c->acc_i;
+    for (int i = c->acc_i + 1; i < (int)ml->n; i++)
+        if (ml->mem[i].dir & dir)
+            cand[n++] = i;
+    if (n <= 1)
+        return n ? cand[0] : -1;
+    static const int ids[16] = {UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2,  UC_ARM_REG_R3,
+                                UC_ARM_REG_R4,  UC_ARM_REG_R5, UC_ARM_REG_R6,  UC_ARM_REG_R7,
+                                UC_ARM_REG_R8,  UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+                                UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,  UC_ARM_REG_PC};
+    uint32_t r[16];
+    void *vals[16];
+    for (int i = 0; i < 16; i++)
+        vals[i] = &r[i];
+    uc_reg_read_batch(c->uc, (int *)ids, vals, 16);
+    for (int k = 0; k < n; k++) {
+        const struct cyc_mem *mi = &ml->mem[cand[k]];
+        uint32_t lo, hi;
+        if (thumb_access_range(code + mi->off, c->blk_addr + mi->off, r, &lo, &hi) &&
+            addr - lo < hi - lo)
+            return cand[k];
+    }
+    return cand[0];
+}
+
+/* A data access of the running block is being made: time advances to its instruction's data
+ * phase within the block (block start + the cycles before it, stalls of earlier accesses
+ * included), so that the access, and any stall it causes, happens at its own cycle
+ * (docs/emulator.md, "Time within a block"). Under the simple model every access of an
+ * instruction happens at its one cycle. */
+static void access_time(struct cpu *c, uint32_t addr, unsigned dir)
+{
+    struct machine *m = c->m;
+    struct count_entry *e = c->blk;
+    if (!e)
+        return;
+    const uint8_t *code = code_bytes(m, e->addr, e->size);
+    if (!code)
+        return;
+    struct mem_list *ml = c->ml;
+    if (!ml) {
+        ml = &c->lists[(e->addr >> 1) % MEM_LISTS];
+        if (ml->addr != e->addr || ml->size != e->size || ml->gen != c->gen || !ml->size) {
+            ml->n = cycles_mem_insns(code, e->addr, e->size, ml->mem, MAX_MEM_INSNS);
+            ml->addr = e->addr;
+            ml->size = e->size;
+            ml->gen = c->gen;
+        }
+        c->ml = ml;
+    }
+    int i = access_insn(c, ml, code, addr, dir);
+    if (i < 0)
+        return;
+    if (i == c->acc_i) {
+        c->acc_idx++;
+    } else {
+        c->acc_i = i;
+        c->acc_idx = 0;
+    }
+    const struct cyc_mem *mi = &ml->mem[i];
+    uint64_t t = m->cyc ? c->lead[mi->line] + mi->at + c->acc_idx : mi->insn;
+    if (t > c->blk_cost)
+        t = c->blk_cost;
+    if (t > c->blk_done) {
+        m->cycles += t - c->blk_done;
+        c->blk_done = t;
+    }
+}
+
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct cpu *c = user;
     struct machine *m = c->m;
     (void)uc;
     uint32_t addr = (uint32_t)address;
+    block_end(c); /* the previous block */
     if (c->prof)
         profile_block(c, addr);
     c->blk_addr = addr;
     c->blk_size = size;
     struct count_entry *e = count_block(c, addr, size);
-    m->insns += e->count;
-    m->cycles += m->cyc ? cycles_block(m, &e->cb, addr, size) : e->count;
     m->cur_block = addr;
     uint32_t flash_off = addr - FLASH_BASE;
     if (flash_off >= m->flash.size && addr < m->flash.size)
@@ -215,6 +336,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
             machine_update_deadline(m);
         }
     }
+    /* Events due by the block's start (those due within it: at its accesses or the next
+     * block's start). */
     if (m->cycles >= m->deadline_cycles) {
         machine_slow_path(m, addr);
         flush_changed_code(c);
@@ -238,11 +361,20 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
             takeable = nvic_to_take(m) != 0;
         }
     }
-    /* Interrupts are taken at block boundaries: stop before this block runs. */
+    /* Interrupts are taken at block boundaries: stop before this block runs (it costs
+     * nothing: it runs, and is counted, after the handler). */
     if (takeable && m->stop == STOP_NONE) {
         c->stopped_for_exception = 1;
         uc_emu_stop(uc);
+        return;
     }
+    m->insns += e->count;
+    c->blk = e;
+    c->blk_cost = m->cyc ? cycles_block(m, &e->cb, addr, size, c->lead) : e->count;
+    c->blk_done = 0;
+    c->acc_i = -1;
+    c->acc_idx = 0;
+    c->ml = NULL;
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -253,8 +385,11 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     (void)uc;
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
+    access_time(r->cpu, r->base + (uint32_t)offset, CYC_READ);
     if (m->cyc)
         m->cycles += cycles_bus(m, r->base + (uint32_t)offset);
+    if (m->cycles >= m->deadline_cycles)
+        machine_process_events(m); /* events due within the block, before this access */
     bus_read(m, r->base + (uint32_t)offset, size, &v);
     flush_changed_code(r->cpu);
     return v;
@@ -267,8 +402,11 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     (void)uc;
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
+    access_time(r->cpu, r->base + (uint32_t)offset, CYC_WRITE);
     if (m->cyc)
         m->cycles += cycles_bus(m, r->base + (uint32_t)offset);
+    if (m->cycles >= m->deadline_cycles)
+        machine_process_events(m);
     bus_write(m, r->base + (uint32_t)offset, size, (uint32_t)value);
     flush_changed_code(r->cpu);
 }
@@ -282,6 +420,7 @@ static void hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t address, i
     (void)type;
     (void)size;
     (void)value;
+    access_time(c, (uint32_t)address, CYC_READ);    /* the time of the load itself */
     machine_flash_read(c->m, (uint32_t)address, 0); /* stalls while the flash is busy */
     c->m->cycles += cycles_flash_data(c->m, (uint32_t)address);
 }
@@ -317,6 +456,7 @@ static bool hook_write_prot(uc_engine *uc, uc_mem_type type, uint64_t address, i
     struct cpu *c = user;
     (void)uc;
     (void)type;
+    access_time(c, (uint32_t)address, CYC_WRITE);
     bus_flash_store(c->m, (uint32_t)address, (unsigned)size, (uint32_t)value);
     return c->m->stop != STOP_FAULT;
 }
@@ -544,10 +684,12 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     }
     c->m = m;
     c->cache = calloc(COUNT_CACHE_SIZE, sizeof *c->cache);
+    c->lists = calloc(MEM_LISTS, sizeof *c->lists);
     uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc);
-    if (e != UC_ERR_OK || !c->cache) {
+    if (e != UC_ERR_OK || !c->cache || !c->lists) {
         snprintf(err, err_len, "unicorn: %s", uc_strerror(e));
         free(c->cache);
+        free(c->lists);
         free(c);
         return NULL;
     }
@@ -615,6 +757,7 @@ void cpu_destroy(struct cpu *c)
     }
     uc_close(c->uc);
     free(c->cache);
+    free(c->lists);
     free(c);
 }
 
@@ -695,6 +838,7 @@ static void run_until_stop(struct cpu *c)
         uint32_t pc = read_pc(c);
         exc_set_next_pc(0, 0);
         uc_err e = uc_emu_start(c->uc, pc | 1u, 0, 0, 0);
+        block_end(c);
         if (m->flash.nfix)
             flash_apply_fixups(&m->flash);
         flush_changed_code(c);

@@ -55,6 +55,8 @@ struct insn {
     uint16_t dest;  /* registers written by an ALU instruction (the AGU stall) */
     uint16_t addr;  /* registers a load/store forms its address from */
     uint16_t ldest; /* the register a single load writes */
+    uint8_t xfers;  /* data transfers (words): its last cycles are their data phases */
+    uint8_t dir;    /* CYC_READ and/or CYC_WRITE */
 };
 
 static uint16_t popcount(uint32_t v)
@@ -64,7 +66,7 @@ static uint16_t popcount(uint32_t v)
 
 static struct insn alu(unsigned rd)
 {
-    struct insn i = {K_ALU, 1, CYC_END_NONE, (uint16_t)(1u << rd), 0, 0};
+    struct insn i = {K_ALU, 1, CYC_END_NONE, (uint16_t)(1u << rd), 0, 0, 0, 0};
     if (rd == 15) { /* MOV PC / ADD PC: 1 + P */
         i.kind = K_BRANCH;
         i.end = CYC_END_INDIRECT;
@@ -74,13 +76,14 @@ static struct insn alu(unsigned rd)
 
 static struct insn alu_nodest(void)
 {
-    struct insn i = {K_ALU, 1, CYC_END_NONE, 0, 0, 0};
+    struct insn i = {K_ALU, 1, CYC_END_NONE, 0, 0, 0, 0, 0};
     return i;
 }
 
 static struct insn mem(int load, unsigned rt, uint16_t addr_regs)
 {
-    struct insn i = {(uint8_t)(load ? K_LOAD : K_STORE), 2, CYC_END_NONE, 0, addr_regs, 0};
+    struct insn i = {(uint8_t)(load ? K_LOAD : K_STORE),    2, CYC_END_NONE, 0, addr_regs, 0, 1,
+                     (uint8_t)(load ? CYC_READ : CYC_WRITE)};
     if (load) {
         i.ldest = (uint16_t)(1u << rt);
         if (rt == 15) { /* LDR PC: 2 + P */
@@ -91,9 +94,16 @@ static struct insn mem(int load, unsigned rt, uint16_t addr_regs)
     return i;
 }
 
-static struct insn multi(unsigned n, int loads_pc)
+static struct insn multi(unsigned n, int load, int loads_pc)
 {
-    struct insn i = {K_OTHER_MEM, (uint8_t)(1u + n), CYC_END_NONE, 0, 0, 0};
+    struct insn i = {K_OTHER_MEM,
+                     (uint8_t)(1u + n),
+                     CYC_END_NONE,
+                     0,
+                     0,
+                     0,
+                     (uint8_t)n,
+                     (uint8_t)(load ? CYC_READ : CYC_WRITE)};
     if (loads_pc) {
         i.kind = K_BRANCH;
         i.end = CYC_END_INDIRECT;
@@ -103,13 +113,19 @@ static struct insn multi(unsigned n, int loads_pc)
 
 static struct insn plain(uint8_t kind, uint8_t cycles)
 {
-    struct insn i = {kind, cycles, CYC_END_NONE, 0, 0, 0};
+    /* a load/store: one transfer, or 1 + N cycles for N (LDRD/STRD, VLDM/VSTM) */
+    uint8_t xfers = kind == K_LOAD || kind == K_STORE ? 1 : kind == K_OTHER_MEM ? cycles - 1 : 0;
+    uint8_t dir = kind == K_LOAD    ? CYC_READ
+                  : kind == K_STORE ? CYC_WRITE
+                  : xfers           ? CYC_READ | CYC_WRITE
+                                    : 0;
+    struct insn i = {kind, cycles, CYC_END_NONE, 0, 0, 0, xfers, dir};
     return i;
 }
 
 static struct insn branch(uint8_t end)
 {
-    struct insn i = {K_BRANCH, 1, end, 0, 0, 0};
+    struct insn i = {K_BRANCH, 1, end, 0, 0, 0, 0, 0};
     return i;
 }
 
@@ -153,9 +169,9 @@ static struct insn decode16(uint16_t h)
     if ((h & 0xF500u) == 0xB100u)
         return branch(CYC_END_COND); /* CBZ, CBNZ */
     if ((h & 0xFE00u) == 0xB400u)    /* PUSH: 1 + N */
-        return multi(popcount(h & 0x1FFu), 0);
+        return multi(popcount(h & 0x1FFu), 0, 0);
     if ((h & 0xFE00u) == 0xBC00u) /* POP: 1 + N, + P with PC */
-        return multi(popcount(h & 0x1FFu), (h >> 8) & 1u);
+        return multi(popcount(h & 0x1FFu), 1, (h >> 8) & 1u);
     if ((h & 0xFF00u) == 0xBF00u && (h & 0xFu))
         return plain(K_IT, 1);
     if ((h & 0xFF00u) == 0xBF00u || (h & 0xFFE0u) == 0xB660u || (h & 0xFF00u) == 0xBE00u)
@@ -163,7 +179,7 @@ static struct insn decode16(uint16_t h)
     if ((h & 0xF000u) == 0xB000u)
         return alu(r0);           /* extend, REV, CPS, hints */
     if ((h & 0xF000u) == 0xC000u) /* LDM/STM: 1 + N */
-        return multi(popcount(h & 0xFFu), 0);
+        return multi(popcount(h & 0xFFu), (h >> 11) & 1u, 0);
     if ((h & 0xF000u) == 0xD000u) {
         if (((h >> 8) & 0xFu) < 14u)
             return branch(CYC_END_COND);
@@ -185,7 +201,9 @@ static struct insn decode_fp(uint16_t h1, uint16_t h2)
             i.addr = (uint16_t)(1u << (h1 & 0xFu));
             return i;
         }
-        return plain(K_OTHER_MEM, (uint8_t)(1u + (h2 & 0xFFu))); /* VLDM/VSTM/VPUSH/VPOP: 1+N */
+        struct insn i = plain(K_OTHER_MEM, (uint8_t)(1u + (h2 & 0xFFu))); /* VLDM/VSTM: 1 + N */
+        i.dir = l ? CYC_READ : CYC_WRITE;
+        return i;
     }
     if ((h2 & 0x10u) != 0)
         return plain(K_ALU, 1); /* VMOV core/single, VMRS, VMSR */
@@ -204,17 +222,21 @@ static struct insn decode32(uint16_t h1, uint16_t h2)
     unsigned rn = h1 & 0xFu, rd = (h2 >> 8) & 0xFu, rt = h2 >> 12;
     if ((h1 & 0xFE40u) == 0xE800u) { /* LDM/STM: 1 + N (+ P with PC) */
         int load = (h1 >> 4) & 1u;
-        return multi(popcount(h2 & 0xDFFFu), load && (h2 & 0x8000u));
+        return multi(popcount(h2 & 0xDFFFu), load, load && (h2 & 0x8000u));
     }
     if ((h1 & 0xFE40u) == 0xE840u) {
         if ((h1 & 0xFFF0u) == 0xE8D0u && (h2 & 0xFFE0u) == 0xF000u) {
             struct insn i = branch(CYC_END_INDIRECT); /* TBB/TBH: 2 load + 1 add + P */
             i.cycles = 3;
+            i.xfers = 1;
+            i.dir = CYC_READ;
             return i;
         }
         if ((h1 & 0xFFE0u) == 0xE840u || (h1 & 0xFFF0u) == 0xE8C0u || (h1 & 0xFFF0u) == 0xE8D0u)
             return mem((h1 >> 4) & 1u, rt, (uint16_t)(1u << rn)); /* LDREX/STREX: as LDR */
-        return plain(K_OTHER_MEM, 3);                             /* LDRD/STRD: 1 + N, N = 2 */
+        struct insn i = plain(K_OTHER_MEM, 3);                    /* LDRD/STRD: 1 + N, N = 2 */
+        i.dir = (h1 >> 4) & 1u ? CYC_READ : CYC_WRITE;
+        return i;
     }
     if ((h1 & 0xFE00u) == 0xEA00u)
         return rd == 15 ? alu_nodest() : alu(rd); /* shifted register; Rd 15: TST/TEQ/CMP/CMN */
@@ -259,12 +281,15 @@ static struct insn decode32(uint16_t h1, uint16_t h2)
     return rd == 15 ? alu_nodest() : alu(rd); /* register data processing (FA00-FAFF), rest */
 }
 
-void cycles_decode(struct cyc_block *b, const uint8_t *code, uint32_t addr, uint32_t len)
+/* Walks the block's instructions with the TRM's pairing rules: fills *b when b is not NULL,
+ * and lists up to max loads/stores in mem (cycles_mem_insns()). Returns how many it listed. */
+static unsigned walk(struct cyc_block *b, const uint8_t *code, uint32_t addr, uint32_t len,
+                     struct cyc_mem *mem, unsigned max)
 {
-    memset(b, 0, sizeof *b);
     struct insn prev = plain(K_ALU, 1);
     int have_prev = 0, prev_wide = 1;
-    uint32_t first_line = addr >> 4;
+    uint32_t first_line = addr >> 4, sum = 0, ninsn = 0;
+    unsigned n = 0;
     for (uint32_t off = 0; off + 1u < len;) {
         uint16_t h1 = (uint16_t)(code[off] | code[off + 1u] << 8);
         int wide = (h1 >> 11) >= 0x1Du;
@@ -276,7 +301,7 @@ void cycles_decode(struct cyc_block *b, const uint8_t *code, uint32_t addr, uint
         } else {
             in = decode16(h1);
         }
-        if (off == 0)
+        if (off == 0 && b)
             b->first_wide = (uint8_t)wide;
         uint32_t c = in.cycles;
         if (in.kind == K_LOAD || in.kind == K_STORE) {
@@ -297,22 +322,47 @@ void cycles_decode(struct cyc_block *b, const uint8_t *code, uint32_t addr, uint
         } else if (in.kind == K_IT && have_prev && !prev_wide) {
             c = 0; /* IT folded onto the preceding 16-bit instruction */
         }
-        uint32_t line = (addr + off) >> 4;
-        uint32_t idx = line - first_line;
+        uint32_t idx = ((addr + off) >> 4) - first_line;
         if (idx >= CYC_MAX_LINES)
             idx = CYC_MAX_LINES - 1u;
-        if (idx + 1u > b->nlines)
-            b->nlines = (uint8_t)(idx + 1u);
-        b->line_cycles[idx] = (uint16_t)(b->line_cycles[idx] + c);
-        b->base += c;
-        b->end = in.end;
+        if (mem && in.dir && n < max) {
+            mem[n].off = (uint16_t)off;
+            mem[n].insn = (uint16_t)ninsn;
+            mem[n].at = (uint16_t)(sum + (c > in.xfers ? c - in.xfers : 0u));
+            mem[n].line = (uint8_t)idx;
+            mem[n].xfers = in.xfers;
+            mem[n].dir = in.dir;
+            n++;
+        }
+        if (b) {
+            if (idx + 1u > b->nlines)
+                b->nlines = (uint8_t)(idx + 1u);
+            b->line_cycles[idx] = (uint16_t)(b->line_cycles[idx] + c);
+            b->base += c;
+            b->end = in.end;
+        }
+        sum += c;
+        ninsn++;
         prev = in;
         prev_wide = wide;
         have_prev = 1;
         off += wide ? 4u : 2u;
     }
+    return n;
+}
+
+void cycles_decode(struct cyc_block *b, const uint8_t *code, uint32_t addr, uint32_t len)
+{
+    memset(b, 0, sizeof *b);
+    walk(b, code, addr, len, NULL, 0);
     if (b->nlines == 0)
         b->nlines = 1;
+}
+
+unsigned cycles_mem_insns(const uint8_t *code, uint32_t addr, uint32_t len, struct cyc_mem *mem,
+                          unsigned max)
+{
+    return walk(NULL, code, addr, len, mem, max);
 }
 
 /* ---------------------------------------------------------------- state */
@@ -462,17 +512,18 @@ done:
     return stall;
 }
 
-uint64_t cycles_block(struct machine *m, const struct cyc_block *b, uint32_t addr, uint32_t size)
+uint64_t cycles_block(struct machine *m, const struct cyc_block *b, uint32_t addr, uint32_t size,
+                      uint32_t *lead)
 {
     struct cycles *c = m->cyc;
-    uint64_t total = b->base;
+    uint32_t before = 0; /* refill and fetch stalls before each line's instructions */
     /* TRM 3.3.1: a taken branch costs 1 + P, P = 1 to 3 by the target's alignment and width
      * and whether the address is speculated early: P = 1 for an immediate target (fetched
      * from decode), 2 for a register one, + 1 for a 32-bit target that is not word aligned. */
     int taken = c->prev_kind == CYC_END_DIRECT || c->prev_kind == CYC_END_INDIRECT ||
                 (c->prev_kind == CYC_END_COND && addr != c->prev_end);
     if (taken)
-        total += (c->prev_kind == CYC_END_INDIRECT ? 2u : 1u) + (b->first_wide && (addr & 2u));
+        before += (c->prev_kind == CYC_END_INDIRECT ? 2u : 1u) + (b->first_wide && (addr & 2u));
     int seq = c->prev_last_cycles;
     c->prev_kind = b->end;
     c->prev_end = addr + size;
@@ -480,13 +531,20 @@ uint64_t cycles_block(struct machine *m, const struct cyc_block *b, uint32_t add
     int64_t fo = flash_offset(m, addr);
     if (fo < 0) {
         c->cur_line = c->pf_line = NO_LINE; /* SRAM: zero wait states; the flash buffer idles */
-        return total;
+        for (unsigned i = 0; lead && i < b->nlines; i++)
+            lead[i] = before;
+        return b->base + before;
     }
     uint32_t first = (uint32_t)fo >> 4;
-    total += fetch_line(m, c, first, taken ? -1 : seq);
-    for (unsigned i = 1; i < b->nlines; i++)
-        total += fetch_line(m, c, first + i, b->line_cycles[i - 1]);
-    return total;
+    before += fetch_line(m, c, first, taken ? -1 : seq);
+    if (lead)
+        lead[0] = before;
+    for (unsigned i = 1; i < b->nlines; i++) {
+        before += fetch_line(m, c, first + i, b->line_cycles[i - 1]);
+        if (lead)
+            lead[i] = before;
+    }
+    return b->base + before;
 }
 
 uint32_t cycles_flash_data(struct machine *m, uint32_t addr)

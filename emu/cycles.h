@@ -41,8 +41,29 @@ void cycles_free(struct machine *m);
 void cycles_reset(struct machine *m);
 
 /* Cycles the block at addr costs now, including the refill of the previous block's branch if
- * it was taken and the flash fetch stalls (ART). Called as the block starts. */
-uint64_t cycles_block(struct machine *m, const struct cyc_block *b, uint32_t addr, uint32_t size);
+ * it was taken and the flash fetch stalls (ART). Called as the block starts. lead (NULL or
+ * b->nlines entries): for each 128-bit line, the refill and fetch stall cycles the block
+ * spends before that line's first instruction. */
+uint64_t cycles_block(struct machine *m, const struct cyc_block *b, uint32_t addr, uint32_t size,
+                      uint32_t *lead);
+
+/* A load or store of a block, for timing its accesses within the block (cpu.c). */
+enum { CYC_READ = 1, CYC_WRITE = 2 };
+struct cyc_mem {
+    uint16_t off;  /* its offset in the block */
+    uint16_t insn; /* instructions before it in the block */
+    uint16_t at;   /* m4 cycles from the block's start to its first data phase, without fetch
+                      stalls: its data phases are its last `xfers` cycles (TRM 3.3: an LDR's
+                      second cycle, the last N of an LDM's 1 + N) */
+    uint8_t line;  /* index of its 128-bit line in the block (CYC_MAX_LINES - 1 at most) */
+    uint8_t xfers; /* words it transfers */
+    uint8_t dir;   /* CYC_READ and/or CYC_WRITE */
+};
+
+/* Lists the loads and stores of the block of len code bytes at addr, in order, at most max;
+ * returns how many. */
+unsigned cycles_mem_insns(const uint8_t *code, uint32_t addr, uint32_t len, struct cyc_mem *mem,
+                          unsigned max);
 
 /* Extra cycles of a data read from flash at addr (D-cache, wait states). */
 uint32_t cycles_flash_data(struct machine *m, uint32_t addr);

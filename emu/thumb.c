@@ -116,6 +116,14 @@ static int access_range(uint16_t hw1, uint16_t hw2, uint32_t pc, const uint32_t 
     return 0;
 }
 
+int thumb_access_range(const uint8_t *insn, uint32_t pc, const uint32_t r[16], uint32_t *lo,
+                       uint32_t *hi)
+{
+    uint16_t hw1 = (uint16_t)(insn[0] | insn[1] << 8);
+    uint16_t hw2 = (hw1 >> 11) >= 0x1Du ? (uint16_t)(insn[2] | insn[3] << 8) : 0;
+    return access_range(hw1, hw2, pc, r, lo, hi);
+}
+
 uint32_t thumb_find_access(const uint8_t *code, uint32_t start, uint32_t len, const uint32_t r[16],
                            uint32_t addr)
 {

@@ -37,10 +37,18 @@ static const char board_file[] = {HEX_DIGIT(28),
                                   0};
 #endif
 
-static struct blockdev stick;
-static int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
-static struct fs_file image_file;
-static uint32_t reads_left, rewinds;
+/* One struct: one base address. */
+static struct {
+    struct blockdev stick;
+    int (*stick_read)(const struct blockdev *, uint32_t, uint32_t, void *);
+    uint32_t reads_left, rewinds;
+    struct fs_file image_file;
+} session;
+#define stick      session.stick
+#define stick_read session.stick_read
+#define reads_left session.reads_left
+#define rewinds    session.rewinds
+#define image_file session.image_file
 
 /* Every READ(10) counts against the session bound (config.h) until the file is found; each
  * one also refreshes the watchdog, which the bound keeps from becoming a way to hold the
@@ -96,14 +104,15 @@ static void report_session(int r, uint32_t started, uint32_t old_version)
 }
 #endif
 
-/* Mount, find the file within the session bound, install it. */
-static int update_session(void)
+/* Mount, find the file within the session bound, install it. old_version: the installed
+ * application's, REPORT_NONE without one (the report's; update_install checks it again). */
+static int update_session(uint32_t old_version)
 {
 #if REPORT_LOG
     uint32_t started = plat_ms();
-    struct image_trailer old;
-    uint32_t old_version = installed_image(&old) ? old.app_version : REPORT_NONE;
     update_file_version = REPORT_NONE;
+#else
+    (void)old_version;
 #endif
     reads_left = SESSION_READS;
     rewinds = 0;
@@ -160,7 +169,7 @@ static int update_session(void)
     return r;
 }
 
-void bootloader_run(int app_valid, int forced)
+void bootloader_run(int app_valid, uint32_t app_version, int forced)
 {
     uint32_t window = forced ? FORCED_WAIT_MS : PROBE_MS;
     /* The window counts from clock start-up (plat_ms() = 0), so the whole boot, image check
@@ -186,7 +195,9 @@ void bootloader_run(int app_valid, int forced)
         if (!no_clock) {
             if (hcd_wait_connect(slice) != HCD_OK)
                 continue;
-            r = update_session();
+            /* Flash changes only in a session, and one that fails leaves the loop running
+             * only without a valid app: app_valid and app_version still hold here. */
+            r = update_session(app_valid ? app_version : REPORT_NONE);
             if (r == SB_OK || r == SB_UP_TO_DATE) {
                 plat_show(PHASE_DONE, 0);
                 return;

@@ -81,13 +81,8 @@
 #define FLOOR_BYTES 512u
 #define FLOOR_ADDR  (CHIP_FLASH_BASE + 0x4000u - FLOOR_BYTES)
 
-/* Large buffers that need no zeroing at reset go to .noinit on target. */
-#ifdef __arm__
-#define NOINIT __attribute__((section(".noinit")))
-#else
-#define NOINIT
-#endif
-#include "ramfunc.h"
+#include "noinit.h"  /* NOINIT: large buffers that need no zeroing at reset */
+#include "ramfunc.h" /* RAMFUNC: code that runs while the flash is busy */
 
 #define CHIP_FLASH_BASE 0x08000000u
 #define CHIP_SRAM_START 0x20000000u

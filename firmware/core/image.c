@@ -7,7 +7,7 @@
 #include "crc.h"
 
 /* STM32 CRC of n bytes (n a multiple of 4), each 4 bytes a little-endian word. */
-static uint32_t crc_of_bytes(const uint8_t *p, uint32_t n)
+__attribute__((noinline)) static uint32_t crc_of_bytes(const uint8_t *p, uint32_t n)
 {
     crc_reset();
     for (; n >= 4; n -= 4, p += 4) {

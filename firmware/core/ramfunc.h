@@ -1,6 +1,6 @@
 /* Code that runs while the flash erases or programs: any read of the flash stalls the CPU then
- * (RM0090 3.6), so it lives in SRAM (.ramfunc, copied with .data at reset by startup.c). Host
- * builds ignore it. OVERLAP_PASS2 (default: on except with ENCRYPT=1, which has not the bytes
+ * (RM0090 3.6), so it lives in SRAM (.ramfunc, copied by stm32f4/main.c once the clock is up).
+ * Host builds ignore it. OVERLAP_PASS2 (default: on except with ENCRYPT=1, which has not the bytes
  * for it) overlaps update pass 2's reads with the flash's erases and programs (core/update.c). */
 #ifndef CORE_RAMFUNC_H
 #define CORE_RAMFUNC_H

@@ -46,19 +46,18 @@ static uint8_t *put_version(uint8_t *p, uint32_t v)
     return put_dec(p, v & 0xFFFFu);
 }
 
-/* What the red LED would blink, in words (README "Status LEDs"). */
-static const char *const result_text[] = {
-    "installed",          "no device",           "USB error",
-    "not mass storage",   "medium error",        "no FAT/exFAT volume",
-    "no " IMAGE_NAME,     "file system corrupt", "too big",
-    "image refused",      "signature refused",   "flash error",
-    "stick data changed", "no crystal",
-};
+/* What the red LED would blink, in words (README "Status LEDs"): text number r follows the
+ * r-th NUL (one string: no table of pointers). */
+#define RESULT_TEXTS 14u
+static const char result_text[] = "installed\0no device\0USB error\0not mass storage\0"
+                                  "medium error\0no FAT/exFAT volume\0no " IMAGE_NAME "\0"
+                                  "file system corrupt\0too big\0image refused\0"
+                                  "signature refused\0flash error\0stick data changed\0"
+                                  "no crystal";
 
 void report_format(uint8_t *slot, const struct report *rep)
 {
-    for (uint32_t i = 0; i < REPORT_SLOT; i++)
-        slot[i] = ' ';
+    __builtin_memset(slot, ' ', REPORT_SLOT);
     uint8_t *p = slot;
     for (int i = 0; i < 3; i++) {
         p = put_hex(p, rep->uid[i]);
@@ -80,7 +79,12 @@ void report_format(uint8_t *slot, const struct report *rep)
             p = put_dec(p, r);
             *p++ = ' ';
         }
-        p = put_str(p, r < sizeof result_text / sizeof *result_text ? result_text[r] : "?");
+        const char *text = "?";
+        if (r < RESULT_TEXTS)
+            for (text = result_text; r--;)
+                while (*text++)
+                    ;
+        p = put_str(p, text);
     }
     *p++ = ' ';
     p = put_dec(p, rep->ms);

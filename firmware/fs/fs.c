@@ -5,6 +5,7 @@
 #include "fs.h"
 
 #include "bytes.h"
+#include "noinit.h"
 #include "ramfunc.h"
 #include "status.h"
 
@@ -17,17 +18,28 @@
 /* MBR partition types that may hold FAT or exFAT: 01 04 06 07 0B 0C 0E. */
 #define MBR_FAT_TYPES 0x58D2u
 
-/* One block of BPB, FAT or partition table; cache_dev == 0 means empty. Directory data has
- * its own buffer, so walking a directory's chain finds its FAT block still cached. */
-static uint8_t sector_buf[4096];
-static uint8_t dir_buf[4096];
-static const struct blockdev *cache_dev;
-static uint32_t cache_lba;
-static int search_result; /* most telling outcome over the volumes tried so far */
-/* First blocks of the volumes tried: a partition table listing one volume many times gets
- * it tried once. */
-static uint32_t scanned[GPT_ENTRIES_MAX + 1];
-static uint32_t scanned_count;
+/* All state in one place (one base register on the target). sector_buf: one block of BPB,
+ * FAT or partition table; cache_dev == 0 means empty. Directory data has its own buffer, so
+ * walking a directory's chain finds its FAT block still cached. scanned: the first blocks of
+ * the volumes tried, so that a partition table listing one volume many times gets it tried
+ * once. Not zeroed at reset (NOINIT): fs_open() sets cache_dev, search_result and
+ * scanned_count before anything reads them, and the rest is read only after it was filled. */
+static NOINIT struct {
+    const struct blockdev *cache_dev;
+    uint32_t cache_lba;
+    int search_result; /* most telling outcome over the volumes tried so far */
+    uint32_t scanned_count;
+    uint32_t scanned[GPT_ENTRIES_MAX + 1];
+    uint8_t sector_buf[4096];
+    uint8_t dir_buf[4096];
+} fs;
+#define cache_dev     fs.cache_dev
+#define cache_lba     fs.cache_lba
+#define search_result fs.search_result
+#define scanned_count fs.scanned_count
+#define scanned       fs.scanned
+#define sector_buf    fs.sector_buf
+#define dir_buf       fs.dir_buf
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -162,7 +174,7 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
 {
     const uint8_t *b = sector_buf;
     uint32_t bps_shift, spc_shift, fat_off, fat_len, clusters, root = 0, root_bytes = 0, shift;
-    uint64_t total, heap_off, root_off = 0;
+    uint32_t total, heap_off, root_off = 0;
     int r = load(f->dev, start);
     if (r)
         return r;
@@ -171,7 +183,9 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
     f->fat_bits = 32;
     f->fat_mask = 0xFFFFFFFFu;
     if (f->exfat) {
-        total = le64(b + 72);
+        if (get_le32(b + 76))
+            return SB_ERR_NO_FS; /* 2^32 sectors or more: larger than any partition */
+        total = get_le32(b + 72);
         fat_off = get_le32(b + 80);
         fat_len = get_le32(b + 84);
         heap_off = get_le32(b + 88);
@@ -189,14 +203,17 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
         fat_len = get_le16(b + 22) ? get_le16(b + 22) : get_le32(b + 36);
         total = get_le16(b + 19) ? get_le16(b + 19) : get_le32(b + 32);
         root_bytes = get_le16(b + 17) * 32u;
-        root_off = fat_off + (uint64_t)fats * fat_len;
         if (bps_shift > 12 || spc_shift > 7 || !fat_off || !fat_len)
             return SB_ERR_NO_FS;
-        heap_off = root_off + ((root_bytes + (1u << bps_shift) - 1) >> bps_shift);
-        if (heap_off >= total)
+        /* 64 bits until the heap is known to start inside the volume; 32 from then on. */
+        uint64_t heap = fat_off + (uint64_t)fats * fat_len;
+        root_off = (uint32_t)heap;
+        heap += (root_bytes + (1u << bps_shift) - 1) >> bps_shift;
+        if (heap >= total)
             return SB_ERR_NO_FS;
+        heap_off = (uint32_t)heap;
         /* The FAT type follows from the cluster count alone (Microsoft's rule). */
-        clusters = (uint32_t)((total - heap_off) >> spc_shift);
+        clusters = (total - heap_off) >> spc_shift;
         if (clusters < 65525) {
             f->fat_bits = clusters < 4085 ? 12 : 16;
             f->fat_mask = (1u << f->fat_bits) - 1;
@@ -209,15 +226,16 @@ static int mount(struct fs_file *f, uint32_t start, uint32_t count)
         return SB_ERR_NO_FS;
     shift = bps_shift - f->block_shift;
     /* Inside its partition; FAT before heap; heap inside the volume; FAT covers every cluster;
-     * cluster numbers stay below the reserved values; the root cluster exists. */
-    if (total > (count >> shift) || fat_off + (uint64_t)fat_len > heap_off ||
-        heap_off + ((uint64_t)clusters << spc_shift) > total ||
+     * cluster numbers stay below the reserved values; the root cluster exists. Each sum is
+     * written as a difference, so that nothing wraps in 32 bits. */
+    if (total > (count >> shift) || fat_len > heap_off || fat_off > heap_off - fat_len ||
+        heap_off > total || clusters > (total - heap_off) >> spc_shift ||
         ((uint64_t)fat_len << (bps_shift + 3)) < ((uint64_t)clusters + 2) * f->fat_bits ||
         clusters > f->fat_mask - 10 || (f->fat_bits == 32 && root - 2 >= clusters))
         return SB_ERR_NO_FS;
     f->fat_lba = start + (fat_off << shift);
-    f->root_lba = start + (uint32_t)(root_off << shift);
-    f->heap_lba = start + (uint32_t)(heap_off << shift);
+    f->root_lba = start + (root_off << shift);
+    f->heap_lba = start + (heap_off << shift);
     f->cluster_shift = (uint8_t)(spc_shift + shift);
     f->max_cluster = clusters + 1;
     /* A chain without a loop holds each cluster of the volume once at most. */
@@ -235,8 +253,7 @@ static int find_in_root(struct fs_file *f, const char *name, uint32_t max_size)
     uint32_t match = 0, name_field = 0, flags = 0, first = 0;
     uint64_t length = 0, valid = 0;
     int r;
-    for (name_len = 0; name_len < 11; name_len++)
-        short_name[name_len] = ' ';
+    __builtin_memset(short_name, ' ', sizeof short_name);
     /* FAT matches the 8.3 name; a base longer than 8 characters by its first VFAT alias, the
      * basis name's first 6 characters and "~1" (what Windows and mtools give a new long name
      * without a clash: STICKBOOT.LOG is STICKB~1.LOG). exFAT compares the name itself. */

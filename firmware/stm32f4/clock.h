@@ -13,6 +13,11 @@ extern uint32_t sysclk_hz;
  * timing out of spec); -1 = PLL did not lock, still on HSI. Every wait is bounded. */
 int clock_init(int use_hse);
 
+/* Starts the PLL from HSI with the board's configuration and returns at once, so that the
+ * lock (~100 us, DS8626) overlaps other work; a later clock_init(0) finds it running and only
+ * waits for the lock. Touches no memory: may run before RAM is initialised. */
+void clock_pll_start_hsi(void);
+
 /* SysTick counts 1 ms periods from now, SYST_CSR COUNTFLAG set at the end of each (no
  * interrupt); SYST_CSR = 0 stops it. */
 void systick_ms_start(void);

@@ -2,6 +2,7 @@
  * only the fault vectors; any fault resets the chip. */
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "regs.h"
 
@@ -32,6 +33,10 @@ void Reset_Handler(void)
         SCB_VTOR = APP_BASE;
         __asm volatile("msr msp, %0\n\tbx %1" : : "r"(app[0]), "r"(app[1]) : "memory");
     }
+#if PROBE_MS == 0
+    /* The fast boot path (main.c): the PLL locks while RAM is initialised. */
+    clock_pll_start_hsi();
+#endif
     uint32_t *src = &_sidata;
     for (uint32_t *dst = &_sdata; dst < &_edata;)
         *dst++ = *src++;

@@ -12,7 +12,7 @@
 #define ERROR_BLINK_MS 200u
 #define ERROR_PAUSE_MS 800u
 
-void plat_watchdog_kick(void)
+__attribute__((noinline)) void plat_watchdog_kick(void)
 {
     IWDG_KR = 0xAAAAu; /* reload; does not start a stopped watchdog */
 }
@@ -111,28 +111,20 @@ void plat_show(enum plat_phase phase, unsigned arg)
     last_phase = phase;
     last_arg = arg;
 #endif
-    switch (phase) {
-    case PHASE_WAITING: /* blue blinks, toggled on every call (every 250 ms) */
-        led_show(++blink & 1u ? LED(BLUE) : 0);
-        break;
-    case PHASE_READING:
-        led_show(LED(ORANGE));
-        break;
-    case PHASE_WRITING:
-        led_show(LED(ORANGE) | LED(BLUE));
-        break;
-    case PHASE_DONE:
-        led_show(LED(GREEN));
-        break;
-    case PHASE_ERROR: /* red blinks arg times, then a pause */
-        for (unsigned i = 0; i < arg; i++) {
-            led_show(LED(RED));
-            plat_delay_ms(ERROR_BLINK_MS);
-            led_show(0);
-            plat_delay_ms(ERROR_BLINK_MS);
-            plat_watchdog_kick();
-        }
-        plat_delay_ms(ERROR_PAUSE_MS);
-        break;
+    /* LEDs lit per phase; PHASE_WAITING blinks blue, toggled on every call (every 250 ms). */
+    static const uint16_t phase_leds[] = {LED(BLUE), LED(ORANGE), LED(ORANGE) | LED(BLUE),
+                                          LED(GREEN)};
+    if (phase != PHASE_ERROR) {
+        led_show(phase != PHASE_WAITING || ++blink & 1u ? phase_leds[phase] : 0);
+        return;
     }
+    /* Red blinks arg times, then a pause. */
+    for (unsigned i = 0; i < arg; i++) {
+        led_show(LED(RED));
+        plat_delay_ms(ERROR_BLINK_MS);
+        led_show(0);
+        plat_delay_ms(ERROR_BLINK_MS);
+        plat_watchdog_kick();
+    }
+    plat_delay_ms(ERROR_PAUSE_MS);
 }

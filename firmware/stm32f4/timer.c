@@ -5,9 +5,11 @@
 #include "regs.h"
 
 void (*plat_background)(void);
-static uint32_t last_cycles;
-static uint32_t spare_cycles;
-static uint32_t elapsed_ms;
+static struct {
+    uint32_t last_cycles;
+    uint32_t spare_cycles;
+    uint32_t elapsed_ms;
+} timebase; /* one struct: one base address */
 
 RAMFUNC uint32_t plat_ms(void)
 {
@@ -15,11 +17,11 @@ RAMFUNC uint32_t plat_ms(void)
         plat_background();
     uint32_t now = DWT_CYCCNT;
     uint32_t cycles_per_ms = sysclk_hz / 1000u;
-    spare_cycles += now - last_cycles;
-    last_cycles = now;
-    elapsed_ms += spare_cycles / cycles_per_ms;
-    spare_cycles %= cycles_per_ms;
-    return elapsed_ms;
+    timebase.spare_cycles += now - timebase.last_cycles;
+    timebase.last_cycles = now;
+    timebase.elapsed_ms += timebase.spare_cycles / cycles_per_ms;
+    timebase.spare_cycles %= cycles_per_ms;
+    return timebase.elapsed_ms;
 }
 
 void plat_delay_us(uint32_t us)

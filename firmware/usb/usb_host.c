@@ -5,6 +5,7 @@
 #include "usb_host.h"
 
 #include "hcd.h"
+#include "noinit.h"
 #include "platform.h"
 #include "ramfunc.h"
 #include "status.h"
@@ -143,7 +144,7 @@ int usb_parse_config(struct usb_device *dev, const uint8_t *cfg, uint32_t len)
 
 static int enumerate_once(struct usb_device *dev)
 {
-    static uint8_t buf[CONFIG_BUF_SIZE];
+    static NOINIT uint8_t buf[CONFIG_BUF_SIZE]; /* read only as far as a descriptor filled it */
     dev->addr = 0;
     dev->ep0_mps = 8;
     if (usb_time_left(PORT_RESET_MS) < PORT_RESET_MS)

@@ -26,7 +26,7 @@ const uint32_t bench_const[16] __attribute__((aligned(16))) = {
  * r7 = bench_r7 (a register address). The body starts on a 128-bit line boundary; padding is
  * NOPs (.balignw), as the SRAM copies live in .data. The first CYCCNT read and its branch are
  * kept in one 8-byte unit so that no 1 KB boundary (where libunicorn splits a block) falls
- * between them: stickemu advances time per block, and the read sees the end of its block. */
+ * between them (a split changes the refill and fetch cycles around the read). */
 uint32_t bench_r7;
 uint32_t bench_r5 = (uint32_t)bench_buf;
 #define BENCH(name, sect, body)                                                                    \
@@ -64,6 +64,10 @@ uint32_t bench_r5 = (uint32_t)bench_buf;
 #define BODY_FIFO                                                                                  \
     "  movs r3, #16\n3:\n  ldr r4, [r7]\n  str r4, [r6], #4\n  subs r3, #1\n  bne 3b\n"
 #define BODY_CRC "  movs r3, #16\n3:\n  ldr r4, [r5], #4\n  str r4, [r7]\n  subs r3, #1\n  bne 3b\n"
+/* The bootloader's CRC loop (firmware/stm32f4/crc_hw.c): 16 words, four a turn. */
+#define BODY_CRC4                                                                                  \
+    "  add ip, r5, #64\n3:\n  ldmia r5!, {r2, r3, r4, r6}\n  str r2, [r7]\n  str r3, [r7]\n"       \
+    "  str r4, [r7]\n  str r6, [r7]\n  cmp r5, ip\n  bne 3b\n"
 
 BENCH(b_empty_ram, RAM, "");
 BENCH(b_empty_flash, FLASH, "");
@@ -81,10 +85,11 @@ BENCH(b_fpu, RAM, BODY_FPU);
 BENCH(b_reg8, RAM, BODY_REG8);
 BENCH(b_fifo, RAM, BODY_FIFO);
 BENCH(b_crc, RAM, BODY_CRC);
+BENCH(b_crc4, RAM, BODY_CRC4);
 
 typedef uint32_t bench_fn(volatile uint32_t *);
 extern bench_fn b_empty_ram, b_empty_flash, b_alu_ram, b_alu_flash, b_loop_ram, b_loop_flash,
-    b_ldst, b_agu, b_ldpair, b_mul, b_div, b_push, b_fpu, b_reg8, b_fifo, b_crc;
+    b_ldst, b_agu, b_ldpair, b_mul, b_div, b_push, b_fpu, b_reg8, b_fifo, b_crc, b_crc4;
 
 static void uart_dec(uint32_t v)
 {
@@ -202,6 +207,7 @@ int main(void)
     report("otg_fifo_copy", measure(b_fifo, b_empty_ram));
     bench_r7 = 0x40023000u; /* CRC_DR */
     report("crc_sram_data", measure(b_crc, b_empty_ram));
+    report("crc4_sram_data", measure(b_crc4, b_empty_ram));
     /* The same CRC loop over words in flash (bench_const): the D-cache at 5 wait states. */
     bench_r5 = (uint32_t)bench_const;
     FLASH_ACR = 5 | ACR_PRFTEN;
@@ -209,6 +215,11 @@ int main(void)
     report("crc_flash_data_ws5_dcache_cold",
            measure_cold(b_crc, b_empty_ram, 5 | ACR_PRFTEN | ACR_DCEN));
     report("crc_flash_data_ws5_dcache_warm", measure(b_crc, b_empty_ram));
+    FLASH_ACR = 5 | ACR_PRFTEN;
+    report("crc4_flash_data_ws5", measure(b_crc4, b_empty_ram));
+    report("crc4_flash_data_ws5_dcache_cold",
+           measure_cold(b_crc4, b_empty_ram, 5 | ACR_PRFTEN | ACR_DCEN));
+    report("crc4_flash_data_ws5_dcache_warm", measure(b_crc4, b_empty_ram));
     bench_r5 = (uint32_t)bench_buf;
     FLASH_ACR = 0;
 

@@ -44,6 +44,10 @@ crc_sram_data 112 65
 crc_flash_data_ws5 192 65
 crc_flash_data_ws5_dcache_cold 132 65
 crc_flash_data_ws5_dcache_warm 112 65
+crc4_sram_data 88 65
+crc4_flash_data_ws5 168 65
+crc4_flash_data_ws5_dcache_cold 108 65
+crc4_flash_data_ws5_dcache_warm 88 65
 "
 
 "$EMU" --load 0 "$FW" --run-ms 1300 --cycle-model=m4 >"$d/m4.out" 2>&1

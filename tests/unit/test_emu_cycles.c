@@ -73,6 +73,34 @@ static void test_load_store_pairing(void)
     CHECK_EQ(DECODE(0x04, 0x29, 0x08, 0x68).base, 3);
 }
 
+static void test_mem_insns(void)
+{
+    /* ldmia r0!, {r2-r5}; str r2..r5, [r7]; cmp r0, r6; bne: the bootloader's CRC loop. Data
+     * phases: the LDM's last 4 of 5 cycles (from 1), then each store in its last cycle, a
+     * store after a store taking 2. */
+    const uint8_t code[] = {0x3c, 0xc8, 0x3a, 0x60, 0x3b, 0x60, 0x3c,
+                            0x60, 0x3d, 0x60, 0xb0, 0x42, 0xf8, 0xd1};
+    struct cyc_mem mem[8];
+    CHECK_EQ(cycles_mem_insns(code, 0x20000000u, sizeof code, mem, 8), 5);
+    const unsigned at[5] = {1, 5, 7, 9, 11}, off[5] = {0, 2, 4, 6, 8};
+    for (unsigned i = 0; i < 5; i++) {
+        CHECK_EQ(mem[i].at, at[i]);
+        CHECK_EQ(mem[i].off, off[i]);
+        CHECK_EQ(mem[i].insn, i);
+        CHECK_EQ(mem[i].xfers, i ? 1 : 4);
+        CHECK_EQ(mem[i].dir, i ? CYC_WRITE : CYC_READ);
+        CHECK_EQ(mem[i].line, 0);
+    }
+    /* pop {r4, pc}: reads; push {r4, lr}: writes; ldrd: reads 2 words (data at 1 of 3) */
+    const uint8_t pp[] = {0x10, 0xb5, 0xd0, 0xe9, 0x02, 0x23, 0x10, 0xbd};
+    CHECK_EQ(cycles_mem_insns(pp, 0x20000000u, sizeof pp, mem, 8), 3);
+    CHECK_EQ(mem[0].dir, CYC_WRITE);
+    CHECK_EQ(mem[1].dir, CYC_READ);
+    CHECK_EQ(mem[1].xfers, 2);
+    CHECK_EQ(mem[1].at, 3 + 1);
+    CHECK_EQ(mem[2].dir, CYC_READ);
+}
+
 static void test_lines(void)
 {
     /* 8 x adds r4, #1 from 0x20000008: 4 in the line at 0x20000000, 4 in the next */
@@ -91,5 +119,6 @@ int main(void)
     RUN_TEST(test_arithmetic_and_fpu);
     RUN_TEST(test_load_store_pairing);
     RUN_TEST(test_lines);
+    RUN_TEST(test_mem_insns);
     return HARNESS_EXIT();
 }

@@ -377,6 +377,24 @@ static void test_zero_bpb_fields(void)
     CHECK_EQ(patched_open("gpt-esp-fat32.img", 512, 512 + 84, size_100, 4), SB_ERR_NO_FS);
 }
 
+/* BPB fields whose sums and products leave 32 bits: refused, not wrapped into something that
+ * looks valid (fs.c checks the volume's layout in 32 bits). */
+static void test_bpb_fields_past_32_bits(void)
+{
+    /* exFAT VolumeLength 2^32 more than the real one. */
+    static const uint8_t one[4] = {1};
+    CHECK_EQ(patched_open("exfat-c4k.img", 512, 76, one, 4), SB_ERR_NO_FS);
+    /* exFAT FatOffset 1, FatLength 2^32 - 1: the FAT's end wraps to block 0. */
+    static const uint8_t fat_wraps[8] = {1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};
+    CHECK_EQ(patched_open("exfat-c4k.img", 512, 80, fat_wraps, 8), SB_ERR_NO_FS);
+    /* FAT32 with two FATs of 2^31 + 1 sectors: their sum wraps to 2. */
+    static const uint8_t half[4] = {1, 0, 0, 0x80};
+    CHECK_EQ(patched_open("fat32-s1.img", 512, 36, half, 4), SB_ERR_NO_FS);
+    /* exFAT ClusterCount 2^32 - 16 at 8 sectors per cluster. */
+    static const uint8_t many[4] = {0xF0, 0xFF, 0xFF, 0xFF};
+    CHECK_EQ(patched_open("exfat-c4k.img", 512, 92, many, 4), SB_ERR_NO_FS);
+}
+
 /* Finds the 32-byte entry starting with type whose bytes at name_off spell name (ASCII or
  * UTF-16), scanning the first MB of a volume. Returns its byte offset or 0. */
 static uint64_t find_entry(struct fake_blockdev *fb, uint8_t type, const char *name, int utf16,
@@ -734,6 +752,7 @@ int main(void)
     RUN_TEST(test_case_insensitive_and_max_size);
     RUN_TEST(test_chain_damage);
     RUN_TEST(test_zero_bpb_fields);
+    RUN_TEST(test_bpb_fields_past_32_bits);
     RUN_TEST(test_exfat_entry_sets);
     RUN_TEST(test_directory_without_end);
     RUN_TEST(test_fat_entry_kinds);
