@@ -60,3 +60,31 @@ check "liar: without the stick no app starts after it ($(result_key "$out" state
 out=$("$EMU" --flash "$d/l.bin" --stick "$d/stick.img" --cycle-model=m4 --stop-after-app-ms 1 \
     --run-ms 20000 2>&1)
 check "liar: an honest stick then installs the new image" holds_new "$d/l.bin"
+
+# Leftovers: a 16 KB update over a long old image on a 2 MB part (nucleo-f429zi). drain(1)
+# erases every non-blank sector left in the region (2-23: 16.6 s at stickemu's typical times,
+# 32 s at DS8626's maximum); each erase needs its own bound, not one 9 s bound for all of them.
+make -s --no-print-directory firmware BOARD=nucleo-f429zi >/dev/null 2>&1
+nb=$(make -s --no-print-directory print-fw-out BOARD=nucleo-f429zi)/stickboot.bin
+head -c 16000 "$d/app.raw" >"$d/small.raw"
+$S pack "$d/small.raw" -o "$d/small-old.bin" --version 1.0.0 --board nucleo-f429zi -q
+$S pack "$d/small.raw" -o "$d/small-new.bin" --version 2.0.0 --board nucleo-f429zi -q
+make_fat_stick "$d/small.img" 64 32 "$d/small-new.bin"
+python3 - "$nb" "$d/small-old.bin" "$d/big.bin" <<'PY'
+import sys
+boot, old, out = sys.argv[1:]
+b = bytearray(b"\xff" * (2 << 20))
+f = open(boot, "rb").read()
+b[: len(f)] = f
+o = open(old, "rb").read()
+b[0x4000 : 0x4000 + len(o)] = o
+for at in range(0x8000, 2 << 20, 0x4000):  # a word in every 16 KB from sector 2 on
+    b[at : at + 4] = bytes(4)
+open(out, "wb").write(b)
+PY
+out=$("$EMU" --board nucleo-f429zi --flash "$d/big.bin" --flash-size 2M --stick "$d/small.img" \
+    --stop-after-app-ms 1 --run-ms 30000 2>&1)
+check "leftovers: a 16 KB update over 22 non-blank sectors ends in the app ($(result_key "$out" state), erased $(result_key "$out" erase_sectors))" \
+    test "$(result_key "$out" state)" = app
+check "leftovers: every sector of the region was erased" \
+    test "$(result_key "$out" erase_sectors)" = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23
