@@ -420,7 +420,8 @@ static void hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t address, i
     (void)type;
     (void)size;
     (void)value;
-    access_time(c, (uint32_t)address, CYC_READ);
+    access_time(c, (uint32_t)address, CYC_READ);    /* the time of the load itself */
+    machine_flash_read(c->m, (uint32_t)address, 0); /* stalls while the flash is busy */
     c->m->cycles += cycles_flash_data(c->m, (uint32_t)address);
 }
 
@@ -721,12 +722,11 @@ struct cpu *cpu_create(struct machine *m, char *err, size_t err_len)
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0) != UC_ERR_OK;
     bad |= uc_hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)hook_invalid_insn, c, 1, 0) !=
            UC_ERR_OK;
-    if (m->cyc) {
-        bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, FLASH_BASE,
-                           FLASH_BASE + m->flash.size - 1u) != UC_ERR_OK;
-        bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, 0,
-                           m->flash.size - 1u) != UC_ERR_OK;
-    }
+    /* Data reads of flash: stalls while BSY (both models), D-cache and wait states (m4). */
+    bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, FLASH_BASE,
+                       FLASH_BASE + m->flash.size - 1u) != UC_ERR_OK;
+    bad |= uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, (void *)hook_flash_read, c, 0,
+                       m->flash.size - 1u) != UC_ERR_OK;
     bad |= uc_ctl_exits_enable(c->uc) != UC_ERR_OK;
     if (bad) {
         snprintf(err, err_len, "unicorn: memory map or hook setup failed");

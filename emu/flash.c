@@ -233,6 +233,21 @@ int flash_busy(const struct flash_model *f)
     return f->op.kind != OP_NONE;
 }
 
+/* RM0090 3.6 (introduction): any read of the flash memory while it is being written or erased
+ * stalls the bus until the operation ends; on the dual-bank F42x/F43x a read of the other bank
+ * proceeds (read-while-write). Option-byte, OTP and mass operations stall every read (strict:
+ * RM0090 names no bank for them). */
+int flash_read_stalls(const struct flash_model *f, uint32_t offset)
+{
+    const struct flash_op *op = &f->op;
+    if (op->kind == OP_NONE)
+        return 0;
+    if (!f->dual_bank || op->kind == OP_OPTIONS || op->kind == OP_MASS_ERASE || op->len == 0)
+        return 1;
+    uint32_t half = f->size / 2u;
+    return (offset >= half) == (op->offset >= half);
+}
+
 uint32_t flash_max_hclk(const struct machine *m)
 {
     /* 2.7-3.6 V: the chip's table (RM0090 table 10: 30 MHz per wait state). */

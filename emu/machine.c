@@ -303,20 +303,36 @@ void machine_add_stall_cycles(struct machine *m, uint64_t cycles)
     machine_process_events(m);
 }
 
-static int in_flash_fetch(const struct machine *m, uint32_t addr)
+/* Offset of a flash address (main area or the boot alias at 0), or -1. */
+static int64_t flash_read_offset(const struct machine *m, uint32_t addr)
 {
     if (addr - FLASH_BASE < m->flash.size)
-        return 1;
-    return addr < m->flash.size; /* boot alias at 0 */
+        return addr - FLASH_BASE;
+    return addr < m->flash.size ? (int64_t)addr : -1; /* boot alias at 0 */
+}
+
+void machine_flash_read(struct machine *m, uint32_t addr, int fetch)
+{
+    int64_t off = flash_read_offset(m, addr);
+    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && (m->trace & TRACE_STALL)) {
+        uint64_t now = machine_now_ns(m);
+        emu_log(now, "flash: %s 0x%08x in block 0x%08x waits %llu us for the flash (RM0090 3.6)",
+                fetch ? "fetch at" : "data read of", addr, m->cur_block,
+                (unsigned long long)((m->flash.op.end_ns - now) / 1000u));
+    }
+    /* RM0090 3.6: the bus stalls until the operation ends (the other bank of a dual-bank part
+     * excepted); the operation can end early only through a cut or reset, checked here. */
+    while (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off) && m->stop == STOP_NONE)
+        machine_advance_to(m, m->flash.op.end_ns);
 }
 
 void machine_slow_path(struct machine *m, uint32_t block_addr)
 {
     if (m->flash.nfix)
         flash_apply_fixups(&m->flash);
-    /* Code fetches from flash stall while the flash is busy (single bank). */
-    if (flash_busy(&m->flash) && in_flash_fetch(m, block_addr))
-        machine_advance_to(m, m->flash.op.end_ns);
+    int64_t off = flash_read_offset(m, block_addr);
+    if (off >= 0 && flash_read_stalls(&m->flash, (uint32_t)off))
+        machine_flash_read(m, block_addr, 1); /* the block's first fetch stalls */
     else
         machine_process_events(m);
 }

@@ -40,6 +40,7 @@ enum cut_mode { CUT_CLEAN, CUT_UNDEFINED };
 #define TRACE_GPIO  8u
 #define TRACE_UART  16u
 #define TRACE_MMIO  32u /* every peripheral register access, with its time */
+#define TRACE_STALL 64u /* every read of flash that waits for a program or erase */
 
 struct pin {
     int8_t port; /* 0 = A ... 8 = I; -1 = none */
@@ -318,6 +319,9 @@ uint64_t machine_ns_to_cycles(const struct machine *m, uint64_t t_ns);
 void machine_set_hclk(struct machine *m, uint32_t hz);
 /* Advance virtual time (CPU stalled or time jump) to t_ns, then process events. */
 void machine_advance_to(struct machine *m, uint64_t t_ns);
+/* A CPU read of flash (fetch or data) at addr (0x08000000-based or the alias at 0): waits for
+ * a flash operation that stalls it (RM0090 3.6). */
+void machine_flash_read(struct machine *m, uint32_t addr, int fetch);
 void machine_add_stall_cycles(struct machine *m, uint64_t cycles);
 /* Earliest pending event of any model, for time jumps. */
 uint64_t machine_next_event_ns(struct machine *m);
@@ -364,6 +368,8 @@ void flash_otp_store(struct machine *m, uint32_t offset, unsigned size, uint32_t
 void flash_apply_fixups(struct flash_model *f);
 void flash_advance(struct machine *m, uint64_t now_ns);
 int flash_busy(const struct flash_model *f);
+/* 1 when a read (fetch or data) of flash offset must wait for the operation in progress. */
+int flash_read_stalls(const struct flash_model *f, uint32_t offset);
 int flash_sector_of(const struct flash_model *f, uint32_t offset);
 void flash_cut(struct machine *m, int undefined);
 uint32_t flash_max_hclk(const struct machine *m);

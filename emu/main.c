@@ -25,7 +25,7 @@ static void usage(void)
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-option-write N] [--uid 24HEX]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
-          "                [--trace usb,scsi,flash,gpio,uart,mmio] [--no-time-jumps]\n"
+          "                [--trace usb,scsi,flash,gpio,uart,mmio,stall] [--no-time-jumps]\n"
           "                [--cycle-model simple|m4] [--cycle-profile FILE]\n"
           "                [--uart-rx N:TEXT] [--uart-rx-file N:FILE] (N = 1, 2, 3, 6)\n",
           stderr);
@@ -56,9 +56,9 @@ static int parse_trace(const char *s, unsigned *out)
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"usb", TRACE_USB},   {"scsi", TRACE_SCSI}, {"flash", TRACE_FLASH},
-                 {"gpio", TRACE_GPIO}, {"uart", TRACE_UART}, {"mmio", TRACE_MMIO},
-                 {"all", 0x1F}};
+    } names[] = {{"usb", TRACE_USB},     {"scsi", TRACE_SCSI}, {"flash", TRACE_FLASH},
+                 {"gpio", TRACE_GPIO},   {"uart", TRACE_UART}, {"mmio", TRACE_MMIO},
+                 {"stall", TRACE_STALL}, {"all", 0x1F}};
     char buf[128];
     snprintf(buf, sizeof buf, "%s", s);
     *out = 0;

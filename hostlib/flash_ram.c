@@ -42,6 +42,10 @@ void flash_lock(void)
     locked = 1;
 }
 
+void flash_caches_reset(void)
+{
+}
+
 static int operation_fails(void)
 {
     unsigned n = flash_ram_stats.erases + flash_ram_stats.programs;
@@ -67,6 +71,23 @@ int flash_program_word(uint32_t addr, uint32_t word)
         return -1;
     memory[(addr - FLASH_START) / 4] &= word; /* flash can only clear bits */
     return memory[(addr - FLASH_START) / 4] == word ? 0 : -1;
+}
+
+/* The overlapped steps: the RAM flash is never busy; an operation fails at once. */
+int flash_idle(int stall)
+{
+    (void)stall;
+    return 1;
+}
+
+int flash_erase_start(unsigned sector)
+{
+    return flash_erase_sector(sector);
+}
+
+int flash_program_start(uint32_t addr, uint32_t word)
+{
+    return flash_program_word(addr, word);
 }
 
 int flash_boot_protection(int on)

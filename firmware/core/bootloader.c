@@ -63,7 +63,7 @@ static int counted_read(const struct blockdev *dev, uint32_t lba, uint32_t count
     return stick_read(dev, lba, count, buf);
 }
 
-static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
+RAMFUNC static int read_image(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
 {
     return fs_read(ctx, buf, buf_size, got);
 }

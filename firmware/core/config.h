@@ -81,7 +81,8 @@
 #define FLOOR_BYTES 512u
 #define FLOOR_ADDR  (CHIP_FLASH_BASE + 0x4000u - FLOOR_BYTES)
 
-#include "noinit.h" /* NOINIT: large buffers that need no zeroing at reset */
+#include "noinit.h"  /* NOINIT: large buffers that need no zeroing at reset */
+#include "ramfunc.h" /* RAMFUNC: code that runs while the flash is busy */
 
 #define CHIP_FLASH_BASE 0x08000000u
 #define CHIP_SRAM_START 0x20000000u

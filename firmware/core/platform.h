@@ -9,6 +9,9 @@
  * Monotonic and wrap-safe as long as it is called at least every 25 s (CYCCNT wraps every
  * 25.6 s at 168 MHz); every wait loop of the bootloader calls it. */
 uint32_t plat_ms(void);
+/* Called by plat_ms() when set, so from every bounded wait (the USB transfers of update pass 2
+ * program flash behind the reads: core/update.c). Must run from SRAM (RAMFUNC). */
+extern void (*plat_background)(void);
 /* Busy-wait; bounded by definition. us below 25,000,000 (one CYCCNT period). */
 void plat_delay_ms(uint32_t ms);
 void plat_delay_us(uint32_t us);

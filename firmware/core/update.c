@@ -9,6 +9,7 @@
 #include "crc.h"
 #include "flash.h"
 #include "platform.h"
+#include "ramfunc.h"
 #include "status.h"
 
 #if SECURE
@@ -118,19 +119,20 @@ static int classify(uint32_t file_size)
     return SB_OK;
 }
 
-/* Reads the next chunk at file offset pos and prepares it as it goes to flash: raw images get
- * word 7 = L and 0xFF padding to a whole word. Returns a status; *app_words is the number of
- * chunk words inside [0, L), *got the file bytes read. */
+/* Reads the next chunk at file offset pos into buf (size bytes, a multiple of 4, at least
+ * 32) and prepares it as it goes to flash: raw images get word 7 = L and 0xFF padding to a
+ * whole word. Returns a status; *app_words is the number of buf words inside [0, L), *got the
+ * file bytes read. */
 static int next_chunk(const struct image_source *src, uint32_t pos, uint32_t *got,
-                      uint32_t *app_words)
+                      uint32_t *app_words, uint32_t *buf, uint32_t size)
 {
     *app_words = 0;
-    int r = src->read(src->ctx, chunk, CHUNK_BYTES, got);
+    int r = src->read(src->ctx, buf, size, got);
     if (r != SB_OK)
         return r;
     uint32_t n = *got;
     /* Only the last chunk may be short of a whole word; nothing may run past the file. */
-    if (n > CHUNK_BYTES || n > src->size - pos || (n % 4u && pos + n != src->size) ||
+    if (n > size || n > src->size - pos || (n % 4u && pos + n != src->size) ||
         (pos == 0 && n != 0 && n < VECTOR_WORDS * 4u))
         return SB_ERR_FS_CORRUPT;
     if (n == 0)
@@ -141,8 +143,8 @@ static int next_chunk(const struct image_source *src, uint32_t pos, uint32_t *go
             return r;
     }
     if (pos == 0 && plan.raw)
-        chunk[7] = plan.app_length;
-    for (uint8_t *bytes = (uint8_t *)chunk; n % 4u; n++)
+        buf[7] = plan.app_length;
+    for (uint8_t *bytes = (uint8_t *)buf; n % 4u; n++)
         bytes[n] = 0xFF;
     uint32_t app_bytes = pos >= plan.app_length ? 0 : plan.app_length - pos;
     *app_words = (n < app_bytes ? n : app_bytes) / 4u;
@@ -168,7 +170,7 @@ static int check_file(const struct image_source *src)
 #endif
     uint32_t pos = 0, got, app_words;
     for (;;) {
-        int r = next_chunk(src, pos, &got, &app_words);
+        int r = next_chunk(src, pos, &got, &app_words, chunk, CHUNK_BYTES);
         if (r != SB_OK)
             return r;
         if (got == 0)
@@ -235,16 +237,17 @@ static int check_file(const struct image_source *src)
     return image_error(check);
 }
 
+/* Four words a step: the check of a 1 MB region takes half the time of one at a time. */
 static int sector_is_blank(unsigned sector)
 {
     const uint32_t *word = flash_words(flash_sector_start(sector));
-    for (uint32_t n = flash_sector_size(sector) / 4u; n; n--) {
-        if (*word++ != 0xFFFFFFFFu)
-            return 0;
-    }
-    return 1;
+    uint32_t all = 0xFFFFFFFFu;
+    for (uint32_t n = flash_sector_size(sector) / 16u; n && all == 0xFFFFFFFFu; n--, word += 4)
+        all = word[0] & word[1] & word[2] & word[3];
+    return all == 0xFFFFFFFFu;
 }
 
+#if !OVERLAP_PASS2
 /* Every non-blank sector of the application region: the ones the image needs, and leftovers
  * of a longer old image behind it. Ascending, so the first erase destroys the old word 7. */
 static int erase_region(void)
@@ -257,6 +260,83 @@ static int erase_region(void)
     }
     return SB_OK;
 }
+#else
+/* Pass 2 programs one half of chunk while the stick fills the other: the erases and word
+ * programs run in the background (program_behind, called by plat_ms() from the USB waits,
+ * from SRAM) and the CPU keeps the transfers going while the flash is busy. Erases stay
+ * ascending, the region's first sector first (the safety argument above), each just before
+ * the first word that needs it; a sector found blank then is not erased. */
+#define HALF_WORDS     (CHUNK_BYTES / 8u)
+#define STEPS_PER_CALL 4u    /* words per call: 64 us typical, 400 us at the 100 us maximum */
+#define DRAIN_LIMIT_MS 9000u /* two 128 KB erases (2 s maximum each) + 4096 programs */
+static struct {
+    const uint32_t *word; /* next word to program, at addr */
+    uint32_t addr, left;
+    uint32_t erased_end; /* [APP_BASE, erased_end) is erased or was blank */
+    int erasing;         /* the last operation started was an erase: never stall on it */
+    unsigned next_sector, last_sector;
+    int error;
+} job;
+
+/* One call: up to STEPS_PER_CALL steps while the flash is idle or busy for at most a word
+ * program. Runs from SRAM: while the flash is busy it reads nothing from flash (the blank
+ * check and the sector map run only once flash_idle() said idle). */
+RAMFUNC static void program_behind(void)
+{
+    for (unsigned n = STEPS_PER_CALL; n && !job.error; n--) {
+        int idle = flash_idle(!job.erasing);
+        if (idle <= 0) {
+            job.error = idle < 0;
+            return;
+        }
+        job.erasing = 0;
+        if (job.addr >= job.erased_end) {
+            unsigned s = job.next_sector;
+            if (s > job.last_sector)
+                return;
+            job.next_sector = s + 1u;
+            job.erased_end = flash_sector_start(s + 1u);
+            if (!sector_is_blank(s)) {
+                job.erasing = 1;
+                job.error = flash_erase_start(s) != 0;
+            }
+            continue;
+        }
+        if (!job.left)
+            return;
+        if (*job.word != 0xFFFFFFFFu && flash_program_start(job.addr, *job.word) != 0)
+            job.error = 1;
+        job.word++;
+        job.addr += 4u;
+        job.left--;
+    }
+}
+
+/* Finishes the job in the foreground; all: also erases every non-blank sector left in the
+ * region (leftovers of a longer old image, the trailer's sector) and waits for the flash. */
+static int drain(int all)
+{
+    uint32_t start = plat_ms();
+    if (all)
+        job.addr = 0xFFFFFFFFu;
+    while (!job.error) {
+        program_behind();
+        if (!all && !job.left)
+            return SB_OK;
+        if (all && job.next_sector > job.last_sector) {
+            int idle = flash_idle(!job.erasing);
+            if (idle > 0)
+                return SB_OK;
+            job.error = idle < 0;
+        }
+        if (plat_ms() - start > DRAIN_LIMIT_MS)
+            break;
+        plat_watchdog_kick();
+    }
+    return SB_ERR_FLASH;
+}
+
+#endif
 
 static int program_words(uint32_t addr, const uint32_t *words, uint32_t count)
 {
@@ -278,6 +358,7 @@ int seal_whole_flash(void)
 }
 #endif
 
+#if !OVERLAP_PASS2
 /* Pass 2: erase, program while streaming the file again, verify, then seal. */
 static int write_image(const struct image_source *src)
 {
@@ -287,7 +368,7 @@ static int write_image(const struct image_source *src)
     src->rewind(src->ctx);
     crc_reset();
     while (r == SB_OK) {
-        r = next_chunk(src, pos, &got, &app_words);
+        r = next_chunk(src, pos, &got, &app_words, chunk, CHUNK_BYTES);
         if (r != SB_OK || got == 0)
             break;
         crc_feed_words(chunk, app_words);
@@ -296,10 +377,52 @@ static int write_image(const struct image_source *src)
         plat_watchdog_kick();
         plat_show(PHASE_WRITING, percent(pos, size));
     }
+#else
+/* Pass 2: erase and program behind the second streaming of the file, verify, then seal. */
+static int write_image(const struct image_source *src)
+{
+    uint32_t size = src->size, pos = 0, got, app_words, *half = chunk;
+    job.next_sector = (unsigned)flash_sector_of(APP_BASE);
+    job.last_sector = (unsigned)flash_sector_of(APP_REGION_END - 1u);
+    job.addr = job.erased_end = APP_BASE;
+    job.left = 0;
+    job.error = 0;
+    job.erasing = 0;
+    flash_unlock();
+    src->rewind(src->ctx);
+    crc_reset();
+    int r;
+    for (;;) {
+        plat_background = program_behind;
+        r = next_chunk(src, pos, &got, &app_words, half, HALF_WORDS * 4u);
+        plat_background = 0;
+        int d = drain(0);
+        if (r == SB_OK)
+            r = d;
+        if (r != SB_OK || got == 0)
+            break;
+        crc_feed_words(half, app_words);
+        job.word = half;
+        job.addr = APP_BASE + pos;
+        job.left = app_words;
+        pos += got;
+        half = half == chunk ? chunk + HALF_WORDS : chunk;
+        plat_watchdog_kick();
+        plat_show(PHASE_WRITING, percent(pos, size));
+    }
+    /* A failed read erases nothing more: it waits for the operation in progress. */
+    job.left = 0;
+    if (r != SB_OK)
+        job.last_sector = job.next_sector - 1u;
+    int d = drain(1);
+    if (r == SB_OK)
+        r = d;
+#endif
     /* The stick must have sent the bytes pass 1 checked, and flash must hold them. */
     if (r == SB_OK && (pos != size || crc_value() != plan.trailer.app_crc))
         r = SB_ERR_CHANGED;
     if (r == SB_OK) {
+        flash_caches_reset(); /* lines cached before the erases and programs (RM0090 3.5.2) */
         crc_reset();
         crc_feed_words(flash_words(APP_BASE), plan.app_length / 4u);
         if (crc_value() != plan.trailer.app_crc)

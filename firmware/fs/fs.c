@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "noinit.h"
+#include "ramfunc.h"
 #include "status.h"
 
 #define DIR_BYTES_MAX     (65536u * 32u) /* FAT's directory limit; a longer chain is a loop */
@@ -56,7 +57,7 @@ static uint32_t log2_exact(uint32_t v)
     return v && !(v & (v - 1)) ? (uint32_t)__builtin_ctz(v) : 32;
 }
 
-static int load(const struct blockdev *dev, uint32_t lba)
+RAMFUNC static int load(const struct blockdev *dev, uint32_t lba)
 {
     if (cache_dev == dev && cache_lba == lba)
         return SB_OK;
@@ -73,7 +74,7 @@ static int load(const struct blockdev *dev, uint32_t lba)
 /* One step along a chain: SB_OK with *c moved on, SB_ERR_NO_FILE at an end-of-chain mark,
  * SB_ERR_FS_CORRUPT at a free, bad or out-of-range cluster. FAT12 entries may straddle two
  * blocks, so the entry is assembled byte by byte. */
-static int next_cluster(const struct fs_file *f, uint32_t *c)
+RAMFUNC static int next_cluster(const struct fs_file *f, uint32_t *c)
 {
     uint32_t next = *c + 1;
     if (!f->contiguous) {
@@ -98,7 +99,7 @@ static int next_cluster(const struct fs_file *f, uint32_t *c)
 
 /* fs_read, except that a chain ending early is reported as SB_ERR_NO_FILE (the normal end of
  * a directory). cluster 0 streams the fixed FAT12/16 root directory. */
-static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
+RAMFUNC static int read_run(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
 {
     const struct blockdev *dev = f->dev;
     uint32_t left = f->size - f->pos, c = f->cluster, lba, n, want, stepped = 0;
@@ -426,7 +427,7 @@ uint32_t fs_size(const struct fs_file *f)
     return f->size;
 }
 
-int fs_read(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
+RAMFUNC int fs_read(struct fs_file *f, void *buf, uint32_t buf_size, uint32_t *got)
 {
     int r = read_run(f, buf, buf_size, got);
     return r == SB_ERR_NO_FILE ? SB_ERR_FS_CORRUPT : r;

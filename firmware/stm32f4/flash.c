@@ -2,6 +2,7 @@
 #include "flash.h"
 
 #include "board.h"
+#include "config.h"
 #include "platform.h"
 #include "regs.h"
 
@@ -29,9 +30,14 @@ void flash_unlock(void)
     }
 }
 
-void flash_lock(void)
+__attribute__((noinline)) void flash_lock(void)
 {
     FLASH_CR = FLASH_CR_LOCK;
+    flash_caches_reset();
+}
+
+__attribute__((noinline)) void flash_caches_reset(void)
+{
     /* Erased lines may sit in the ART caches: flush them (caches off while resetting). */
     uint32_t acr = FLASH_ACR;
     FLASH_ACR = acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
@@ -53,10 +59,21 @@ static int flash_wait(uint32_t timeout_ms)
     return errors ? -1 : 0;
 }
 
-int flash_erase_sector(unsigned sector)
+RAMFUNC int flash_idle(int stall)
 {
-    if (flash_wait(ERASE_TIMEOUT_MS) != 0)
-        return -1;
+    /* RM0090 3.6: a read of the flash stalls the bus until the operation ends (a word program:
+     * 100 us at most, DS8626), as every fetch of code in flash does; no poll loop to spin. */
+    if (stall)
+        (void)*(volatile const uint32_t *)FLASH_BASE_ADDR;
+    if (FLASH_SR & FLASH_SR_BSY)
+        return 0;
+    uint32_t errors = FLASH_SR & FLASH_SR_ERRORS;
+    FLASH_SR = errors;
+    return errors ? -1 : 1;
+}
+
+RAMFUNC int flash_erase_start(unsigned sector)
+{
 #if BOARD_FLASH_DUAL_BANK
     /* RM0090 3.9.8: SNB codes bank 2's sectors 12-23 as 16-27 (bit 7 selects the bank). */
     if (sector >= 12u)
@@ -64,6 +81,21 @@ int flash_erase_sector(unsigned sector)
 #endif
     FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (sector << FLASH_CR_SNB_SHIFT);
     FLASH_CR |= FLASH_CR_STRT;
+    return 0;
+}
+
+RAMFUNC int flash_program_start(uint32_t addr, uint32_t word)
+{
+    FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_PG;
+    *(volatile uint32_t *)(uintptr_t)addr = word;
+    return 0;
+}
+
+int flash_erase_sector(unsigned sector)
+{
+    if (flash_wait(ERASE_TIMEOUT_MS) != 0)
+        return -1;
+    flash_erase_start(sector);
     return flash_wait(ERASE_TIMEOUT_MS);
 }
 
@@ -71,10 +103,10 @@ int flash_program_word(uint32_t addr, uint32_t word)
 {
     if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
         return -1;
-    FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_PG;
-    *(volatile uint32_t *)(uintptr_t)addr = word;
+    flash_program_start(addr, word);
     if (flash_wait(PROGRAM_TIMEOUT_MS) != 0)
         return -1;
+    flash_caches_reset(); /* the word's line may be cached from before (RM0090 3.5.2) */
     return *(volatile uint32_t *)(uintptr_t)addr == word ? 0 : -1;
 }
 

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "hcd.h"
 #include "platform.h"
+#include "ramfunc.h"
 #include "regs.h"
 
 /* The core behind the board's host port: base, clock enable, DM/DP pins (DP = DM + 1) and
@@ -248,7 +249,7 @@ static void core_restart(void)
         hcd_port_reset();
 }
 
-int hcd_is_connected(void)
+RAMFUNC int hcd_is_connected(void)
 {
     return HPRT & HPRT_PCSTS;
 }
@@ -286,7 +287,7 @@ void hcd_shutdown(void)
 
 /* Pops one RX FIFO entry. IN data goes straight into the caller's buffer; bytes past its end
  * are drained and counted, so the caller sees the overrun. */
-static void rx_pop(void)
+RAMFUNC static void rx_pop(void)
 {
     uint32_t status = GRXSTSP;
     uint32_t left = (status >> 4) & 0x7FF;
@@ -316,7 +317,7 @@ static void rx_pop(void)
  * core disabled it (Linux dwc2, slave mode) and sends no CHH. The disable request needs a free
  * request-queue slot (RM0090 34.17.4 "Halting a channel"), which an IN request frees once its
  * packet fits the RX FIFO. 1 when CHH did not come in time. */
-static int channel_halt(void)
+RAMFUNC static int channel_halt(void)
 {
     if (!(HCCHAR & HCCHAR_CHENA))
         return 0;
@@ -346,7 +347,7 @@ static int channel_halt(void)
 /* Writes one OUT packet (at most 64 bytes) into the non-periodic TX FIFO. No space check:
  * one packet at a time, started only after the previous one completed or was halted (which
  * empties the 96-word FIFO and the request queue). */
-static void tx_packet(const uint8_t *src, uint32_t len)
+RAMFUNC static void tx_packet(const uint8_t *src, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i += 4) {
         uint32_t word = 0;
@@ -364,8 +365,8 @@ static void tx_packet(const uint8_t *src, uint32_t len)
  * error halts the channel; the next run starts from what the device accepted, with the DATA
  * PID the core reports in HCTSIZ (an OUT packet is simply written again). A short IN packet
  * ends the transfer. */
-static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, uint32_t *actual,
-                    uint32_t timeout_ms)
+RAMFUNC static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len,
+                            uint32_t *actual, uint32_t timeout_ms)
 {
     uint32_t start = plat_ms(); /* the timeout bounds this stage */
     uint32_t mps = hcchar & 0x7FF;
@@ -455,7 +456,7 @@ static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len, 
     return result;
 }
 
-static uint32_t channel_setup(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint32_t type)
+RAMFUNC static uint32_t channel_setup(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint32_t type)
 {
     return mps | ((uint32_t)(ep & 0x0F) << 11) | ((ep & 0x80u) ? HCCHAR_EPDIR : 0) | type |
            HCCHAR_MC1 | ((uint32_t)dev_addr << 22);
@@ -486,8 +487,8 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup
     return result;
 }
 
-int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *buf, uint32_t len,
-             uint32_t *actual, uint32_t timeout_ms)
+RAMFUNC int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle, void *buf,
+                     uint32_t len, uint32_t *actual, uint32_t timeout_ms)
 {
     uint32_t pid = *toggle ? PID_DATA1 : PID_DATA0;
     int result =

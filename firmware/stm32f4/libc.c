@@ -3,7 +3,15 @@
  * bulk data never goes through them. */
 #include <stddef.h>
 
-__attribute__((used)) void *memcpy(void *dst, const void *src, size_t n)
+/* memcpy/memset run in the USB transfers, also while the flash is busy (config.h RAMFUNC).
+ * The crypto cost test builds this file alone, without the firmware's headers: in flash. */
+#if __has_include("ramfunc.h")
+#include "ramfunc.h"
+#else
+#define RAMFUNC
+#endif
+
+RAMFUNC __attribute__((used)) void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
@@ -12,7 +20,7 @@ __attribute__((used)) void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
-__attribute__((used)) void *memset(void *dst, int value, size_t n)
+RAMFUNC __attribute__((used)) void *memset(void *dst, int value, size_t n)
 {
     unsigned char *d = dst;
     while (n--)

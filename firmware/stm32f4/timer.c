@@ -1,16 +1,20 @@
 /* plat_ms/plat_delay_us from the DWT cycle counter, plat_delay_ms from SysTick; no interrupt. */
 #include "clock.h"
+#include "config.h"
 #include "platform.h"
 #include "regs.h"
 
+void (*plat_background)(void);
 static struct {
     uint32_t last_cycles;
     uint32_t spare_cycles;
     uint32_t elapsed_ms;
 } timebase; /* one struct: one base address */
 
-uint32_t plat_ms(void)
+RAMFUNC uint32_t plat_ms(void)
 {
+    if (plat_background)
+        plat_background();
     uint32_t now = DWT_CYCCNT;
     uint32_t cycles_per_ms = sysclk_hz / 1000u;
     timebase.spare_cycles += now - timebase.last_cycles;
@@ -33,7 +37,7 @@ void plat_delay_us(uint32_t us)
  * up at each start from sysclk_hz, so a clock switch needs no re-basing. The counter starts
  * from 0 (a CVR write clears it and COUNTFLAG), reloads on the first tick and wraps every
  * sysclk_hz / 1000 cycles. */
-void systick_ms_start(void)
+RAMFUNC void systick_ms_start(void)
 {
     SYST_RVR = sysclk_hz / 1000u - 1u;
     SYST_CVR = 0;

@@ -11,6 +11,7 @@
 
 #include "hcd.h"
 #include "platform.h"
+#include "ramfunc.h"
 #include "status.h"
 #include "usb_host.h"
 
@@ -56,7 +57,7 @@ static struct {
 #define csw   msc.csw
 #define reply msc.reply
 
-static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
+RAMFUNC static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
 {
     int in = ep & 0x80;
     uint32_t t = usb_time_left(COMMAND_TIMEOUT_MS);
@@ -66,7 +67,7 @@ static int bulk(uint8_t ep, void *buf, uint32_t len, uint32_t *got)
                     in ? &usb.toggle_in : &usb.toggle_out, buf, len, got, t);
 }
 
-static int csw_valid(const uint8_t *p)
+RAMFUNC static int csw_valid(const uint8_t *p)
 {
     return get_le32(p) == CSW_SIGNATURE && get_le32(p + 4) == msc.tag;
 }
@@ -82,7 +83,7 @@ static void reset_recovery(void)
 }
 
 /* Why the device can no longer be used, or 0. */
-static int device_lost(void)
+RAMFUNC static int device_lost(void)
 {
     if (!hcd_is_connected())
         return SB_ERR_NO_DEVICE;
@@ -91,7 +92,7 @@ static int device_lost(void)
 
 /* One SCSI command through Bulk-Only: CBW, optional data of length bytes (OUT for WRITE(10),
  * IN for the others), CSW. CMD_OK only with a good CSW and every byte asked for. */
-static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
+RAMFUNC static int scsi(uint8_t op, uint32_t lba, uint32_t blocks, void *data, uint32_t length)
 {
     uint32_t got = 0, n = 0;
     uint8_t data_ep = op == SCSI_WRITE10 ? usb.ep_out : usb.ep_in;
@@ -158,7 +159,7 @@ static int request_sense(void)
     return (reply[2] & 0x0F) << 8 | reply[12]; /* sense key, ASC */
 }
 
-static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
+RAMFUNC static int msc_read(const struct blockdev *dev, uint32_t lba, uint32_t count, void *buf)
 {
     uint8_t *dst = buf;
     if (lba >= dev->block_count || count > dev->block_count - lba)

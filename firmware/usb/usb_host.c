@@ -7,6 +7,7 @@
 #include "hcd.h"
 #include "noinit.h"
 #include "platform.h"
+#include "ramfunc.h"
 #include "status.h"
 
 #define REQ_CLEAR_FEATURE     1
@@ -53,7 +54,7 @@
 
 struct usb_deadline usb_deadline;
 
-uint32_t usb_time_left(uint32_t ms)
+RAMFUNC uint32_t usb_time_left(uint32_t ms)
 {
     int32_t left = (int32_t)(usb_deadline.at - plat_ms());
     if (!usb_deadline.on || (int32_t)ms < left)

@@ -160,8 +160,10 @@ def removal_cases(work, base, quick):
     big_reads = [t for t in r.events("BULK IN dev 1 ep 1: done, 32768") if t < first_erase]
     pass1_start = big_reads[0] - 28  # the first 32 KB READ(10) of the file
     pass1_end = max(t for t in bulk_in if t < first_erase)  # the CSW of its last READ(10)
-    pass2_end = max(bulk_in)
     last_app, first_trailer = programs[-10] + 0.016, programs[-9]
+    # The file's last read: pass 2 reads ahead of the programs (core/update.c), and the update
+    # report reads the stick again after the trailer.
+    pass2_end = max(t for t in bulk_in if t < first_trailer)
     # After pass 1's last read the update goes on without the stick until pass 2 reads it;
     # after pass 2's last read it needs the stick no more.
     phases = [("mount", connect + 1, pass1_start - 2, {OLD}),

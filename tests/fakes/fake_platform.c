@@ -8,8 +8,12 @@ enum plat_phase fake_last_phase;
 unsigned fake_last_arg;
 unsigned fake_error_shows;
 
+void (*plat_background)(void);
+
 uint32_t plat_ms(void)
 {
+    if (plat_background)
+        plat_background();
     return fake_ms++;
 }
 
