@@ -56,7 +56,10 @@ struct profile {
     unsigned vbus_off_min_ms, warm_reset_hang;
     unsigned deaf_after_reset_ms; /* answers nothing this long after reset recovery */
     unsigned ep0_nak_ms;          /* control data/status stages NAK this long after SETUP */
-    unsigned packet_gap_us;       /* bulk IN data NAKs this long after each data packet */
+    /* USB 2.0 9.2.6.4 stage times: first data packet, status stage (after the data stage, or
+     * after SETUP without one), and a class request's first answer (no limit in the spec) */
+    unsigned ep0_data_ms, ep0_status_ms, ep0_class_ms;
+    unsigned packet_gap_us; /* bulk IN data NAKs this long after each data packet */
 };
 
 enum ep0_phase { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_IN, EP0_STATUS_OUT };
@@ -223,6 +226,9 @@ static const struct num_key num_keys[] = {
     K(warm_reset_hang, 0, 1),
     K(deaf_after_reset_ms, 0, 5000),
     K(ep0_nak_ms, 0, 600000),
+    K(ep0_data_ms, 0, 600000),
+    K(ep0_status_ms, 0, 600000),
+    K(ep0_class_ms, 0, 600000),
     K(packet_gap_us, 0, 100000000),
     K(write_protect, 0, 1),
     K(write_refused, 0, 1),
@@ -1004,7 +1010,13 @@ enum stick_reply stick_setup(struct stick *s, unsigned addr, unsigned ep, const 
     s->ep0.done = 0;
     s->ep0.toggle = 1;
     s->ep0.wlength = (size_t)(data[6] | data[7] << 8);
-    s->ep0.ready_at = now_ns + (uint64_t)s->p.ep0_nak_ms * MS;
+    /* The first answer after SETUP: a class request's (bmRequestType type 1) after
+     * ep0_class_ms, a standard one's data stage after ep0_data_ms, its status stage (no data
+     * stage) after ep0_status_ms; ep0_nak_ms on top. */
+    unsigned first = (data[0] & 0x60) == 0x20 ? s->p.ep0_class_ms
+                     : s->ep0.wlength         ? s->p.ep0_data_ms
+                                              : s->p.ep0_status_ms;
+    s->ep0.ready_at = now_ns + (uint64_t)(s->p.ep0_nak_ms + first) * MS;
     count_moved(s, 8, now_ns);
     if (s->p.stall_all || !ep0_request(s, data, now_ns)) {
         ep0_stall(s);
@@ -1377,8 +1389,10 @@ void stick_in_handshake(struct stick *s, int acked, uint64_t now_ns)
     case IN_EP0_DATA:
         s->ep0.sent += s->pending_len;
         s->ep0.toggle ^= 1;
-        if (s->pending_len < s->p.ep0_mps || s->ep0.sent == s->ep0.wlength)
-            s->ep0.done = 1;
+        if (s->pending_len < s->p.ep0_mps || s->ep0.sent == s->ep0.wlength) {
+            s->ep0.done = 1; /* the status stage NAKs ep0_status_ms from here */
+            s->ep0.ready_at = now_ns + (uint64_t)s->p.ep0_status_ms * MS;
+        }
         count_moved(s, s->pending_len, now_ns);
         break;
     case IN_EP0_STATUS:

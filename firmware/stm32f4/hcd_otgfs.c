@@ -366,8 +366,9 @@ RAMFUNC static void tx_packet(const uint8_t *src, uint32_t len)
  * PID the core reports in HCTSIZ (an OUT packet is simply written again). A short IN packet
  * ends the transfer. */
 RAMFUNC static int transfer(uint32_t hcchar, uint32_t *pid, uint8_t *buf, uint32_t len,
-                            uint32_t *actual, uint32_t start, uint32_t timeout_ms)
+                            uint32_t *actual, uint32_t timeout_ms)
 {
+    uint32_t start = plat_ms(); /* the timeout bounds this stage */
     uint32_t mps = hcchar & 0x7FF;
     uint32_t in = hcchar & HCCHAR_EPDIR;
     uint32_t done = 0, errors = 0, naks = 0;
@@ -469,20 +470,19 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup
     uint32_t hcchar = channel_setup(dev_addr, 0, ep0_mps, 0);
     uint32_t pid = PID_SETUP, moved = 0;
     int data_in = setup->bmRequestType & 0x80;
-    uint32_t start = plat_ms(); /* the timeout bounds the three stages together */
-    int result = transfer(hcchar, &pid, (uint8_t *)setup, 8, &moved, start, timeout_ms);
+    /* Each stage gets timeout_ms of its own (USB 2.0 9.2.6.4 times the stages apart). */
+    int result = transfer(hcchar, &pid, (uint8_t *)setup, 8, &moved, timeout_ms);
     moved = 0;
     if (result == HCD_OK && setup->wLength) {
         pid = PID_DATA1;
         result = transfer(hcchar | (data_in ? HCCHAR_EPDIR : 0), &pid, data, setup->wLength, &moved,
-                          start, timeout_ms);
+                          timeout_ms);
     }
     *actual = (uint16_t)moved;
     if (result == HCD_OK) {
         /* Status stage: a zero-length DATA1 packet the other way. */
         pid = PID_DATA1;
-        result = transfer(hcchar | (data_in ? 0 : HCCHAR_EPDIR), &pid, NULL, 0, &moved, start,
-                          timeout_ms);
+        result = transfer(hcchar | (data_in ? 0 : HCCHAR_EPDIR), &pid, NULL, 0, &moved, timeout_ms);
     }
     return result;
 }
@@ -491,8 +491,8 @@ RAMFUNC int hcd_bulk(uint8_t dev_addr, uint8_t ep, uint16_t mps, uint8_t *toggle
                      uint32_t len, uint32_t *actual, uint32_t timeout_ms)
 {
     uint32_t pid = *toggle ? PID_DATA1 : PID_DATA0;
-    int result = transfer(channel_setup(dev_addr, ep, mps, HCCHAR_BULK), &pid, buf, len, actual,
-                          plat_ms(), timeout_ms);
+    int result =
+        transfer(channel_setup(dev_addr, ep, mps, HCCHAR_BULK), &pid, buf, len, actual, timeout_ms);
     *toggle = pid == PID_DATA1;
     return result;
 }

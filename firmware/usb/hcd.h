@@ -34,8 +34,9 @@ int hcd_is_connected(void);
 void hcd_shutdown(void);
 
 /* Control transfer on EP0. data may be NULL when wLength is 0. *actual receives the bytes
- * moved in the data stage. timeout_ms bounds the NAK retries of
- * all three stages together. */
+ * moved in the data stage. timeout_ms bounds each stage (SETUP, data, status) on its own,
+ * from the stage's start (USB 2.0 9.2.6.4 times them apart): a call may last 3 x timeout_ms
+ * (2 x with a device that ACKs its SETUP, which a device must: USB 2.0 8.5.3). */
 int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *setup, void *data,
                 uint16_t *actual, uint32_t timeout_ms);
 

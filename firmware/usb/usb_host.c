@@ -36,9 +36,16 @@
 /* No attempt starts later than this after the first: with every request retried for 200 ms,
  * a device that answers just slowly enough could otherwise hold enumeration for ~30 s. */
 #define ENUM_WINDOW_MS 4000u
-/* Control transfer, its three stages together: USB 2.0 9.2.6.4 allows a device 500 ms for a
- * request's data stage, and answers within tens of ms are the rule. */
-#define CONTROL_TIMEOUT_MS 500u
+/* Per stage of a control transfer (hcd_control times each stage apart). A standard request:
+ * USB 2.0 9.2.6.4 allows 500 ms to the first data packet, 500 ms between data packets and
+ * 50 ms to the status stage (no data stage: 50 ms in all; 9.2.6.3); 100 ms margin for the NAK
+ * throttle's once-per-frame attempts and for devices a little over the limits. A class
+ * request (GET_MAX_LUN, Bulk-Only Mass Storage Reset) has no limit in the spec; Linux gives
+ * control messages 5 s (USB_CTRL_GET_TIMEOUT) and GET_MAX_LUN 10 s; here the BOT stage
+ * timeout (msc.c COMMAND_TIMEOUT_MS), so a stick that never answers one holds the session
+ * back by 2 s, not 10. */
+#define CONTROL_STAGE_MS 600u
+#define CLASS_STAGE_MS   2000u
 /* Longest steps that cannot be cut short: a port reset (hcd_otgfs.c: 50 + 20 ms), and the
  * VBUS power cycle (hcd_init's 50 ms, the debounce's 150 ms) followed by one. */
 #define PORT_RESET_MS 100u
@@ -61,10 +68,12 @@ int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t 
     struct usb_setup setup = {type, request, value, index, length};
     uint16_t moved;
     uint32_t start = plat_ms(), t;
+    uint32_t stage = type & 0x60 ? CLASS_STAGE_MS : CONTROL_STAGE_MS;
     int r = HCD_TIMEOUT;
     /* No answer (transaction errors, a NAK storm shorter than the HCD's timeout): retried for
-     * STAGE_WINDOW_MS. A STALL is an answer. */
-    while ((t = usb_time_left(CONTROL_TIMEOUT_MS)) &&
+     * STAGE_WINDOW_MS. A STALL is an answer. Data and status stage each get t: both fit in
+     * the time left before the deadline. */
+    while ((t = usb_time_left(2 * stage) / 2) &&
            ((r = hcd_control(dev->addr, dev->ep0_mps, &setup, data, actual ? actual : &moved, t)) ==
                 HCD_TIMEOUT ||
             r == HCD_XACT_ERROR) &&

@@ -155,8 +155,8 @@ int hcd_control(uint8_t dev_addr, uint8_t ep0_mps, const struct usb_setup *s, vo
 {
     fake_ms++;
     *actual = 0;
-    if (fake.just_under_timeout)
-        fake_ms += timeout_ms - 1;
+    if (fake.just_under_timeout) /* each stage 1 ms under its timeout: data, then status */
+        fake_ms += (s->wLength ? 2 : 1) * (timeout_ms - 1);
     if (!fake.connected)
         return HCD_DISCONNECTED;
     if (dev.hung || dev.vbus_off)

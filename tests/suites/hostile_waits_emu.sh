@@ -62,9 +62,9 @@ check "unplug during the throttled NAK wait: error shown $red ms (<= 3200.7), $r
 bounded "  ... and the old app starts" "$out"
 
 # --- a slow but compliant device: every control data and status stage NAKs for 450 ms after
-# its SETUP (USB 2.0 9.2.6.4 allows 500 ms to the first data packet). The firmware's control
-# timeout covers the three stages together (CONTROL_TIMEOUT_MS, 500 ms); the throttle's
-# once-per-frame attempts must leave the answer in time: the update is installed.
+# its SETUP (USB 2.0 9.2.6.4 allows 500 ms to the first data packet). The firmware times each
+# stage on its own (CONTROL_STAGE_MS, 600 ms); the throttle's once-per-frame attempts must
+# leave the answer in time: the update is installed (ctrl_timeouts_emu.sh: the limits exactly).
 HOSTILE_ARGS=()
 out=$(hostile ep0slow ep0_nak_ms=450)
 new_installed() { # OUTPUT: the app runs and it is the new image

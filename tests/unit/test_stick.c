@@ -879,6 +879,34 @@ static void test_ep0_nak(void)
     otg_destroy(h.m);
 }
 
+/* ep0_data_ms / ep0_status_ms / ep0_class_ms (USB 2.0 9.2.6.4 stage times): a standard
+ * GET_DESCRIPTOR waits for the first data packet, then for the status stage; a class delay
+ * leaves standard requests alone. */
+static void test_ep0_stage_times(void)
+{
+    static const struct {
+        const char *profile;
+        unsigned lo_ms, hi_ms;
+    } cases[] = {
+        {"ep0_data_ms=300\n", 300, 400},
+        {"ep0_status_ms=50\n", 50, 100}, /* the helper's status stage waits 100 ms at most */
+        {"ep0_data_ms=300\nep0_status_ms=50\n", 350, 450},
+        {"ep0_class_ms=300\n", 0, 100},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t d[18];
+        uint32_t n = 0;
+        struct host h = host_new(image_path, cases[i].profile);
+        CHECK(host_bring_up(&h));
+        uint64_t t0 = h.now;
+        CHECK_EQ(get_descriptor(&h, 0, 64, 1, 18, d, &n), XR_OK);
+        CHECK_EQ(n, 18u);
+        CHECK(h.now - t0 >= cases[i].lo_ms * MS_NS);
+        CHECK(h.now - t0 < cases[i].hi_ms * MS_NS);
+        otg_destroy(h.m);
+    }
+}
+
 static void test_vbus_off_min_and_warm_reset_hang(void)
 {
     CHECK(!enumerates_after_gap(0));   /* an MCU reset that keeps VBUS: hung */
@@ -980,6 +1008,7 @@ int main(void)
     RUN_TEST(test_vbus_off_min_and_warm_reset_hang);
     RUN_TEST(test_deaf_after_reset);
     RUN_TEST(test_ep0_nak);
+    RUN_TEST(test_ep0_stage_times);
     RUN_TEST(test_hang_above_sectors);
     unlink(image_path);
     unlink(image2_path);
