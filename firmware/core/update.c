@@ -268,7 +268,7 @@ static int erase_region(void)
  * the first word that needs it; a sector found blank then is not erased. */
 #define HALF_WORDS     (CHUNK_BYTES / 8u)
 #define STEPS_PER_CALL 4u    /* words per call: 64 us typical, 400 us at the 100 us maximum */
-#define DRAIN_LIMIT_MS 9000u /* two 128 KB erases (2 s maximum each) + 4096 programs */
+#define DRAIN_LIMIT_MS 9000u /* from the last erase's start: 2 s (128 KB) + 4096 programs */
 static struct {
     const uint32_t *word; /* next word to program, at addr */
     uint32_t addr, left;
@@ -320,7 +320,10 @@ static int drain(int all)
     if (all)
         job.addr = 0xFFFFFFFFu;
     while (!job.error) {
+        unsigned sector = job.next_sector;
         program_behind();
+        if (job.next_sector != sector)
+            start = plat_ms(); /* each erase its own bound: drain(1) may erase 22 sectors */
         if (!all && !job.left)
             return SB_OK;
         if (all && job.next_sector > job.last_sector) {
