@@ -110,6 +110,13 @@ FEATURES = [  # name, make variables, source edits [(file, old, new)], what is m
         ("firmware/fs/fs.c", "for (uint32_t i = (f->fat_bits + 4u) >> 3; i--;) {",
          "for (uint32_t i = f->fat_bits >> 3; i--;) {"),
     ], "code deleted"),
+    ("card readers (LUNs after the first)", [], [
+        ("firmware/usb/msc.c", "if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&\n            reply[0] <= 15)\n            msc.max_lun = reply[0];", "(void)got;"),
+        ("firmware/core/bootloader.c", "r = usb_msc_next_lun(&stick);", "r = SB_ERR_NOT_MSC;"),
+    ], "code deleted"),
+    ("VBUS power cycle after 3 failed enumerations", [], [
+        ("firmware/usb/usb_host.c", "attempt < 6 &&", "attempt < 3 &&"),
+    ], "code deleted"),
     ("status LEDs", [], [
         ("firmware/stm32f4/status.c", "    if (phase != PHASE_ERROR) {",
          "    (void)blink;\n    (void)phase_leds;\n    if (1) {\n        (void)arg;\n        return;\n    }\n    if (phase != PHASE_ERROR) {"),
@@ -136,7 +143,10 @@ def feature_build(name, args, edits):
         if text.count(old) != 1:
             sys.exit(f"bench.py: the feature edit for {name!r} no longer matches {path}: {old!r}")
         open(os.path.join(tree, path), "w").write(text.replace(old, new))
-    sh(["make", "-s", "--no-print-directory", "-C", tree, "firmware", *args])
+    try:
+        sh(["make", "-s", "--no-print-directory", "-C", tree, "firmware", *args])
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"bench.py: the build without {name!r} failed:\n{e.output}")
     return flash_bytes(os.path.join(tree, sh(["make", "-s", "--no-print-directory", "-C", tree,
                                               "print-fw-out", *args]).strip(), "stickboot.elf"))
 
@@ -176,7 +186,8 @@ def feature_md(base, rows, bare):
                f"build would have to drop at least: {', '.join(chosen)}."]
     else:
         md += [f"Even without every feature above it is {bare:,} bytes, {bare - target:,} above 8 KB: an 8 KB",
-               "build needs more than dropping these features."]
+               "build needs more than dropping these features (what is left: USB host and mass storage,",
+               "FAT12/16/32 on MBR, the image checks, flash programming, the bounds; per module above)."]
     return md + [""]
 
 
