@@ -3,6 +3,7 @@
 
 Prints the tables and writes docs/performance.md and docs/performance-update-time.png.
 `bench.py --sizes` (make bench-sizes) rewrites only the size sections: builds, no emulator runs.
+`bench.py --features` prints only the feature-cost table.
 Every modeled figure comes from running the real bootloader binary in build/stickemu."""
 import glob
 import os
@@ -153,6 +154,8 @@ def feature_build(name, args, edits):
 
 def feature_costs():
     """(default bytes, [(name, how, cost)], bytes with every feature above removed at once)."""
+    if os.environ.get("BENCH_STALE_EDIT"):  # tests/suites/feature_costs.sh: a stale edit must stop it
+        FEATURES.append(("stale", [], [("firmware/fs/fs.c", os.environ["BENCH_STALE_EDIT"], "")], "test"))
     base = feature_build("default", [], [])
     rows = [(name, how + (": " + " ".join(args) if args else ""), base - feature_build(name, args, edits))
             for name, args, edits, how in FEATURES]
@@ -661,5 +664,11 @@ def main():
     print("wrote docs/performance.md" + (f" and {png}" if png else ""))
 
 
+def features_only():
+    """--features: print the feature table (Markdown), write nothing."""
+    print("\n".join(feature_md(*feature_costs())))
+
+
 if __name__ == "__main__":
-    sys.exit(sizes_only() if sys.argv[1:] == ["--sizes"] else main())
+    sys.exit(sizes_only() if sys.argv[1:] == ["--sizes"] else
+             features_only() if sys.argv[1:] == ["--features"] else main())
