@@ -42,3 +42,63 @@ for model in simple m4; do
     check "$model: one warning each for the protected write, the FIFO threshold and DMA1 M2M" \
         test "$(grep -c 'warning: DMA' "$out")" -eq 3
 done
+
+# The firmware's boot check through DMA2 (firmware/stm32f4/crc_hw.c, PROBE_MS=0): a valid
+# 256 KB application starts, on every boot after the first, within 1.10 x the bound (PLL lock
+# 100 us + 4 HCLK a word at 168 MHz, docs/performance.md) under m4, with no stickemu warning. A
+# valid 320 KB application (two DMA transfers: 65532 words, then the rest) starts too, and one
+# flipped bit in its first transfer, its second, or its last word (fed by the CPU) keeps it
+# from starting.
+BL=build/f4discovery-probe0/stickboot.bin
+if [ ! -f "$BL" ]; then
+    skip emu_dma "firmware: $BL missing (make test-build)"
+    exit 0
+fi
+for kb in 256 320; do
+    python3 - "$d/app$kb.raw" "$kb" <<'PY'
+import sys
+sys.path.insert(0, "scripts/reliability")
+import common
+common.padded_app(sys.argv[1], int(sys.argv[2]) * 1024 - 36, 3)
+PY
+    build/stickimg pack "$d/app$kb.raw" -o "$d/app$kb.bin" --version 1.0.0 -q
+done
+app_len() { od -An -tu4 -j 28 -N4 "$1" | tr -d ' '; }
+bound_ms=$(awk -v n="$(app_len "$d/app256.bin")" 'BEGIN { printf "%.4f", 0.1 + n / 4 * 4 / 168000 }')
+len=$(app_len "$d/app320.bin")
+flip() { # FILE OFFSET: inverts one bit of the byte at OFFSET
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+# boot BINARY-APP MODEL: a flash with the bootloader and the app, booted once (the first boot
+# write-protects the boot sector); prints the second boot's output.
+boot() {
+    rm -f "$d/boot.flash"
+    "$EMU" --flash "$d/boot.flash" --load 0x08000000 "$BL" --load 0x08004000 "$1" \
+        --run-ms 0 >/dev/null 2>&1
+    "$EMU" --flash "$d/boot.flash" --run-ms 100 --cycle-model "$2" >/dev/null 2>&1
+    "$EMU" --flash "$d/boot.flash" --run-ms 100 --cycle-model "$2" 2>&1
+}
+for model in simple m4; do
+    out=$(boot "$d/app256.bin" "$model")
+    t=$(result_key "$out" app_entry_ms)
+    state=$(result_key "$out" state)
+    check "$model: PROBE_MS=0 boot of a valid 256 KB app: app at $t ms, no warning" \
+        bash -c 'test "$1" = app && ! grep -q "warning\|fault:" <<<"$2"' _ "$state" "$out"
+    if [ "$model" = m4 ]; then
+        check "m4: boot latency $t ms <= 1.10 x the bound $bound_ms ms" \
+            awk -v t="$t" -v b="$bound_ms" 'BEGIN { exit !(t > 0 && t <= 1.10 * b) }'
+    fi
+    out=$(boot "$d/app320.bin" "$model")
+    check "$model: a valid 320 KB app ($len bytes, two transfers) starts" \
+        test "$(result_key "$out" state)" = app
+    cp "$d/boot.flash" "$d/good.flash"
+    for off in 100000 $((65532 * 4 + 400)) $((len - 1)); do
+        cp "$d/good.flash" "$d/boot.flash"
+        flip "$d/boot.flash" $((0x4000 + off))
+        out=$("$EMU" --flash "$d/boot.flash" --run-ms 100 --cycle-model "$model" 2>&1)
+        check "$model: 320 KB app, a bit flipped at app byte $off: the app does not start" \
+            test "$(result_key "$out" app_entry_ms)" = -
+    done
+done
