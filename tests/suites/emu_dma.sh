@@ -29,11 +29,11 @@ for model in simple m4; do
     near() { test "$1" -ge "$(($2 - 20))" -a "$1" -le "$(($2 + 20))"; }
     # Expected cycles of 1024 items (docs/emulator.md, "DMA", timing): simple / m4.
     if [ "$model" = simple ]; then
-        want="sram_1024_words=4096 flash_crc_single_1024_words=4096"
+        want="sram_1024_words=3072 flash_crc_single_1024_words=4096"
         want="$want flash_crc_pburst_1024_words=4096 flash_crc_bursts_1024_words=4096"
     else
-        want="sram_1024_words=4096 flash_crc_single_1024_words=5376"
-        want="$want flash_crc_pburst_1024_words=5120 flash_crc_bursts_1024_words=4352"
+        want="sram_1024_words=3072 flash_crc_single_1024_words=4352"
+        want="$want flash_crc_pburst_1024_words=4096 flash_crc_bursts_1024_words=4096"
     fi
     for w in $want; do
         n=${w%%=*} e=${w#*=}
