@@ -395,6 +395,7 @@ static void enable(struct machine *m, unsigned unit, unsigned s)
                   "DMA%u stream %u: peripheral-to-memory/memory-to-peripheral transfers are not "
                   "modeled (no request comes)",
                   s);
+        st->cr |= CR_EN;
         return;
     }
     if (unit == 0) {

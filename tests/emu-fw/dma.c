@@ -233,6 +233,16 @@ int main(void)
     check("erased_words_read", dst[0] == 0xFFFFFFFFu && dst[15] == 0xFFFFFFFFu);
     report("sram_read_during_erase", erase_then_dma((uint32_t)src));
 
+    /* Peripheral-to-memory: no model raises requests; the stream stays enabled, moves nothing,
+     * and stops at once when EN is cleared. */
+    LIFCR(DMA2_BASE) = S0_ALL;
+    SNDTR(DMA2_BASE, 0) = 8;
+    SCR(DMA2_BASE, 0) = CR_PINC | CR_MINC | CR_WORDS | CR_EN; /* DIR = 00 */
+    int waits = (SCR(DMA2_BASE, 0) & CR_EN) && SNDTR(DMA2_BASE, 0) == 8;
+    SCR(DMA2_BASE, 0) = CR_PINC | CR_MINC | CR_WORDS;
+    check("p2m_waits_for_requests", waits && !(SCR(DMA2_BASE, 0) & CR_EN) &&
+                                        SNDTR(DMA2_BASE, 0) == 8 && !(LISR(DMA2_BASE) & S0_ALL));
+
     /* The interrupt: TCIE, DMA2_Stream0 (IRQ 56) enabled, WFI until the handler ran. */
     SCB_VTOR = 0x08000000u;
     NVIC_ISER1 = 1u << (DMA2_S0_IRQN - 32u);
