@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Hostile review of the PROBE_MS=0 boot check through DMA2 (firmware/stm32f4/crc_hw.c; the
+# model: docs/emulator.md, "DMA"). Installed images at the DMA's limits: the whole application
+# region (the DMA reads up to the flash's last words, four transfers), exactly one full
+# transfer (65532 words), one full transfer and one of 4 words (65536 words); each valid one
+# starts with no stickemu warning and one flipped bit in its last DMA-fed or CPU-fed word keeps
+# it from starting. Length words that would send the DMA past the region (or give 0 or 1
+# words) start nothing and fault nothing. A test application (tests/emu-fw/dmaapp/) checks the
+# chip at every entry (DMA2, CRC, RCC_AHB1ENR at reset values, no DMA2 interrupt pending) after
+# power-on, SYSRESETREQ, IWDG, NRST and brown-out resets that each follow its own dirtying of
+# DMA2 and the CRC unit.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/emu_lib.sh
+BL=build/f4discovery-probe0/stickboot.bin
+APP=build/emu-fw/dmaapp.bin
+make -s --no-print-directory firmware app PROBE_MS=0 >/dev/null 2>&1
+if [ ! -x "$EMU" ] || [ ! -f "$BL" ] || [ ! -f "$APP" ]; then
+    skip dma_hostile_emu "build/stickemu, $BL or $APP missing (make test-build)"
+    exit 0
+fi
+d=$SCEN_DIR
+mkdir -p "$d"
+REGION=$((1024 * 1024 - 16 * 1024))
+
+flip() { # FILE OFFSET: inverts one bit of the byte at OFFSET
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+put32() { # FILE OFFSET VALUE: a little-endian word
+    printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 & 255)) $(($3 >> 8 & 255)) \
+        $(($3 >> 16 & 255)) $(($3 >> 24 & 255)))" |
+        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+# install IMAGE: a flash with the bootloader and IMAGE, booted once (the first boot
+# write-protects the boot sector).
+install() {
+    rm -f "$d/f.flash"
+    "$EMU" --flash "$d/f.flash" --load 0x08000000 "$BL" --load 0x08004000 "$1" \
+        --run-ms 0 >/dev/null 2>&1
+    "$EMU" --flash "$d/f.flash" --run-ms 50 >/dev/null 2>&1
+}
+run() { "$EMU" --flash "$d/f.flash" --run-ms 50 "$@" 2>&1; }
+clean_run() { # OUTPUT: no warning, no fault
+    ! grep -q "warning\|fault:" <<<"$1"
+}
+
+# ---- images at the DMA's limits ----
+# name:application bytes (a multiple of 4; the trailer follows)
+for c in "region:$((REGION - 36))" "65532w:$((65532 * 4))" "65536w:$((65536 * 4))"; do
+    name=${c%%:*} bytes=${c#*:}
+    python3 - "$d/$name.raw" "$bytes" <<'PY'
+import sys
+sys.path.insert(0, "scripts/reliability")
+import common
+common.padded_app(sys.argv[1], int(sys.argv[2]), 7)
+PY
+    build/stickimg pack "$d/$name.raw" -o "$d/$name.bin" --version 1.0.0 -q
+    install "$d/$name.bin"
+    cp "$d/f.flash" "$d/good.flash"
+    words=$((bytes / 4))
+    dma_words=$(( (words / 65532) * 65532 + (words % 65532 & ~3) ))
+    for model in simple m4; do
+        out=$(run --cycle-model "$model")
+        check "$model: $name ($words words): the valid app starts, no warning" \
+            bash -c 'test "$1" = app && ! grep -q "warning\|fault:" <<<"$2"' _ \
+            "$(result_key "$out" state)" "$out"
+    done
+    last="$((dma_words - 1))"
+    [ "$words" -gt "$dma_words" ] && last="$last $((words - 1))"
+    for w in $last; do
+        cp "$d/good.flash" "$d/f.flash"
+        flip "$d/f.flash" $((0x4000 + 4 * w + 2))
+        out=$(run --cycle-model m4)
+        check "m4: $name, a bit flipped in word $w (last $([ "$w" -lt "$dma_words" ] && echo DMA || echo CPU)-fed): no start, no warning" \
+            bash -c 'test "$1" = - && ! grep -q "warning\|fault:" <<<"$2"' _ \
+            "$(result_key "$out" app_entry_ms)" "$out"
+    done
+done
+
+# ---- hostile length words (word 7 of the installed 65536-word image) ----
+cp "$d/65536w.bin" "$d/hostile.bin"
+install "$d/hostile.bin"
+cp "$d/f.flash" "$d/good.flash"
+for len in 0 4 28 $((REGION - 32)) $REGION $((REGION + 4)) $((0x100000000 - 4)) \
+    $((0x100000000 - 0x4000)); do
+    cp "$d/good.flash" "$d/f.flash"
+    put32 "$d/f.flash" $((0x4000 + 28)) "$len"
+    out=$(run --cycle-model m4)
+    check "length word $len: no app entry, no fault, no warning" \
+        bash -c 'test "$1" = - && ! grep -q "warning\|fault:" <<<"$2"' _ \
+        "$(result_key "$out" app_entry_ms)" "$out"
+done
+
+# ---- the chip at app entry after every kind of reset ----
+build/stickimg pack "$APP" -o "$d/dmaapp.bin" --version 1.0.0 -q
+for model in simple m4; do
+    install "$d/dmaapp.bin"
+    # entries: 1 power-on (the install boot), 2 after its SYSRESETREQ, 3 after its IWDG,
+    # 4 after NRST, then a brown-out: 1, 2 (SYSRESETREQ), 3 (IWDG) again.
+    out=$(run --cycle-model "$model" --run-ms 200 --reset-at-ms 100 --brownout-at-ms 150)
+    n=$(grep -c "uart: entry .* clean$" <<<"$out")
+    check "$model: dmaapp: 7 entries (SYSRESETREQ, IWDG, NRST, brown-out), each clean" \
+        bash -c 'test "$1" -eq 7 && ! grep -q "dirty" <<<"$2"' _ "$n" "$out"
+    check "$model: dmaapp: the resets happened (2 IWDG), no warning, no fault" \
+        bash -c 'test "$1" = 2 && ! grep -q "warning\|fault:" <<<"$2" &&
+            grep -q "reset: NRST" <<<"$2" && grep -q "reset: brown-out" <<<"$2"' _ \
+        "$(result_key "$out" iwdg_resets)" "$out"
+done
