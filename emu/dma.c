@@ -185,11 +185,12 @@ static int step(const struct machine *m, const struct dma_stream *st, struct dma
     }
     if (i % burst_beats(st->cr, 0) == 0)
         r += SERVICE_CYCLES;
-    if (rs == R_NONE || rd == R_NONE || rd == R_FLASH || rd == R_ROM) {
+    if (rs == R_NONE || rd == R_NONE || rd == R_FLASH || rd == R_ROM ||
+        i + 1u == m->dma_error_item) {
         *w = r + 1;
         return -1;
     }
-    r += BEAT_CYCLES + slave_wait(m, t, src, rs);
+    r += BEAT_CYCLES + slave_wait(m, t, src, rs) + m->dma_slow_cycles;
     /* Memory port: after the read and the previous write; a write to CRC_DR waits for the
      * unit (4 HCLK a word, RM0090 4.3), overlapping the DMA's own cycles. */
     uint64_t wr = r > t->w_last ? r : t->w_last;
