@@ -80,6 +80,44 @@ PY
     done
 done
 
+# ---- the fallbacks: a bus error or a timeout mid-way; the CPU feeds what the DMA left ----
+# (stickemu's test hooks; a healthy chip reaches neither). The 65536-word image: a full
+# transfer then one of 4 words; the whole region: four transfers.
+for name in 65536w region; do
+    rm -f "$d/f.flash"
+    "$EMU" --flash "$d/f.flash" --load 0x08000000 "$BL" --load 0x08004000 "$d/$name.bin" \
+        --run-ms 0 >/dev/null 2>&1
+    "$EMU" --flash "$d/f.flash" --run-ms 50 >/dev/null 2>&1
+    cp "$d/f.flash" "$d/good.flash"
+    for hook in "--dma-error-at-item 1" "--dma-error-at-item 1000" "--dma-error-at-item 65532" \
+        "--dma-slow-cycles 4" "--dma-slow-cycles 20"; do
+        # shellcheck disable=SC2086
+        out=$(run --cycle-model m4 $hook)
+        check "m4: $name, $hook: the valid app starts, no warning" \
+            bash -c 'test "$1" = app && ! grep -q "warning\|fault:" <<<"$2"' _ \
+            "$(result_key "$out" state)" "$out"
+        cp "$d/good.flash" "$d/f.flash"
+        flip "$d/f.flash" $((0x4000 + 4 * 1500))
+        # shellcheck disable=SC2086
+        out=$(run --cycle-model m4 $hook)
+        check "m4: $name, $hook, a bit flipped in word 1500: no start" \
+            test "$(result_key "$out" app_entry_ms)" = -
+        cp "$d/good.flash" "$d/f.flash"
+    done
+done
+# An item that outlasts the firmware's wait for EN after its stop: the stream is still running
+# when NDTR is read, so the CRC cannot be trusted. It must fail closed: no app entry, no fault.
+out=$(run --cycle-model m4 --dma-slow-cycles 100000)
+check "m4: region, --dma-slow-cycles 100000: fails closed (no app entry, no fault)" \
+    bash -c 'test "$1" = - && ! grep -q "fault:" <<<"$2"' _ "$(result_key "$out" app_entry_ms)" "$out"
+
+# ---- the hardware watchdog (--iwdg) resets the app every 512 ms: each boot checks the whole
+# region through the DMA again and starts it ----
+out=$(run --cycle-model m4 --iwdg --run-ms 1200)
+check "m4: region with the hardware watchdog: 2 IWDG resets, the app restarted, no warning" \
+    bash -c 'test "$1" = 2 && test "$2" = app && ! grep -q "warning\|fault:" <<<"$3"' _ \
+    "$(result_key "$out" iwdg_resets)" "$(result_key "$out" state)" "$out"
+
 # ---- hostile length words (word 7 of the installed 65536-word image) ----
 cp "$d/65536w.bin" "$d/hostile.bin"
 install "$d/hostile.bin"
