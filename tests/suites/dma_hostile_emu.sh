@@ -8,7 +8,8 @@
 # words) start nothing and fault nothing. A test application (tests/emu-fw/dmaapp/) checks the
 # chip at every entry (DMA2, CRC, RCC_AHB1ENR at reset values, no DMA2 interrupt pending) after
 # power-on, SYSRESETREQ, IWDG, NRST and brown-out resets that each follow its own dirtying of
-# DMA2 and the CRC unit.
+# DMA2 and the CRC unit. The model itself (tests/emu-fw/dmareview.c): DMA writes to an unclocked
+# CRC unit, a burst across a 1 KB boundary.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -16,8 +17,8 @@ cd "$(dirname "$0")/../.."
 BL=build/f4discovery-probe0/stickboot.bin
 APP=build/emu-fw/dmaapp.bin
 make -s --no-print-directory firmware app PROBE_MS=0 >/dev/null 2>&1
-if [ ! -x "$EMU" ] || [ ! -f "$BL" ] || [ ! -f "$APP" ]; then
-    skip dma_hostile_emu "build/stickemu, $BL or $APP missing (make test-build)"
+if [ ! -x "$EMU" ] || [ ! -f "$BL" ] || [ ! -f "$APP" ] || [ ! -f build/emu-fw/dmareview.elf ]; then
+    skip dma_hostile_emu "build/stickemu, $BL, $APP or build/emu-fw/dmareview.elf missing (make test-build)"
     exit 0
 fi
 d=$SCEN_DIR
@@ -46,6 +47,19 @@ run() { "$EMU" --flash "$d/f.flash" --run-ms 50 "$@" 2>&1; }
 clean_run() { # OUTPUT: no warning, no fault
     ! grep -q "warning\|fault:" <<<"$1"
 }
+
+# ---- the model (tests/emu-fw/dmareview.c) ----
+FW=build/emu-fw/dmareview.elf
+for model in simple m4; do
+    out=$("$EMU" --load 0 "$FW" --run-ms 20 --cycle-model "$model" 2>&1)
+    check "$model: model: DMA writes to CRC_DR with the CRC clock off reach no unit" \
+        grep -q "uart: ok crc_clock_off$" <<<"$out"
+    check "$model: model: the write to the unclocked CRC unit is warned about" \
+        grep -q "warning: .*CRC.*clock" <<<"$out"
+    check "$model: model: an INCR4 burst across a 1 KB boundary is warned about (RM0090 10.3.11)" \
+        grep -q "warning: DMA2 stream 0: .*1 KB" <<<"$out"
+    check "$model: model: the firmware ran to its end" grep -q "uart: done$" <<<"$out"
+done
 
 # ---- images at the DMA's limits ----
 # name:application bytes (a multiple of 4; the trailer follows)
