@@ -94,6 +94,33 @@ PY
     done
 done
 
+# ---- a 2 MB part (NUCLEO-F429ZI): the whole region, across the bank boundary at 0x08100000 ----
+BL429=build/nucleo-f429zi-probe0/stickboot.bin
+make -s --no-print-directory firmware BOARD=nucleo-f429zi PROBE_MS=0 >/dev/null 2>&1
+if [ -f "$BL429" ]; then
+    python3 - "$d/f429.raw" $((2048 * 1024 - 16 * 1024 - 36)) <<'PY'
+import sys
+sys.path.insert(0, "scripts/reliability")
+import common
+common.padded_app(sys.argv[1], int(sys.argv[2]), 9)
+PY
+    build/stickimg pack "$d/f429.raw" -o "$d/f429.bin" --version 1.0.0 -b nucleo-f429zi -q
+    rm -f "$d/f429.flash"
+    "$EMU" --board nucleo-f429zi --flash "$d/f429.flash" --load 0x08000000 "$BL429" \
+        --load 0x08004000 "$d/f429.bin" --run-ms 0 >/dev/null 2>&1
+    "$EMU" --board nucleo-f429zi --flash "$d/f429.flash" --run-ms 50 >/dev/null 2>&1
+    out=$("$EMU" --board nucleo-f429zi --flash "$d/f429.flash" --run-ms 50 --cycle-model m4 2>&1)
+    check "m4: NUCLEO-F429ZI, the whole 2 MB region (8 transfers, both banks): starts, no warning" \
+        bash -c 'test "$1" = app && ! grep -q "warning\|fault:" <<<"$2"' _ \
+        "$(result_key "$out" state)" "$out"
+    flip "$d/f429.flash" $((0x100000 + 1000))
+    out=$("$EMU" --board nucleo-f429zi --flash "$d/f429.flash" --run-ms 50 --cycle-model m4 2>&1)
+    check "m4: NUCLEO-F429ZI, a bit flipped in bank 2: no start" \
+        test "$(result_key "$out" app_entry_ms)" = -
+else
+    skip "NUCLEO-F429ZI" "$BL429 missing"
+fi
+
 # ---- the fallbacks: a bus error or a timeout mid-way; the CPU feeds what the DMA left ----
 # (stickemu's test hooks; a healthy chip reaches neither). The 65536-word image: a full
 # transfer then one of 4 words; the whole region: four transfers.
