@@ -51,11 +51,13 @@
 
 #define FIFO_BYTES 16u /* four words (RM0090 10.3.13) */
 
-/* AN4031 ("DMA latency"), per burst (a single transfer is a burst of one) on each port: one
- * HCLK of stream arbitration and one of address computation; then each beat is an AHB
- * address phase and a data phase, plus the slave's wait states. */
+/* AN4031 3.1.1 (tables 4 and 5), per access of a port (a single transfer, or a burst): one
+ * AHB cycle of request arbitration (tPA/tMA) and one of address computation (tPAC/tMAC); the
+ * bus matrix arbitration (tBMA) is 0 without a concurrent master; then the effective data
+ * transfer (tEDT, tSRAM) is one AHB cycle a beat through the bus matrix (4 for an INCR4
+ * burst), plus the slave's wait states. */
 #define SERVICE_CYCLES 2u
-#define BEAT_CYCLES    2u
+#define BEAT_CYCLES    1u
 
 /* RM0090 table 61. */
 static const uint8_t stream_irq[2][8] = {
@@ -411,6 +413,7 @@ static void enable(struct machine *m, unsigned unit, unsigned s)
                   "DMA%u stream %u: peripheral-to-memory/memory-to-peripheral transfers are not "
                   "modeled (no request comes)",
                   s);
+        st->cr |= CR_EN;
         return;
     }
     if (unit == 0) {

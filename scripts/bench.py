@@ -454,11 +454,10 @@ def main():
            f"| PROBE_MS=300 (default) | {lat300['m4']:.3f} | {lat300['simple']:.3f} | {boot_bound + 300:.3f} | "
            f"{lat300['m4'] / (boot_bound + 300):.2f} | {lat300['simple'] / (boot_bound + 300):.2f} |", "",
            "PROBE_MS=0 feeds the CRC unit through DMA2 memory-to-memory (firmware/stm32f4/crc_hw.c):",
-           "INCR4 bursts from flash on the peripheral port, INCR4 bursts into CRC_DR on the memory port,",
-           "while the CPU waits on DWT_CYCCNT. Under m4 a word costs 4.25 cycles: the unit's 4, plus the",
-           "memory port's 2 arbitration and address cycles per 4-word burst that the model does not",
-           "overlap with the unit's work (docs/emulator.md, \"DMA timing\", unconfirmed). Under simple the",
-           "unit paces it. The default build keeps the CPU loop: its boot ends with the probe window,",
+           "INCR4 bursts from flash on the peripheral port, single writes into CRC_DR on the memory port,",
+           "while the CPU waits on DWT_CYCCNT: the unit's 4 HCLK a word pace it under both models",
+           "(docs/emulator.md, \"DMA timing\": the DMA's own cost per word from AN4031 is below 4 with INCR4",
+           "reads of the flash). The default build keeps the CPU loop: its boot ends with the probe window,",
            "which the DMA check did not bring forward (measured), for 224 more bytes.", ""]
 
     if split["m4"] and split["simple"]:

@@ -14,12 +14,12 @@ void crc_reset(void)
 #if PROBE_MS == 0
 /* Feeds count words (a multiple of 4, at most 65532, words 16-byte aligned) through DMA2
  * stream 0 in memory-to-memory mode: the flash or SRAM on the peripheral port (PINC, INCR4
- * bursts), CRC_DR on the memory port (fixed, INCR4 bursts), the FIFO full threshold that a
- * 4-word burst needs (RM0090 10.3.6, table 48). The unit takes a word per 4 HCLK (RM0090 4.3);
- * the CPU waits that long on the DWT counter (the private bus: no AHB1 access against the
- * DMA's; at most count turns of at least 4 cycles if CYCCNT were stopped), then polls for the
- * end at most count times. Returns the words not fed: 0, or what is left after a transfer
- * error or a timeout (the stream is stopped then). */
+ * bursts: one arbitration per flash line), CRC_DR on the memory port (fixed, single writes),
+ * the FIFO full threshold that a 4-word burst needs (RM0090 10.3.6, table 48). The unit takes a
+ * word per 4 HCLK (RM0090 4.3); the CPU waits that long on the DWT counter (the private bus: no
+ * AHB1 access against the DMA's; at most count turns of at least 4 cycles if CYCCNT were stopped),
+ * then polls for the end at most count times. Returns the words not fed: 0, or what is left after a
+ * transfer error or a timeout (the stream is stopped then). */
 static uint32_t crc_feed_dma(const uint32_t *words, uint32_t count)
 {
     DMA2_LIFCR = DMA_LIFCR_S0_ALL; /* flags cleared before EN (RM0090 10.3.17) */
@@ -28,8 +28,7 @@ static uint32_t crc_feed_dma(const uint32_t *words, uint32_t count)
     DMA2_S0NDTR = count;
     DMA2_S0FCR = DMA_SxFCR_FULL;
     uint32_t start = DWT_CYCCNT;
-    DMA2_S0CR = DMA_SxCR_M2M | DMA_SxCR_PINC | DMA_SxCR_WORDS | DMA_SxCR_PBURST4 |
-                DMA_SxCR_MBURST4 | DMA_SxCR_EN;
+    DMA2_S0CR = DMA_SxCR_M2M | DMA_SxCR_PINC | DMA_SxCR_WORDS | DMA_SxCR_PBURST4 | DMA_SxCR_EN;
     for (uint32_t i = count; i && DWT_CYCCNT - start < 4u * count; i--) {
     }
     for (uint32_t i = count; i && !(DMA2_LISR & (DMA_LISR_S0_TCIF | DMA_LISR_S0_TEIF)); i--) {

@@ -126,7 +126,6 @@
 #define DMA_SxCR_PINC      (1u << 9)
 #define DMA_SxCR_WORDS     ((2u << 11) | (2u << 13)) /* PSIZE = MSIZE = 32 bits */
 #define DMA_SxCR_PBURST4   (1u << 21)
-#define DMA_SxCR_MBURST4   (1u << 23)
 #define DMA_SxFCR_FULL     (3u | (1u << 2)) /* FTH full FIFO, DMDIS (no direct mode) */
 #define DMA_LISR_S0_TEIF   (1u << 3)
 #define DMA_LISR_S0_TCIF   (1u << 5)

@@ -86,6 +86,29 @@ static uint32_t run(uint32_t base, uint32_t cr, uint32_t fcr, uint32_t from, uin
     return DWT_CYCCNT - t0;
 }
 
+#define RAMFUNC __attribute__((section(".ramfunc"), noinline, long_call))
+
+/* From SRAM: starts the erase of sector 2 (16 KB at 0x08008000, 250 ms at x32), then a DMA2
+ * transfer of 16 words from `from` to dst; returns the cycles from EN to TCIF seen. */
+RAMFUNC static uint32_t erase_then_dma(uint32_t from)
+{
+    FLASH_CR = (2u << 8) | (1u << 1) | (2u << 3);
+    FLASH_CR = (2u << 8) | (1u << 1) | (2u << 3) | (1u << 16);
+    LIFCR(DMA2_BASE) = S0_ALL;
+    SPAR(DMA2_BASE, 0) = from;
+    SM0AR(DMA2_BASE, 0) = (uint32_t)dst;
+    SNDTR(DMA2_BASE, 0) = 16;
+    SFCR(DMA2_BASE, 0) = FCR_DMDIS;
+    uint32_t t0 = DWT_CYCCNT;
+    SCR(DMA2_BASE, 0) = CR_M2M | CR_PINC | CR_MINC | CR_WORDS | CR_EN;
+    for (uint32_t i = 0; i < 100000000u && !(LISR(DMA2_BASE) & S0_TCIF); i++) {
+    }
+    uint32_t t = DWT_CYCCNT - t0;
+    for (uint32_t i = 0; i < 100000000u && (FLASH_SR & (1u << 16)); i++) {
+    }
+    return t;
+}
+
 static uint32_t cpu_crc(const uint32_t *w, uint32_t n)
 {
     CRC_CR = 1u;
@@ -117,6 +140,12 @@ int main(void)
     check("m2m_en_cleared_ndtr_0", !(SCR(DMA2_BASE, 0) & CR_EN) && SNDTR(DMA2_BASE, 0) == 0);
     check("m2m_registers_keep_addresses",
           SPAR(DMA2_BASE, 0) == (uint32_t)src && SM0AR(DMA2_BASE, 0) == (uint32_t)dst);
+    /* EN again with TCIF/HTIF still set (RM0090 10.3.17 asks to clear them first): the model
+     * warns once and runs the transfer. */
+    SNDTR(DMA2_BASE, 0) = 4;
+    SCR(DMA2_BASE, 0) = M2M_WORDS | CR_EN;
+    for (uint32_t i = 0; i < 1000u && (SCR(DMA2_BASE, 0) & CR_EN); i++) {
+    }
     check("lifcr_clears", (LIFCR(DMA2_BASE) = S0_ALL, (LISR(DMA2_BASE) & S0_ALL) == 0));
 
     /* Timing: N and 2N words; the difference is N items of the steady state. */
@@ -196,6 +225,23 @@ int main(void)
     /* DMA1 cannot do memory-to-memory (RM0090 10.3.6). */
     run(DMA1_BASE, M2M_WORDS, FCR_DMDIS, (uint32_t)src, (uint32_t)dst, 8);
     check("dma1_m2m_teif", (LISR(DMA1_BASE) & (S0_TEIF | S0_TCIF)) == S0_TEIF);
+
+    /* Flash reads wait for an erase (RM0090 3.6), SRAM reads do not. */
+    FLASH_KEYR = 0x45670123u;
+    FLASH_KEYR = 0xCDEF89ABu;
+    report("flash_read_during_erase", erase_then_dma(0x08008000u));
+    check("erased_words_read", dst[0] == 0xFFFFFFFFu && dst[15] == 0xFFFFFFFFu);
+    report("sram_read_during_erase", erase_then_dma((uint32_t)src));
+
+    /* Peripheral-to-memory: no model raises requests; the stream stays enabled, moves nothing,
+     * and stops at once when EN is cleared. */
+    LIFCR(DMA2_BASE) = S0_ALL;
+    SNDTR(DMA2_BASE, 0) = 8;
+    SCR(DMA2_BASE, 0) = CR_PINC | CR_MINC | CR_WORDS | CR_EN; /* DIR = 00 */
+    int waits = (SCR(DMA2_BASE, 0) & CR_EN) && SNDTR(DMA2_BASE, 0) == 8;
+    SCR(DMA2_BASE, 0) = CR_PINC | CR_MINC | CR_WORDS;
+    check("p2m_waits_for_requests", waits && !(SCR(DMA2_BASE, 0) & CR_EN) &&
+                                        SNDTR(DMA2_BASE, 0) == 8 && !(LISR(DMA2_BASE) & S0_ALL));
 
     /* The interrupt: TCIE, DMA2_Stream0 (IRQ 56) enabled, WFI until the handler ran. */
     SCB_VTOR = 0x08000000u;
