@@ -33,8 +33,10 @@ static uint32_t crc_feed_dma(const uint32_t *words, uint32_t count)
     }
     for (uint32_t i = count; i && !(DMA2_LISR & (DMA_LISR_S0_TCIF | DMA_LISR_S0_TEIF)); i--) {
     }
-    /* EN clears at the end or on an error; else stop it: it ends after the current item. */
-    DMA2_S0CR = 0;
+    /* EN clears at the end or on an error; else stop it: it ends after the current item. Only
+     * EN: the other fields are read-only while EN=1 (RM0090 10.5.5; ST's HAL and LL clear EN
+     * alone). */
+    DMA2_S0CR &= ~DMA_SxCR_EN;
     for (uint32_t i = 64; i && (DMA2_S0CR & DMA_SxCR_EN); i--) {
     }
     return DMA2_S0NDTR;
