@@ -6,6 +6,7 @@
 #   make size       size and headroom of every build configuration (size-boards: every board)
 #   make boards-table  the generated table of boards in docs/porting.md
 #   make bench      measured sizes and modeled times -> docs/performance.md
+#   make bench-sizes  only its size sections (per configuration, per feature): builds, no emulator
 #   make fuzz       long fuzzing runs (FUZZ_SECONDS=...)
 #   make flash      OpenOCD + ST-LINK; make flash-stlink: st-flash
 
@@ -50,7 +51,7 @@ ALL_TARGETS :=
 TEST_DEPS :=
 CLEAN_EXTRA :=
 
-.PHONY: all test demo bench size fuzz clean flash flash-stlink deps reliability
+.PHONY: all test demo bench bench-sizes size fuzz clean flash flash-stlink deps reliability
 all: all-targets
 
 HOST_INC := -Ifirmware -Ifirmware/boards -Ifirmware/core -Ifirmware/usb -Ifirmware/fs -Ifirmware/crypto -Ihostlib -Itests -I$(BUILD)/gen
@@ -97,3 +98,6 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all-targets
 	@scripts/bench.py
+
+bench-sizes:
+	@scripts/bench.py --sizes

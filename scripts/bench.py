@@ -2,6 +2,8 @@
 """make bench: measured sizes and modeled (stickemu) times, against their bounds.
 
 Prints the tables and writes docs/performance.md and docs/performance-update-time.png.
+`bench.py --sizes` (make bench-sizes) rewrites only the size sections: builds, no emulator runs.
+`bench.py --features` prints only the feature-cost table.
 Every modeled figure comes from running the real bootloader binary in build/stickemu."""
 import glob
 import os
@@ -79,6 +81,119 @@ def sizes():
 
 
 # ---------------------------------------------------------------- images and runs
+# What each optional feature costs the default build. A feature with a build switch is measured
+# with the switch off (a configuration tests/suites/build.sh links); one without a switch by
+# deleting its code in a scratch copy of the tree: each edit replaces a text that must still be
+# in the source (a stale edit stops the table rather than measure something else). The scratch
+# builds are measurements only, not configurations anyone ships or tests.
+FEATURES = [  # name, make variables, source edits [(file, old, new)], what is measured
+    ("update report (STICKBOOT.LOG)", ["REPORT_LOG=0"], [], "switch"),
+    ("board files (0407D15C.BIN before IMAGE.BIN)", ["BOARD_FILES=0"], [], "switch"),
+    ("raw (unpacked) images", ["RAW_IMAGES=0"], [], "switch"),
+    ("boot-sector write protection", ["PROTECT_BOOT=0"], [], "switch"),
+    ("pass 2 behind the flash (overlap)", ["FW_EXTRA_DEFS=-DOVERLAP_PASS2=0"], [],
+     "switch (ENCRYPT=1 builds' pass 2)"),
+    ("exFAT", [], [
+        ("firmware/fs/fs.c", "f->exfat = le64(b + 3) == EXFAT_SIGNATURE;", "f->exfat = 0;"),
+        ("firmware/fs/fs.c", "    if (f->exfat) {\n", "    if (0) {\n"),
+        ("firmware/fs/fs.c", "            if (!f->exfat) {\n", "            if (1) {\n"),
+    ], "code deleted"),
+    ("GPT partition tables", [], [
+        ("firmware/fs/fs.c", "if (sector_buf[446 + 4] == 0xEE) {", "if (0) {"),
+    ], "code deleted"),
+    ("MBR and GPT (unpartitioned media only)", [], [
+        ("firmware/fs/fs.c", "if ((r = load(dev, 0)))\n        return r;",
+         "if (search_result == SB_ERR_NO_FS)\n        return SB_ERR_NO_FS;"),
+    ], "code deleted"),
+    ("FAT12", [], [
+        ("firmware/fs/fs.c", "f->fat_bits = clusters < 4085 ? 12 : 16;",
+         "if (clusters < 4085)\n                return SB_ERR_NO_FS;\n            f->fat_bits = 16;"),
+        ("firmware/fs/fs.c", "for (uint32_t i = (f->fat_bits + 4u) >> 3; i--;) {",
+         "for (uint32_t i = f->fat_bits >> 3; i--;) {"),
+    ], "code deleted"),
+    ("card readers (LUNs after the first)", [], [
+        ("firmware/usb/msc.c", "if (usb_control(&usb, 0xA1, 0xFE, 0, usb.iface, reply, 1, &got) == HCD_OK && got == 1 &&\n            reply[0] <= 15)\n            msc.max_lun = reply[0];", "(void)got;"),
+        ("firmware/core/bootloader.c", "r = usb_msc_next_lun(&stick);", "r = SB_ERR_NOT_MSC;"),
+    ], "code deleted"),
+    ("VBUS power cycle after 3 failed enumerations", [], [
+        ("firmware/usb/usb_host.c", "attempt < 6 &&", "attempt < 3 &&"),
+    ], "code deleted"),
+    ("status LEDs", [], [
+        ("firmware/stm32f4/status.c", "    if (phase != PHASE_ERROR) {",
+         "    (void)blink;\n    (void)phase_leds;\n    if (1) {\n        (void)arg;\n        return;\n    }\n    if (phase != PHASE_ERROR) {"),
+        ("firmware/stm32f4/main.c", "        led_init();\n", "\n"),
+    ], "code deleted"),
+]
+FEATURE_TREE = ("Makefile", "mk", "firmware", "VERSION")
+
+
+def flash_bytes(elf):
+    text, data = map(int, sh(["arm-none-eabi-size", elf]).splitlines()[1].split()[:2])
+    return text + data
+
+
+def feature_build(name, args, edits):
+    """Flash bytes of the default build with args and edits, built in a scratch copy."""
+    tree = os.path.join(OUT, "features", re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    for part in FEATURE_TREE:
+        (shutil.copytree if os.path.isdir(part) else shutil.copy)(part, os.path.join(tree, part))
+    for path, old, new in edits:
+        text = open(os.path.join(tree, path)).read()
+        if text.count(old) != 1:
+            sys.exit(f"bench.py: the feature edit for {name!r} no longer matches {path}: {old!r}")
+        open(os.path.join(tree, path), "w").write(text.replace(old, new))
+    try:
+        sh(["make", "-s", "--no-print-directory", "-C", tree, "firmware", *args])
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"bench.py: the build without {name!r} failed:\n{e.output}")
+    return flash_bytes(os.path.join(tree, sh(["make", "-s", "--no-print-directory", "-C", tree,
+                                              "print-fw-out", *args]).strip(), "stickboot.elf"))
+
+
+def feature_costs():
+    """(default bytes, [(name, how, cost)], bytes with every feature above removed at once)."""
+    if os.environ.get("BENCH_STALE_EDIT"):  # tests/suites/feature_costs.sh: a stale edit must stop it
+        FEATURES.append(("stale", [], [("firmware/fs/fs.c", os.environ["BENCH_STALE_EDIT"], "")], "test"))
+    base = feature_build("default", [], [])
+    rows = [(name, how + (": " + " ".join(args) if args else ""), base - feature_build(name, args, edits))
+            for name, args, edits, how in FEATURES]
+    args = [a for f in FEATURES for a in f[1]]
+    # Together: MBR/GPT's removal includes GPT's, so GPT's own edit is left out.
+    edits = [e for f in FEATURES if not f[0].startswith("GPT") for e in f[2]]
+    return base, rows, feature_build("everything above", args, edits)
+
+
+def feature_md(base, rows, bare):
+    target = 8192
+    md = ["## What each feature costs", "",
+          "Flash bytes each optional feature adds to the default build, measured by building without it",
+          "(`scripts/bench.py --sizes`). With a build switch: that switch off. Without one: its code",
+          "deleted in a scratch copy of the tree (edits listed in bench.py's FEATURES; these builds are",
+          "measurements, not configurations). Features share code, so the costs do not add up exactly;",
+          "the last line removes them all at once.", "",
+          "| feature | measured by | bytes |", "|---|---|---:|"]
+    md += [f"| {name} | {how} | {cost} |" for name, how, cost in sorted(rows, key=lambda r: -r[2])]
+    md += [f"| all of the above at once | | {base - bare} |", ""]
+    need = base - target
+    md += [f"The default build is {base:,} bytes: {need:,} above 8 KB ({target:,})."]
+    if bare <= target:
+        chosen, left = [], need
+        for name, _, cost in sorted(rows, key=lambda r: -r[2]):
+            if left <= 0:
+                break
+            chosen.append(name)
+            left -= cost
+        md += [f"Without every feature above it would be {bare:,} bytes; by their separate costs an 8 KB",
+               f"build would have to drop at least: {', '.join(chosen)}."]
+    else:
+        md += [f"Even without every feature above it is {bare:,} bytes, {bare - target:,} above 8 KB: an 8 KB",
+               "build needs more than dropping these features (what is left: USB host and mass storage,",
+               "FAT12/16/32 on MBR, the image checks, flash programming, the bounds; per module above)."]
+    return md + [""]
+
+
 def app_image(size, seed, version):
     """The example app padded with pseudo-random data to `size` bytes, packed."""
     raw = f"{OUT}/app-{size}-{seed}.raw"
@@ -331,6 +446,38 @@ plot '{dat}' using 1:2 with linespoints title 'stickboot', \\
     return png
 
 
+def size_md(size_rows):
+    """The size sections of docs/performance.md: per configuration, then per feature."""
+    md = []
+    print("== bootloader size per configuration (flash bytes = text + data)")
+    md += ["## Size per build configuration", "",
+           f"Budget {SIZE_BUDGET} bytes (one sector, enforced by the linker); target for the default build {SIZE_TARGET}.", "",
+           "| configuration | flash bytes | headroom to the budget | RAM (bss) | " + " | ".join(MODULES) + " | module sum (LTO=0) |",
+           "|---|---:|---:|---:|" + "---:|" * (len(MODULES) + 1)]
+    for label, outdir, flash, bss, mods in size_rows:
+        print(f"  {label:24} {flash:6} bytes  headroom {SIZE_BUDGET - flash:6}  ({outdir})")
+        md.append(f"| {label} | {flash} | {SIZE_BUDGET - flash} | {bss} | " +
+                  " | ".join(str(mods.get(m, 0)) for m in MODULES) + f" | {sum(mods.values())} |")
+    md += ["", "Flash bytes are the LTO builds (the default). Module bytes come from the map file of the same",
+           "configuration built with `LTO=0` (`scripts/map-modules.py`; they exclude alignment padding), so",
+           "they add up to the non-LTO total, a few hundred bytes more than the LTO build.", ""]
+
+    base, rows, bare = feature_costs()
+    print("== flash bytes per feature (default build without it)")
+    for name, how, cost in rows:
+        print(f"  {name:46} {cost:6}  ({how})")
+    return md + feature_md(base, rows, bare)
+
+
+def sizes_only():
+    """--sizes: rewrite only the size sections of docs/performance.md (no emulator runs)."""
+    path = "docs/performance.md"
+    text = open(path).read()
+    start, end = text.index("## Size per build configuration"), text.index("## Modeled update time")
+    open(path, "w").write(text[:start] + "\n".join(size_md(sizes())) + "\n" + text[end:])
+    print(f"wrote the size sections of {path}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     make("all-targets")
@@ -344,18 +491,7 @@ def main():
           "column stays for one release so the difference is visible.", ""]
 
     size_rows = sizes()
-    print("== bootloader size per configuration (flash bytes = text + data)")
-    md += ["## Size per build configuration", "",
-           f"Budget {SIZE_BUDGET} bytes (one sector, enforced by the linker); target for the default build {SIZE_TARGET}.", "",
-           "| configuration | flash bytes | headroom to the budget | RAM (bss) | " + " | ".join(MODULES) + " | module sum (LTO=0) |",
-           "|---|---:|---:|---:|" + "---:|" * (len(MODULES) + 1)]
-    for label, outdir, flash, bss, mods in size_rows:
-        print(f"  {label:24} {flash:6} bytes  headroom {SIZE_BUDGET - flash:6}  ({outdir})")
-        md.append(f"| {label} | {flash} | {SIZE_BUDGET - flash} | {bss} | " +
-                  " | ".join(str(mods.get(m, 0)) for m in MODULES) + f" | {sum(mods.values())} |")
-    md += ["", "Flash bytes are the LTO builds (the default). Module bytes come from the map file of the same",
-           "configuration built with `LTO=0` (`scripts/map-modules.py`; they exclude alignment padding), so",
-           "they add up to the non-LTO total, a few hundred bytes more than the LTO build.", ""]
+    md += size_md(size_rows)
 
     global MODEL
     upd, tp, lat0, lat300, sec, split = {}, {}, {}, {}, {}, {}
@@ -530,5 +666,11 @@ def main():
     print("wrote docs/performance.md" + (f" and {png}" if png else ""))
 
 
+def features_only():
+    """--features: print the feature table (Markdown), write nothing."""
+    print("\n".join(feature_md(*feature_costs())))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(sizes_only() if sys.argv[1:] == ["--sizes"] else
+             features_only() if sys.argv[1:] == ["--features"] else main())

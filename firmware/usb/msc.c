@@ -216,9 +216,8 @@ static int msc_write(const struct blockdev *dev, uint32_t lba, const void *buf)
 /* Brings lun up. SB_OK with dev filled, or why not. */
 static int lun_mount(struct blockdev *dev)
 {
-    memset(reply, 0, sizeof reply);
     /* Only a direct-access device (type 0, qualifier 0) will do; an INQUIRY that fails does
-     * not disqualify the LUN. */
+     * not disqualify the LUN. reply is read only after CMD_OK, which means all bytes came. */
     if (scsi(SCSI_INQUIRY, 0, 0, reply, 36) == CMD_OK && reply[0] != 0)
         return SB_ERR_NOT_MSC;
     for (;;) {

@@ -82,7 +82,7 @@ int usb_control(struct usb_device *dev, uint8_t type, uint8_t request, uint16_t 
     return r;
 }
 
-int usb_clear_halt(struct usb_device *dev, uint8_t ep)
+RAMFUNC int usb_clear_halt(struct usb_device *dev, uint8_t ep)
 {
     if (ep & 0x80)
         dev->toggle_in = 0;
