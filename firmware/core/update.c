@@ -237,14 +237,39 @@ static int check_file(const struct image_source *src)
     return image_error(check);
 }
 
-/* Four words a step: the check of a 1 MB region takes half the time of one at a time. */
-static int sector_is_blank(unsigned sector)
+/* The blank check of the region, run during pass 1: plat_ms() calls a step from the USB waits
+ * (plat_background), update_install() finishes it after the check. It only reads the flash;
+ * pass 2 takes each erase decision from its result (scan.dirty) instead of reading the sector
+ * again. That stays right because nothing writes the region in between: pass 1 writes nothing,
+ * the rollback floor log is in sector 0, and pass 2 erases and programs in ascending order, so
+ * a sector is as scanned until its own erase decision (before its first word, or drain(1) for
+ * the leftovers). A power cut or reset loses the result with the rest of RAM; the next session
+ * scans again. */
+#define SCAN_LINES 256u /* 16-byte lines a step: 4 KB, about 30 us; divides every sector */
+#define SCAN_LAST  ((unsigned)flash_sector_of(APP_REGION_END - 1u)) /* checked whole, as erased */
+static struct {
+    const uint32_t *line; /* next to check */
+    unsigned sector;      /* line's; past SCAN_LAST: done */
+    uint32_t dirty;       /* bit s: sector s holds a word other than 0xFFFFFFFF */
+} scan;
+
+static void scan_step(void)
 {
-    const uint32_t *word = flash_words(flash_sector_start(sector));
+    unsigned s = scan.sector;
+    if (s > SCAN_LAST)
+        return;
+    const uint32_t *w = scan.line;
+    const uint32_t *end = flash_words(flash_sector_start(s + 1u));
     uint32_t all = 0xFFFFFFFFu;
-    for (uint32_t n = flash_sector_size(sector) / 16u; n && all == 0xFFFFFFFFu; n--, word += 4)
-        all = word[0] & word[1] & word[2] & word[3];
-    return all == 0xFFFFFFFFu;
+    for (unsigned n = SCAN_LINES; n; n--, w += 4)
+        all &= w[0] & w[1] & w[2] & w[3];
+    if (all != 0xFFFFFFFFu) {
+        scan.dirty |= 1u << s;
+        w = end; /* one word decides for the sector */
+    }
+    if (w == end)
+        scan.sector = s + 1u;
+    scan.line = w;
 }
 
 #if !OVERLAP_PASS2
@@ -255,7 +280,7 @@ static int erase_region(void)
     unsigned last = (unsigned)flash_sector_of(APP_REGION_END - 1u);
     for (unsigned s = (unsigned)flash_sector_of(APP_BASE); s <= last; s++) {
         plat_watchdog_kick();
-        if (!sector_is_blank(s) && flash_erase_sector(s) != 0)
+        if (scan.dirty >> s & 1u && flash_erase_sector(s) != 0)
             return SB_ERR_FLASH;
     }
     return SB_OK;
@@ -265,7 +290,7 @@ static int erase_region(void)
  * programs run in the background (program_behind, called by plat_ms() from the USB waits,
  * from SRAM) and the CPU keeps the transfers going while the flash is busy. Erases stay
  * ascending, the region's first sector first (the safety argument above), each just before
- * the first word that needs it; a sector found blank then is not erased. */
+ * the first word that needs it; a sector the blank check found blank is not erased. */
 #define HALF_WORDS     (CHUNK_BYTES / 8u)
 #define STEPS_PER_CALL 4u    /* words per call: 64 us typical, 400 us at the 100 us maximum */
 #define DRAIN_LIMIT_MS 9000u /* from the last erase's start: 2 s (128 KB) + 4096 programs */
@@ -279,8 +304,8 @@ static struct {
 } job;
 
 /* One call: up to STEPS_PER_CALL steps while the flash is idle or busy for at most a word
- * program. Runs from SRAM: while the flash is busy it reads nothing from flash (the blank
- * check and the sector map run only once flash_idle() said idle). */
+ * program. Runs from SRAM: while the flash is busy it reads nothing from flash (the sector
+ * map runs only once flash_idle() said idle). */
 RAMFUNC static void program_behind(void)
 {
     for (unsigned n = STEPS_PER_CALL; n && !job.error; n--) {
@@ -296,7 +321,7 @@ RAMFUNC static void program_behind(void)
                 return;
             job.next_sector = s + 1u;
             job.erased_end = flash_sector_start(s + 1u);
-            if (!sector_is_blank(s)) {
+            if (scan.dirty >> s & 1u) {
                 job.erasing = 1;
                 job.error = flash_erase_start(s) != 0;
             }
@@ -483,7 +508,14 @@ int update_install(const struct image_source *src)
 #if LOG
     image_why_clear();
 #endif
+    scan.line = flash_words(APP_BASE);
+    scan.sector = (unsigned)flash_sector_of(APP_BASE);
+    scan.dirty = 0;
+    plat_background = scan_step;
     int r = check_file(src);
+    while (scan.sector <= SCAN_LAST)
+        scan_step();
+    plat_background = 0;
     if (r != SB_OK)
         return r;
     struct image_trailer old;
