@@ -308,17 +308,20 @@ static struct {
  * map runs only once flash_idle() said idle). */
 RAMFUNC static void program_behind(void)
 {
+    /* In registers: the program stores may alias job, which the compiler would reload. */
+    const uint32_t *word = job.word;
+    uint32_t addr = job.addr, left = job.left;
     for (unsigned n = STEPS_PER_CALL; n && !job.error; n--) {
         int idle = flash_idle(!job.erasing);
         if (idle <= 0) {
             job.error = idle < 0;
-            return;
+            break;
         }
         job.erasing = 0;
-        if (job.addr >= job.erased_end) {
+        if (addr >= job.erased_end) {
             unsigned s = job.next_sector;
             if (s > job.last_sector)
-                return;
+                break;
             job.next_sector = s + 1u;
             job.erased_end = flash_sector_start(s + 1u);
             if (scan.dirty >> s & 1u) {
@@ -327,19 +330,23 @@ RAMFUNC static void program_behind(void)
             }
             continue;
         }
-        if (!job.left)
-            return;
-        if (*job.word != 0xFFFFFFFFu && flash_program_start(job.addr, *job.word) != 0)
+        if (!left)
+            break;
+        if (*word != 0xFFFFFFFFu && flash_program_start(addr, *word) != 0)
             job.error = 1;
-        job.word++;
-        job.addr += 4u;
-        job.left--;
+        word++;
+        addr += 4u;
+        left--;
     }
+    job.word = word;
+    job.addr = addr;
+    job.left = left;
 }
 
 /* Finishes the job in the foreground; all: also erases every non-blank sector left in the
- * region (leftovers of a longer old image, the trailer's sector) and waits for the flash. */
-static int drain(int all)
+ * region (leftovers of a longer old image, the trailer's sector) and waits for the flash. From
+ * SRAM too: its loop runs while a word programs, not after it (code in flash would stall). */
+RAMFUNC static int drain(int all)
 {
     uint32_t start = plat_ms();
     if (all)
@@ -359,12 +366,14 @@ static int drain(int all)
         }
         if (plat_ms() - start > DRAIN_LIMIT_MS)
             break;
-        plat_watchdog_kick();
         /* Nothing to do until the erase ends: wait a SysTick millisecond rather than spin on
          * the cycle counter (a 2 MB part's bank-2 erases do not stall code in bank 1; stickemu
-         * skips a SysTick wait, not a spin: 3 min of CPU for 22 erases before). */
-        if (job.erasing)
+         * skips a SysTick wait, not a spin: 3 min of CPU for 22 erases before). Only erases
+         * wait long enough to need the watchdog (2 s); a half's programs take 0.4 s at most. */
+        if (job.erasing) {
+            plat_watchdog_kick();
             plat_delay_ms(1);
+        }
     }
     return SB_ERR_FLASH;
 }
