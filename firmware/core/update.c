@@ -348,6 +348,7 @@ RAMFUNC static void program_behind(void)
  * SRAM too: its loop runs while a word programs, not after it (code in flash would stall). */
 RAMFUNC static int drain(int all)
 {
+    plat_watchdog_kick(); /* here and in the erase waits: a half's programs take 0.4 s at most */
     uint32_t start = plat_ms();
     if (all)
         job.addr = 0xFFFFFFFFu;
@@ -368,8 +369,7 @@ RAMFUNC static int drain(int all)
             break;
         /* Nothing to do until the erase ends: wait a SysTick millisecond rather than spin on
          * the cycle counter (a 2 MB part's bank-2 erases do not stall code in bank 1; stickemu
-         * skips a SysTick wait, not a spin: 3 min of CPU for 22 erases before). Only erases
-         * wait long enough to need the watchdog (2 s); a half's programs take 0.4 s at most. */
+         * skips a SysTick wait, not a spin: 3 min of CPU for 22 erases before). */
         if (job.erasing) {
             plat_watchdog_kick();
             plat_delay_ms(1);
