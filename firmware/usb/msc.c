@@ -271,7 +271,11 @@ static int mount_from(struct blockdev *dev, uint8_t lun)
             msc.max_lun = reply[0];
     }
     result = SB_ERR_NOT_MSC;
-    for (msc.lun = lun; msc.lun <= msc.max_lun && usb_time_left(1); msc.lun++) {
+    for (msc.lun = lun; msc.lun <= msc.max_lun; msc.lun++) {
+        /* Out of time with LUNs left: a slow device, not a foreign one (NOT_MSC's blinks
+         * would send the user looking for the wrong fault). */
+        if (!usb_time_left(1))
+            return SB_ERR_MEDIUM;
         int r = lun_mount(dev);
         if (r == SB_OK || r == SB_ERR_NO_DEVICE || r == SB_ERR_USB)
             return r;

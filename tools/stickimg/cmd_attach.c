@@ -30,42 +30,27 @@ int cmd_attach_signature(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    const char *key_path = NULL, *output = NULL;
-    int quiet = 0, c;
+    struct common_options o = {0};
+    int c, rc;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "k:o:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            key_path = optarg;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("attach-signature", "bad option");
-        }
-    }
+    while ((c = getopt_long(argc, argv, "k:o:qh", options, NULL)) != -1)
+        if ((rc = common_option(c, "attach-signature", help, &o)) != OPTION_TAKEN)
+            return rc;
     if (argc - optind != 2)
         return usage_error("attach-signature", argc - optind < 2 ? "needs IMAGE and SIG"
                                                                  : "one IMAGE and one SIG only");
-    if (!key_path)
+    if (!o.key_path)
         return usage_error("attach-signature", "missing --key KEY (the public key to check with)");
     const char *path = argv[optind], *sig_path = argv[optind + 1];
-    if (!output)
-        output = path;
+    if (!o.output)
+        o.output = path;
     uint8_t pub[64];
-    if (key_load_public(key_path, pub))
+    if (key_load_public(o.key_path, pub))
         return report_failure(NULL);
     uint8_t *image = NULL, *sig_data = NULL;
     size_t sig_size;
     struct image_trailer t;
-    int rc = EXIT_FAILED;
+    rc = EXIT_FAILED;
     if (signable_load(path, &image, &t) || read_file(sig_path, &sig_data, &sig_size))
         goto out;
 
@@ -99,14 +84,15 @@ int cmd_attach_signature(int argc, char **argv)
     if (good < 0) {
         set_error("%s: the signature (%s) does not verify with the public key in %s over %s: "
                   "another key, another image, or a damaged signature; nothing written",
-                  sig_path, form[0], key_path, path);
+                  sig_path, form[0], o.key_path, path);
         goto out;
     }
-    if (write_file(output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
+    if (write_file(o.output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
         goto out;
-    if (!quiet)
-        printf("%s: signature attached (%s, verified with %s; %u bytes, application %u)\n", output,
-               form[good], key_path, t.app_length + IMAGE_TRAILER_SIZE_SIGNED, t.app_length);
+    if (!o.quiet)
+        printf("%s: signature attached (%s, verified with %s; %u bytes, application %u)\n",
+               o.output, form[good], o.key_path, t.app_length + IMAGE_TRAILER_SIZE_SIGNED,
+               t.app_length);
     rc = EXIT_OK;
 out:
     if (rc != EXIT_OK)

@@ -82,18 +82,15 @@ int cmd_crc(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
+    struct common_options o = {0};
     uint64_t low = 0, high = 0;
     int have_range = 0, have_fill = 0, have_at = 0, big_endian = 0, print = 0, c;
     uint32_t fill = 0, at = 0, base = 0;
-    enum input_format format = FORMAT_AUTO, out_format = FORMAT_AUTO;
+    enum input_format out_format = FORMAT_AUTO;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:r:F:t:Ba:f:ph", options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'o':
-            output = optarg;
-            break;
         case 'r':
             bad = parse_range(optarg, &low, &high);
             have_range = 1;
@@ -114,9 +111,6 @@ int cmd_crc(int argc, char **argv)
         case 'a':
             bad = parse_u32(optarg, "--base", &base);
             break;
-        case 'f':
-            bad = parse_format(optarg, &format);
-            break;
         case 'O':
             bad = parse_format(optarg, &out_format);
             if (!bad && out_format == FORMAT_ELF)
@@ -125,26 +119,25 @@ int cmd_crc(int argc, char **argv)
         case 'p':
             print = 1;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
         default:
-            return usage_error("crc", "bad option");
+            if ((bad = common_option(c, "crc", help, &o)) != OPTION_TAKEN)
+                return bad;
+            bad = 0;
         }
         if (bad)
             return usage_error("crc", "%s", last_error());
     }
     if (optind != argc - 1)
         return usage_error("crc", optind >= argc ? "missing INPUT" : "one INPUT only");
-    if (output && out_format == FORMAT_AUTO) {
-        if (has_extension(output, ".hex") || has_extension(output, ".ihex") ||
-            has_extension(output, ".ihx"))
+    if (o.output && out_format == FORMAT_AUTO) {
+        if (has_extension(o.output, ".hex") || has_extension(o.output, ".ihex") ||
+            has_extension(o.output, ".ihx"))
             out_format = FORMAT_HEX;
-        else if (has_extension(output, ".bin") || strcmp(output, "-") == 0)
+        else if (has_extension(o.output, ".bin") || strcmp(o.output, "-") == 0)
             out_format = FORMAT_BIN;
         else
             return usage_error("crc", "cannot tell the format of '%s'; add --output-format",
-                               output);
+                               o.output);
     }
     const char *input = argv[optind];
 
@@ -152,7 +145,7 @@ int cmd_crc(int argc, char **argv)
     mem_init(&mem);
     int rc = EXIT_FAILED;
     uint8_t *flat = NULL;
-    if (input_load(input, format, base, &mem))
+    if (input_load(input, o.format, base, &mem))
         goto out;
     if (!have_range) {
         low = mem_empty(&mem) ? base : mem_low(&mem);
@@ -200,9 +193,9 @@ int cmd_crc(int argc, char **argv)
         set_error("the CRC at 0x%08X would overlap the data; give another --at", at);
         goto out;
     }
-    if (!output || print)
+    if (!o.output || print)
         printf("0x%08X\n", crc);
-    if (!output) {
+    if (!o.output) {
         rc = EXIT_OK;
         goto out;
     }
@@ -212,7 +205,7 @@ int cmd_crc(int argc, char **argv)
     if (mem_add(&mem, at, stored, 4))
         goto out;
     if (out_format == FORMAT_HEX) {
-        if (write_hex_file(output, &mem))
+        if (write_hex_file(o.output, &mem))
             goto out;
     } else {
         uint32_t first = mem_low(&mem);
@@ -228,7 +221,7 @@ int cmd_crc(int argc, char **argv)
             goto out;
         }
         mem_flatten(&mem, first, (uint32_t)span, 0x00, flat);
-        if (write_file(output, flat, span))
+        if (write_file(o.output, flat, span))
             goto out;
     }
     rc = EXIT_OK;

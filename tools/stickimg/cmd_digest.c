@@ -30,27 +30,18 @@ int cmd_digest(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
-    int message = 0, c;
+    struct common_options o = {0};
+    int message = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:mh", options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'm':
+        if (c == 'm')
             message = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("digest", "bad option");
-        }
+        else if ((rc = common_option(c, "digest", help, &o)) != OPTION_TAKEN)
+            return rc;
     }
     if (optind != argc - 1)
         return usage_error("digest", optind >= argc ? "missing IMAGE" : "one IMAGE only");
-    if (message && !output)
+    if (message && !o.output)
         return usage_error("digest", "--message writes bytes: give -o FILE (- for stdout)");
     uint8_t *image;
     struct image_trailer t;
@@ -58,12 +49,12 @@ int cmd_digest(int argc, char **argv)
         return report_failure(NULL);
     int r;
     if (message) {
-        r = write_file(output, image, (size_t)t.app_length + IMAGE_SIGNATURE_OFFSET);
+        r = write_file(o.output, image, (size_t)t.app_length + IMAGE_SIGNATURE_OFFSET);
     } else {
         uint8_t digest[32];
         signed_digest(image, t.app_length, image + t.app_length, digest);
-        if (output) {
-            r = write_file(output, digest, sizeof digest);
+        if (o.output) {
+            r = write_file(o.output, digest, sizeof digest);
         } else {
             for (int i = 0; i < 32; i++)
                 printf("%02x", digest[i]);

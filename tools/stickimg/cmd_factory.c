@@ -32,42 +32,17 @@ int cmd_factory(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL, *board_name = NULL;
-    uint32_t app_base = 0, region_end = 0;
-    int have_app_base = 0, c;
-    enum input_format format = FORMAT_AUTO;
+    struct common_options o = {0};
+    int have_app_base = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:b:a:f:h", options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'b':
-            board_name = optarg;
-            break;
-        case 'a':
-            bad = parse_u32(optarg, "--app-base", &app_base);
-            have_app_base = 1;
-            break;
-        case 's':
-            bad = parse_u32(optarg, "--srec-crc-addr", &region_end);
-            break;
-        case 'f':
-            bad = parse_format(optarg, &format);
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("factory", "bad option");
-        }
-        if (bad)
-            return usage_error("factory", "%s", last_error());
+        have_app_base |= c == 'a';
+        if ((rc = common_option(c, "factory", help, &o)) != OPTION_TAKEN)
+            return rc;
     }
     if (optind != argc - 2)
         return usage_error("factory", "needs BOOTLOADER and IMAGE");
-    if (!output)
+    if (!o.output)
         return usage_error("factory", "missing -o OUTPUT.hex");
     const char *loader_path = argv[optind], *image_path = argv[optind + 1];
 
@@ -75,7 +50,7 @@ int cmd_factory(int argc, char **argv)
     mem_init(&mem);
     uint8_t *image = NULL;
     size_t image_size;
-    int rc = EXIT_FAILED;
+    rc = EXIT_FAILED;
     if (read_file(image_path, &image, &image_size))
         goto out;
     struct packed_report rep;
@@ -84,37 +59,37 @@ int cmd_factory(int argc, char **argv)
         goto out;
     }
     const struct board *board =
-        board_name ? board_by_name(board_name) : board_by_id(rep.trailer.board_id);
+        o.board_name ? board_by_name(o.board_name) : board_by_id(rep.trailer.board_id);
     if (!board) {
-        if (!board_name)
+        if (!o.board_name)
             set_error("%s: unknown board id 0x%08X; give --board", image_path,
                       rep.trailer.board_id);
         goto out;
     }
     if (!have_app_base)
-        app_base = rep.trailer.load_address;
+        o.app_base = rep.trailer.load_address;
     struct image_limits lim;
-    if (board_limits(board, app_base, region_end, &lim))
+    if (board_limits(board, o.app_base, o.region_end, &lim))
         goto out;
     if (packed_check(image, image_size, &lim, 0, &rep) != IMAGE_OK) {
         set_error("%s: %s: %s", image_path, image_result_name(rep.result), rep.detail);
         goto out;
     }
 
-    if (input_load(loader_path, format, FLASH_BASE, &mem))
+    if (input_load(loader_path, o.format, FLASH_BASE, &mem))
         goto out;
     if (mem_empty(&mem)) {
         set_error("%s: empty input", loader_path);
         goto out;
     }
-    if (mem_low(&mem) != FLASH_BASE || mem_high(&mem) > app_base) {
+    if (mem_low(&mem) != FLASH_BASE || mem_high(&mem) > o.app_base) {
         set_error("%s: the bootloader must lie in [0x%08X, 0x%08X) but spans [0x%08X, 0x%08llX)",
-                  loader_path, FLASH_BASE, app_base, mem_low(&mem),
+                  loader_path, FLASH_BASE, o.app_base, mem_low(&mem),
                   (unsigned long long)mem_high(&mem));
         goto out;
     }
     mem.has_start = 0;
-    if (mem_add(&mem, app_base, image, (uint32_t)image_size) || write_hex_file(output, &mem))
+    if (mem_add(&mem, o.app_base, image, (uint32_t)image_size) || write_hex_file(o.output, &mem))
         goto out;
     rc = EXIT_OK;
 out:

@@ -44,25 +44,20 @@ int cmd_info(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int json = 0, c;
-    const char *key_path = NULL;
+    struct common_options o = {0};
+    int json = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "jk:h", options, NULL)) != -1) {
         if (c == 'j')
             json = 1;
-        else if (c == 'k')
-            key_path = optarg;
-        else if (c == 'h') {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else
-            return usage_error("info", "bad option");
+        else if ((rc = common_option(c, "info", help, &o)) != OPTION_TAKEN)
+            return rc;
     }
     if (optind != argc - 1)
         return usage_error("info", optind >= argc ? "missing IMAGE" : "one IMAGE only");
     const char *path = argv[optind];
     uint8_t pub[64];
-    if (key_path && key_load_public(key_path, pub))
+    if (o.key_path && key_load_public(o.key_path, pub))
         return report_failure(NULL);
     uint8_t *data;
     size_t size;
@@ -117,7 +112,7 @@ int cmd_info(int argc, char **argv)
     const char *signature = "not checked";
     if (!(rep.trailer_decoded && rep.trailer.flags & IMAGE_FLAG_SIGNED))
         signature = "unsigned";
-    if (rep.result == IMAGE_OK && key_path) {
+    if (rep.result == IMAGE_OK && o.key_path) {
         rep.result = image_signature_check(data, t, rep.trailer_size, pub);
         signature = rep.result == IMAGE_OK         ? "ok"
                     : rep.result == IMAGE_UNSIGNED ? "unsigned"
@@ -175,7 +170,7 @@ int cmd_info(int argc, char **argv)
                    t->flags & IMAGE_FLAG_RAW ? ", raw" : "");
             if (t->flags & IMAGE_FLAG_SIGNED)
                 printf("signature     %s%s\n", signature,
-                       key_path ? "" : " (give --key to check it)");
+                       o.key_path ? "" : " (give --key to check it)");
         }
         if (rep.result == IMAGE_OK)
             printf("check         ok\n");

@@ -34,55 +34,42 @@ int cmd_keygen(int argc, char **argv)
         {"aes", no_argument, NULL, 'A'},          {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
-    int force = 0, quiet = 0, aes = 0, c;
+    struct common_options o = {0};
+    int force = 0, aes = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'F':
+        if (c == 'F')
             force = 1;
-            break;
-        case 'A':
+        else if (c == 'A')
             aes = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("keygen", "bad option");
-        }
+        else if ((rc = common_option(c, "keygen", help, &o)) != OPTION_TAKEN)
+            return rc;
     }
     if (optind != argc)
         return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
-    if (!output)
+    if (!o.output)
         return usage_error("keygen", "missing -o KEY.pem");
     if (signing_unavailable("keygen"))
         return EXIT_FAILED;
-    if (strcmp(output, "-") != 0 && access(output, F_OK) == 0) {
+    if (strcmp(o.output, "-") != 0 && access(o.output, F_OK) == 0) {
         if (!force) {
-            set_error("%s: exists; not replacing a key (--force to replace it)", output);
+            set_error("%s: exists; not replacing a key (--force to replace it)", o.output);
             return report_failure(NULL);
         }
-        if (unlink(output) != 0) {
-            set_error("%s: cannot remove the old key", output);
+        if (unlink(o.output) != 0) {
+            set_error("%s: cannot remove the old key", o.output);
             return report_failure(NULL);
         }
     }
-    if (aes ? aes_key_generate(output) : key_generate(output))
+    if (aes ? aes_key_generate(o.output) : key_generate(o.output))
         return report_failure(NULL);
     if (aes) {
-        if (!quiet && strcmp(output, "-") != 0)
-            printf("%s: new AES-128 device key (keep it secret)\n", output);
+        if (!o.quiet && strcmp(o.output, "-") != 0)
+            printf("%s: new AES-128 device key (keep it secret)\n", o.output);
         return EXIT_OK;
     }
-    if (!quiet && strcmp(output, "-") != 0)
+    if (!o.quiet && strcmp(o.output, "-") != 0)
         printf("%s: new P-256 signing key (keep it secret); its public key: stickimg pubkey %s\n",
-               output, output);
+               o.output, o.output);
     return EXIT_OK;
 }

@@ -51,74 +51,44 @@ int cmd_pack(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL, *board_name = "f4discovery", *key_path = NULL, *aes_path = NULL;
-    uint32_t version = 0, app_base = DEFAULT_APP_BASE, region_end = 0;
-    enum input_format format = FORMAT_AUTO;
-    int quiet = 0, c;
+    struct common_options o = {.board_name = "f4discovery", .app_base = DEFAULT_APP_BASE};
+    const char *aes_path = NULL;
+    uint32_t version = 0;
+    int c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:v:b:a:f:k:e:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'v':
+        if (c == 'v') {
             if (parse_version(optarg, &version))
                 return usage_error("pack", "%s", last_error());
-            break;
-        case 'b':
-            board_name = optarg;
-            break;
-        case 'a':
-            if (parse_u32(optarg, "--app-base", &app_base))
-                return usage_error("pack", "%s", last_error());
-            break;
-        case 's':
-            if (parse_u32(optarg, "--srec-crc-addr", &region_end))
-                return usage_error("pack", "%s", last_error());
-            break;
-        case 'f':
-            if (parse_format(optarg, &format))
-                return usage_error("pack", "%s", last_error());
-            break;
-        case 'k':
-            key_path = optarg;
-            break;
-        case 'e':
+        } else if (c == 'e') {
             aes_path = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("pack", "bad option");
+        } else if ((rc = common_option(c, "pack", help, &o)) != OPTION_TAKEN) {
+            return rc;
         }
     }
     if (optind != argc - 1)
         return usage_error("pack", optind >= argc ? "missing INPUT" : "one INPUT only");
-    if (!output)
+    if (!o.output)
         return usage_error("pack", "missing -o OUTPUT");
-    if (aes_path && !key_path)
+    if (aes_path && !o.key_path)
         return usage_error("pack", "--encrypt needs --key: ENCRYPT=1 bootloaders accept signed "
                                    "images only");
     const char *input = argv[optind];
-    if (key_path && signing_unavailable("pack --key"))
+    if (o.key_path && signing_unavailable("pack --key"))
         return EXIT_FAILED;
 
-    const struct board *board = board_by_name(board_name);
+    const struct board *board = board_by_name(o.board_name);
     struct image_limits lim;
     if (!board)
         return usage_error("pack", "%s", last_error());
-    if (board_limits(board, app_base, region_end, &lim))
+    if (board_limits(board, o.app_base, o.region_end, &lim))
         return report_failure(NULL);
 
     struct memimage mem;
     mem_init(&mem);
-    int rc = EXIT_FAILED;
+    rc = EXIT_FAILED;
     uint8_t *image = NULL;
-    if (input_load(input, format, app_base, &mem))
+    if (input_load(input, o.format, o.app_base, &mem))
         goto out;
     if (mem_empty(&mem)) {
         set_error("%s: empty input", input);
@@ -127,23 +97,23 @@ int cmd_pack(int argc, char **argv)
     uint32_t low = mem_low(&mem);
     uint64_t high = mem_high(&mem);
     uint64_t region_top = (uint64_t)lim.app_base + lim.region_size;
-    if (low == FLASH_BASE && app_base != FLASH_BASE) {
+    if (low == FLASH_BASE && o.app_base != FLASH_BASE) {
         set_error("%s: starts at 0x%08X, where the bootloader is: set FLASH ORIGIN = 0x%08X in "
                   "the application's linker script (docs/moving-your-app.md, \"Linker script\")",
-                  input, low, app_base);
+                  input, low, o.app_base);
         goto out;
     }
-    if (low != app_base) {
-        set_error("%s: starts at 0x%08X, not at APP_BASE 0x%08X%s", input, low, app_base,
+    if (low != o.app_base) {
+        set_error("%s: starts at 0x%08X, not at APP_BASE 0x%08X%s", input, low, o.app_base,
                   low > FLASH_BASE && low < 0x08100000u ? " (wrong --app-base?)" : "");
         goto out;
     }
     uint64_t length64 = (high - low + 3) & ~3ull;
-    uint32_t trailer_size = key_path ? IMAGE_TRAILER_SIZE_SIGNED : IMAGE_TRAILER_SIZE;
+    uint32_t trailer_size = o.key_path ? IMAGE_TRAILER_SIZE_SIGNED : IMAGE_TRAILER_SIZE;
     if (length64 + trailer_size > lim.region_size) {
         set_error("%s: does not fit: %llu bytes + %u-byte trailer from 0x%08X, but the region "
                   "ends at 0x%08llX (%u bytes%s)",
-                  input, (unsigned long long)length64, trailer_size, app_base,
+                  input, (unsigned long long)length64, trailer_size, o.app_base,
                   (unsigned long long)region_top, lim.region_size,
                   high > FLASH_BASE + (uint64_t)board->flash_size ? "; larger than flash" : "");
         goto out;
@@ -189,13 +159,13 @@ int cmd_pack(int argc, char **argv)
         .format = IMAGE_FORMAT,
         .size = IMAGE_TRAILER_SIZE,
         .app_length = length,
-        .load_address = app_base,
+        .load_address = o.app_base,
         .app_crc = stm32_crc(image, length),
         .app_version = version,
         .board_id = board->id,
         .flags = 0,
     };
-    if (key_path && image_sign(image, &t, key_path))
+    if (o.key_path && image_sign(image, &t, o.key_path))
         goto out;
     uint32_t total = length + image_trailer_encode(&t, image + length);
     if (aes_path) {
@@ -205,16 +175,16 @@ int cmd_pack(int argc, char **argv)
         free(image);
         image = encrypted;
     }
-    if (write_file(output, image, total))
+    if (write_file(o.output, image, total))
         goto out;
-    if (!quiet) {
+    if (!o.quiet) {
         char v[24];
         format_version(version, v);
-        printf("%s: %u bytes (application %u, crc 0x%08X), version %s, %s at 0x%08X%s\n", output,
-               total, length, t.app_crc, v, board->name, app_base,
-               aes_path   ? ", signed, encrypted"
-               : key_path ? ", signed"
-                          : "");
+        printf("%s: %u bytes (application %u, crc 0x%08X), version %s, %s at 0x%08X%s\n", o.output,
+               total, length, t.app_crc, v, board->name, o.app_base,
+               aes_path     ? ", signed, encrypted"
+               : o.key_path ? ", signed"
+                            : "");
     }
     rc = EXIT_OK;
 out:

@@ -58,28 +58,15 @@ int cmd_pubkey(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     enum pubkey_form form = FORM_PEM;
-    int forms = 0, c;
-    const char *output = "-";
+    struct common_options o = {.output = "-"};
+    int forms = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
-        switch (c) {
-        case 'P':
-            form = FORM_PEM, forms++;
-            break;
-        case 'C':
-            form = FORM_C_HEADER, forms++;
-            break;
-        case 'R':
-            form = FORM_RAW, forms++;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("pubkey", "bad option");
+        if (c == 'P' || c == 'C' || c == 'R') {
+            form = c == 'P' ? FORM_PEM : c == 'C' ? FORM_C_HEADER : FORM_RAW;
+            forms++;
+        } else if ((rc = common_option(c, "pubkey", help, &o)) != OPTION_TAKEN) {
+            return rc;
         }
     }
     if (optind != argc - 1)
@@ -103,7 +90,7 @@ int cmd_pubkey(int argc, char **argv)
             return report_failure(NULL);
         }
     }
-    int r = form == FORM_RAW ? write_file(output, pub, sizeof pub)
-                             : write_file(output, (const uint8_t *)text, (size_t)length);
+    int r = form == FORM_RAW ? write_file(o.output, pub, sizeof pub)
+                             : write_file(o.output, (const uint8_t *)text, (size_t)length);
     return r ? report_failure(NULL) : EXIT_OK;
 }

@@ -31,47 +31,32 @@ int cmd_sign(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *key_path = NULL, *output = NULL;
-    int quiet = 0, c;
+    struct common_options o = {0};
+    int c, rc;
     argv[0] = prog;
-    while ((c = getopt_long(argc, argv, "k:o:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            key_path = optarg;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("sign", "bad option");
-        }
-    }
+    while ((c = getopt_long(argc, argv, "k:o:qh", options, NULL)) != -1)
+        if ((rc = common_option(c, "sign", help, &o)) != OPTION_TAKEN)
+            return rc;
     if (optind != argc - 1)
         return usage_error("sign", optind >= argc ? "missing IMAGE" : "one IMAGE only");
-    if (!key_path)
+    if (!o.key_path)
         return usage_error("sign", "missing --key KEY.pem");
-    if (!output)
+    if (!o.output)
         return usage_error("sign", "missing -o OUTPUT");
     if (signing_unavailable("sign"))
         return EXIT_FAILED;
     const char *path = argv[optind];
     uint8_t *image = NULL;
     struct image_trailer t;
-    int rc = EXIT_FAILED;
+    rc = EXIT_FAILED;
     if (signable_load(path, &image, &t))
         goto out;
-    if (image_sign(image, &t, key_path))
+    if (image_sign(image, &t, o.key_path))
         goto out;
-    if (write_file(output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
+    if (write_file(o.output, image, (size_t)t.app_length + IMAGE_TRAILER_SIZE_SIGNED))
         goto out;
-    if (!quiet)
-        printf("%s: signed with %s (%u bytes, application %u)\n", output, key_path,
+    if (!o.quiet)
+        printf("%s: signed with %s (%u bytes, application %u)\n", o.output, o.key_path,
                t.app_length + IMAGE_TRAILER_SIZE_SIGNED, t.app_length);
     rc = EXIT_OK;
 out:

@@ -39,51 +39,26 @@ int cmd_verify(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *board_name = "f4discovery";
-    uint32_t app_base = DEFAULT_APP_BASE, region_end = 0;
-    const char *key_path = NULL;
-    int require_signed = 0, quiet = 0, c;
+    struct common_options o = {.board_name = "f4discovery", .app_base = DEFAULT_APP_BASE};
+    int require_signed = 0, c, rc;
     argv[0] = prog;
     while ((c = getopt_long(argc, argv, "b:a:k:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            board_name = optarg;
-            break;
-        case 'a':
-            if (parse_u32(optarg, "--app-base", &app_base))
-                return usage_error("verify", "%s", last_error());
-            break;
-        case 's':
-            if (parse_u32(optarg, "--srec-crc-addr", &region_end))
-                return usage_error("verify", "%s", last_error());
-            break;
-        case 'S':
+        if (c == 'S')
             require_signed = 1;
-            break;
-        case 'k':
-            key_path = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            return usage_error("verify", "bad option");
-        }
+        else if ((rc = common_option(c, "verify", help, &o)) != OPTION_TAKEN)
+            return rc;
     }
     if (optind != argc - 1)
         return usage_error("verify", optind >= argc ? "missing IMAGE" : "one IMAGE only");
     const char *path = argv[optind];
-    const struct board *board = board_by_name(board_name);
+    const struct board *board = board_by_name(o.board_name);
     if (!board)
         return usage_error("verify", "%s", last_error());
     struct image_limits lim;
-    if (board_limits(board, app_base, region_end, &lim))
+    if (board_limits(board, o.app_base, o.region_end, &lim))
         return report_failure(NULL);
     uint8_t pub[64];
-    if (key_path && key_load_public(key_path, pub))
+    if (o.key_path && key_load_public(o.key_path, pub))
         return report_failure(NULL);
     uint8_t *data;
     size_t size;
@@ -101,8 +76,8 @@ int cmd_verify(int argc, char **argv)
         return EXIT_FAILED;
     }
     struct packed_report rep;
-    enum image_result r = packed_check(data, size, &lim, require_signed || key_path, &rep);
-    if (r == IMAGE_OK && key_path) {
+    enum image_result r = packed_check(data, size, &lim, require_signed || o.key_path, &rep);
+    if (r == IMAGE_OK && o.key_path) {
         r = image_signature_check(data, &rep.trailer, rep.trailer_size, pub);
         snprintf(rep.detail, sizeof rep.detail, "%s",
                  r == IMAGE_UNSIGNED ? "the signed flag and the 100-byte trailer go together"
@@ -113,12 +88,12 @@ int cmd_verify(int argc, char **argv)
         fprintf(stderr, "stickimg: %s: %s: %s\n", path, image_result_name(r), rep.detail);
         return EXIT_FAILED;
     }
-    if (!quiet) {
+    if (!o.quiet) {
         char version[24];
         format_version(rep.trailer.app_version, version);
         printf("%s: ok (%s, version %s, %u bytes at 0x%08X, crc 0x%08X%s)\n", path, board->name,
                version, rep.app_length, lim.app_base, rep.trailer.app_crc,
-               key_path ? ", signature ok" : "");
+               o.key_path ? ", signature ok" : "");
     }
     return EXIT_OK;
 }

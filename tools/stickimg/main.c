@@ -48,6 +48,39 @@ int usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int common_option(int c, const char *cmd, const char *help, struct common_options *o)
+{
+    switch (c) {
+    case 'o':
+        o->output = optarg;
+        return OPTION_TAKEN;
+    case 'k':
+        o->key_path = optarg;
+        return OPTION_TAKEN;
+    case 'b':
+        o->board_name = optarg;
+        return OPTION_TAKEN;
+    case 'q':
+        o->quiet = 1;
+        return OPTION_TAKEN;
+    case 'a':
+        return parse_u32(optarg, "--app-base", &o->app_base) ? usage_error(cmd, "%s", last_error())
+                                                             : OPTION_TAKEN;
+    case 's':
+        return parse_u32(optarg, "--srec-crc-addr", &o->region_end)
+                   ? usage_error(cmd, "%s", last_error())
+                   : OPTION_TAKEN;
+    case 'f':
+        return parse_format(optarg, &o->format) ? usage_error(cmd, "%s", last_error())
+                                                : OPTION_TAKEN;
+    case 'h':
+        fputs(help, stdout);
+        return EXIT_OK;
+    default:
+        return usage_error(cmd, "bad option");
+    }
+}
+
 void options_reset(void)
 {
     optind = 0; /* glibc: 0 also reinitialises getopt's internal state */

@@ -137,6 +137,21 @@ int linked_base(const uint8_t *image, uint32_t length, const struct image_limits
 /* ---- Command line ---- */
 /* "stickimg CMD: message" + a hint to --help on stderr; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The options several commands share, each with one letter and one meaning everywhere. A
+ * command sets its defaults, then passes every letter it does not handle itself here. */
+struct common_options {
+    const char *output;       /* -o, --output FILE */
+    const char *key_path;     /* -k, --key (or --pubkey) FILE */
+    const char *board_name;   /* -b, --board NAME */
+    uint32_t app_base;        /* -a, --app-base ADDR */
+    uint32_t region_end;      /* --srec-crc-addr ADDR ('s'); 0: the end of flash */
+    enum input_format format; /* -f, --format bin|hex|elf */
+    int quiet;                /* -q, --quiet */
+};
+#define OPTION_TAKEN (-1)
+/* Takes getopt_long's c (with optarg) into o. Returns OPTION_TAKEN; EXIT_OK after printing
+ * help for -h; usage_error()'s EXIT_USAGE for a bad value or a letter no command shares. */
+int common_option(int c, const char *cmd, const char *help, struct common_options *o);
 /* Prepares getopt_long for a fresh pass over a subcommand's arguments. */
 void options_reset(void);
 
