@@ -179,9 +179,9 @@ static void test_new_version_erases_only_what_it_must(void)
 static void test_one_stray_word_decides_its_sector(void)
 {
     flash_ram_reset();
-    put32(flash_ram_at(flash_sector_start(5)), 0); /* first word */
+    put32(flash_ram_at(flash_sector_start(5)), 0);                            /* first word */
     put32(flash_ram_at(flash_sector_start(7) + 3 * 4096 + 4092), 0x12345678); /* a step's last */
-    put32(flash_ram_at(APP_REGION_END - 4), 0xFFFFFFFEu);                      /* the last */
+    put32(flash_ram_at(APP_REGION_END - 4), 0xFFFFFFFEu);                     /* the last */
     flash_ram_stats.erased_sectors = 0;
     CHECK_EQ(install(pack(make_raw(20000, 4), 0x01010000)), SB_OK); /* sectors 1-2, blank */
     CHECK_EQ(flash_ram_stats.erased_sectors, (1u << 5) | (1u << 7) | (1u << 11));
