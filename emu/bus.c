@@ -528,6 +528,15 @@ int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
     return periph_write(m, p, addr, size, value);
 }
 
+int bus_dma_access(struct machine *m, uint32_t addr, unsigned size, int write, uint32_t *value)
+{
+    const struct periph *p = bus_find(m, addr);
+    if (!p)
+        return -1;
+    note_write(m); /* the firmware's polling loop may see a change */
+    return write ? periph_write(m, p, addr, size, *value) : periph_read(m, p, addr, size, value);
+}
+
 void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value)
 {
     note_write(m);

@@ -395,8 +395,8 @@ static const struct periph f407_periphs[] = {
      .en_bit = 18,
      .irq = NOIRQ,
      .backup_domain = 1},
-    U("DMA1", 0x40026000u, 0x400, AHB1, 21),
-    U("DMA2", 0x40026400u, 0x400, AHB1, 22),
+    M("DMA1", 0x40026000u, 0x400, dma_ops, 0, AHB1, 21, -1, -1),
+    M("DMA2", 0x40026400u, 0x400, dma_ops, 1, AHB1, 22, -1, -1),
     UR("ETH", 0x40028000u, 0x1400, AHB1, 25, eth_resets),
     M("OTG_HS", OTG_HS_BASE_ADDR, OTG_HS_SPAN, otg_ops, 1, 0, 0, 77, -1), /* OTG_HS global */
     /* AHB2 */
@@ -517,7 +517,8 @@ const struct chip chip_stm32f446 = {
         M("CRC", 0x40023000u, 0x400, crc_ops, 0, AHB1, 12, -1, -1),                                \
         M("RCC", 0x40023800u, 0x400, rcc_ops, 0, 0, 0, -1, -1),                                    \
         M("FLASH", 0x40023C00u, 0x400, flash_ops, 0, 0, 0, 4, -1),                                 \
-        U("DMA1", 0x40026000u, 0x400, AHB1, 21), U("DMA2", 0x40026400u, 0x400, AHB1, 22),          \
+        M("DMA1", 0x40026000u, 0x400, dma_ops, 0, AHB1, 21, -1, -1),                               \
+        M("DMA2", 0x40026400u, 0x400, dma_ops, 1, AHB1, 22, -1, -1),                               \
         M("OTG_FS", OTG_FS_BASE_ADDR, OTG_FS_SPAN, otg_ops, 0, 0, 0, 67, -1),                      \
         M("PPB", 0xE0000000u, 0x100000, ppb_ops, 0, 0, 0, -1, -1)
 

@@ -228,6 +228,36 @@ struct crc_model {
     uint64_t busy_until_cycles;
 };
 
+/* DMA1/DMA2 (dma.c, RM0090 section 10). The timing recurrence of a stream's transfer, in HCLK
+ * cycles: when the last item's read (peripheral port) and write (memory port) ended, the
+ * writes of the last items (FIFO room), the flash line the ports last read, and when the CRC
+ * unit takes its next word. */
+#define DMA_HIST 16
+struct dma_timing {
+    uint64_t r_last, w_last, crc_ready;
+    uint64_t w_hist[DMA_HIST];
+    uint32_t line;
+    int line_valid;
+};
+
+struct dma_stream {
+    uint32_t cr, ndtr, par, m0ar, m1ar, fcr; /* RM0090 10.5.5-10.5.10 */
+    int active;                              /* a memory-to-memory transfer is running */
+    int stop;                                /* EN cleared by software: stop after this item */
+    int ht_done;
+    uint32_t total, done; /* items: NDTR at EN, items written */
+    struct dma_timing t;
+    uint64_t event_cycles; /* the next flag change (HT, TC, TE, stop); UINT64_MAX: none */
+};
+
+struct dma_model {
+    uint32_t isr[2]; /* LISR, HISR */
+    struct dma_stream st[8];
+    unsigned nactive;
+    int syncing;
+    unsigned warned;
+};
+
 struct poll_site {
     uint32_t addr, block, last_value;
     uint64_t last_insns, last_cycles, interval, cycle_interval, epoch;
@@ -264,7 +294,8 @@ struct machine {
     int iwdg_hw; /* hardware watchdog option (--iwdg) */
     struct cortex_model cx;
     struct crc_model crc;
-    struct otg_model *otg; /* the core behind the board's USB host port, with the stick */
+    struct dma_model dma[2]; /* DMA1, DMA2 */
+    struct otg_model *otg;   /* the core behind the board's USB host port, with the stick */
     int otg_clocked;
     struct otg_model *otg_idle; /* the chip's other OTG core (nothing on its pins) */
     int otg_idle_clocked;
@@ -347,10 +378,17 @@ extern void (*machine_stop_cpu_hook)(struct machine *m);
 /* Set by cpu.c: the precise PC of the instruction being executed (for fault reports). */
 extern uint32_t (*machine_pc_hook)(struct machine *m);
 
+/* --- dma.c --- */
+/* Brings every DMA transfer up to now (the CRC unit calls it before the CPU's access). */
+void dma_sync_all(struct machine *m);
+
 /* --- bus.c: MMIO address decode --- */
 /* Returns 0, or -1 after recording a fault (unmodeled register, bus error). */
 int bus_read(struct machine *m, uint32_t addr, unsigned size, uint32_t *value);
 int bus_write(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
+/* A DMA access to a peripheral register: no polling detection, no bus fault to the CPU.
+ * Returns 0, or -1 when nothing answers at addr. */
+int bus_dma_access(struct machine *m, uint32_t addr, unsigned size, int write, uint32_t *value);
 /* A CPU store into flash/OTP/alias space (mapped read-only for the CPU). */
 void bus_flash_store(struct machine *m, uint32_t addr, unsigned size, uint32_t value);
 
@@ -409,6 +447,8 @@ uint32_t gpio_idr(const struct machine *m, int port);
 void crc_reset(struct machine *m);
 uint32_t crc_read(struct machine *m, uint32_t off);
 int crc_write(struct machine *m, uint32_t off, unsigned size, uint32_t value);
+/* A word written into CRC_DR by the DMA whose write ends at cycle at (no CPU stall). */
+void crc_feed_at(struct machine *m, uint32_t value, uint64_t at);
 void usart_reset(struct machine *m);
 /* Bytes the outside world sends to USART unit (0 USART1, 1 USART2, 2 USART3, 3 USART6), one
  * character time apart once the receiver is enabled; data stays owned by the caller. */

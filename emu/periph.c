@@ -22,6 +22,7 @@ static void crc_wait(struct machine *m)
 
 uint32_t crc_read(struct machine *m, uint32_t off)
 {
+    dma_sync_all(m); /* the words a DMA stream fed so far */
     crc_wait(m);
     if (off == 0x00)
         return m->crc.dr;
@@ -30,16 +31,28 @@ uint32_t crc_read(struct machine *m, uint32_t off)
     return 0;
 }
 
+static uint32_t crc_step(uint32_t crc, uint32_t v)
+{
+    crc ^= v;
+    for (int i = 0; i < 32; i++)
+        crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04C11DB7u : crc << 1;
+    return crc;
+}
+
+void crc_feed_at(struct machine *m, uint32_t value, uint64_t at)
+{
+    m->crc.dr = crc_step(m->crc.dr, value);
+    m->crc.busy_until_cycles = at + 4;
+}
+
 int crc_write(struct machine *m, uint32_t off, unsigned size, uint32_t v)
 {
+    dma_sync_all(m);
     crc_wait(m);
     if (off == 0x00) {
         if (size != 4)
             return -1;
-        uint32_t crc = m->crc.dr ^ v;
-        for (int i = 0; i < 32; i++)
-            crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04C11DB7u : crc << 1;
-        m->crc.dr = crc;
+        m->crc.dr = crc_step(m->crc.dr, v);
         m->crc.busy_until_cycles = m->cycles + 4;
     } else if (off == 0x04) {
         m->crc.idr = v & 0xFFu;

@@ -124,6 +124,6 @@ int periph_apb(const struct periph *p);
 
 /* Register model ops (defined in the model files). */
 extern const struct periph_ops flash_ops, rcc_ops, pwr_ops, gpio_ops, crc_ops, usart_ops, iwdg_ops,
-    otg_ops, ppb_ops, unmodeled_ops, tim_ops, syscfg_ops, exti_ops, bkpsram_ops;
+    otg_ops, ppb_ops, unmodeled_ops, tim_ops, syscfg_ops, exti_ops, bkpsram_ops, dma_ops;
 
 #endif

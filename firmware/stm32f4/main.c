@@ -78,7 +78,18 @@ int main(void)
      * PLL's speed, 10 times faster than in the reset handler at 16 MHz. */
     extern uint32_t _siramfunc, _sramfunc, _eramfunc;
     const uint32_t *from = &_siramfunc;
-    for (uint32_t *to = &_sramfunc; to < &_eramfunc;)
+    uint32_t *to = &_sramfunc;
+#if PROBE_MS == 0
+    /* Four words a turn where the copy is on the path to the application (2.7 KB: 41 -> 20 us
+     * of a 1.8 ms boot under the m4 cycle model); memcpy is itself RAMFUNC code. */
+    while (&_eramfunc - to >= 4)
+        __asm volatile("ldmia %0!, {r2, r3, r4, r5}\n"
+                       "stmia %1!, {r2, r3, r4, r5}"
+                       : "+l"(from), "+l"(to)
+                       :
+                       : "r2", "r3", "r4", "r5", "memory");
+#endif
+    while (to < &_eramfunc)
         *to++ = *from++;
 #if PROTECT_BOOT
     /* Once per chip: later boots find nWRP0 clear and write nothing. A failure (RDP level 2

@@ -111,6 +111,26 @@
 #define CRC_DR   REG32(CRC_BASE + 0x00)
 #define CRC_CR   REG32(CRC_BASE + 0x08)
 
+/* DMA2 stream 0 (RM0090 10.5): memory-to-memory is DMA2 only (10.3.6) */
+#define RCC_AHB1ENR_DMA2EN (1u << 22)
+#define DMA2_BASE          0x40026400u
+#define DMA2_LISR          REG32(DMA2_BASE + 0x00)
+#define DMA2_LIFCR         REG32(DMA2_BASE + 0x08)
+#define DMA2_S0CR          REG32(DMA2_BASE + 0x10)
+#define DMA2_S0NDTR        REG32(DMA2_BASE + 0x14)
+#define DMA2_S0PAR         REG32(DMA2_BASE + 0x18)
+#define DMA2_S0M0AR        REG32(DMA2_BASE + 0x1C)
+#define DMA2_S0FCR         REG32(DMA2_BASE + 0x24)
+#define DMA_SxCR_EN        (1u << 0)
+#define DMA_SxCR_M2M       (2u << 6)
+#define DMA_SxCR_PINC      (1u << 9)
+#define DMA_SxCR_WORDS     ((2u << 11) | (2u << 13)) /* PSIZE = MSIZE = 32 bits */
+#define DMA_SxCR_PBURST4   (1u << 21)
+#define DMA_SxFCR_FULL     (3u | (1u << 2)) /* FTH full FIFO, DMDIS (no direct mode) */
+#define DMA_LISR_S0_TEIF   (1u << 3)
+#define DMA_LISR_S0_TCIF   (1u << 5)
+#define DMA_LIFCR_S0_ALL   0x3Du
+
 /* IWDG */
 #define IWDG_BASE 0x40003000u
 #define IWDG_KR   REG32(IWDG_BASE + 0x00)

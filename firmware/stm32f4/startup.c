@@ -40,8 +40,20 @@ void Reset_Handler(void)
     uint32_t *src = &_sidata;
     for (uint32_t *dst = &_sdata; dst < &_edata;)
         *dst++ = *src++;
-    for (uint32_t *dst = &_sbss; dst < &_ebss;)
-        *dst++ = 0;
+    uint32_t *bss = &_sbss;
+#if PROBE_MS == 0
+    /* Four words a turn: at 16 MHz, one word a turn (1.1 KB) outlasted the PLL's lock by
+     * 20 us of the boot under the m4 cycle model. */
+    uint32_t *whole = bss + ((uint32_t)(&_ebss - bss) & ~3u);
+    if (bss < whole)
+        __asm volatile("movs r2, #0\n\tmovs r3, #0\n\tmovs r4, #0\n\tmovs r5, #0\n"
+                       "1:\tstmia %0!, {r2, r3, r4, r5}\n\tcmp %0, %1\n\tbcc 1b"
+                       : "+l"(bss)
+                       : "l"(whole)
+                       : "r2", "r3", "r4", "r5", "cc", "memory");
+#endif
+    while (bss < &_ebss)
+        *bss++ = 0;
     main();
     fault_handler();
 }
