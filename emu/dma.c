@@ -187,11 +187,12 @@ static int step(const struct machine *m, const struct dma_stream *st, struct dma
     }
     if (i % burst_beats(st->cr, 0) == 0)
         r += SERVICE_CYCLES;
-    if (rs == R_NONE || rd == R_NONE || rd == R_FLASH || rd == R_ROM) {
+    if (rs == R_NONE || rd == R_NONE || rd == R_FLASH || rd == R_ROM ||
+        i + 1u == m->dma_error_item) {
         *w = r + 1;
         return -1;
     }
-    r += BEAT_CYCLES + slave_wait(m, t, src, rs);
+    r += BEAT_CYCLES + slave_wait(m, t, src, rs) + m->dma_slow_cycles;
     /* Memory port: after the read and the previous write; a write to CRC_DR waits for the
      * unit (4 HCLK a word, RM0090 4.3), overlapping the DMA's own cycles. */
     uint64_t wr = r > t->w_last ? r : t->w_last;
@@ -271,7 +272,7 @@ static void write_item(struct machine *m, uint32_t addr, unsigned size, enum reg
 {
     if (r == R_SRAM)
         memcpy(m->sram + (addr - SRAM_BASE), &v, size);
-    else if (is_crc_dr(m, addr) && size == 4)
+    else if (is_crc_dr(m, addr) && size == 4 && periph_clocked(m, bus_find(m, addr)))
         crc_feed_at(m, v, at);
     else
         bus_dma_access(m, addr, size, 1, &v);
@@ -377,6 +378,23 @@ static void warn_once(struct machine *m, unsigned unit, unsigned bit, const char
 #define W_ALIGN    128u
 #define W_CCM      256u
 #define W_M2M_CIRC 512u
+#define W_BURST_1K 1024u
+
+/* RM0090 10.3.11: a burst must not cross a 1 KB address boundary. Whether one of the
+ * transfer's bursts on a port (incrementing, more than one beat) would. */
+static int burst_crosses_1k(const struct dma_stream *st, int mem)
+{
+    uint32_t inc = mem ? (st->cr & CR_MINC) : (st->cr & CR_PINC);
+    uint32_t bytes = burst_beats(st->cr, mem) * item_bytes(st->cr, mem);
+    uint32_t base = mem ? st->m0ar : st->par;
+    if (!inc || bytes == item_bytes(st->cr, mem))
+        return 0;
+    uint64_t end = (uint64_t)base + (uint64_t)st->ndtr * item_bytes(st->cr, mem);
+    for (uint64_t a = base; a < end; a += bytes)
+        if ((a & 1023u) + bytes > 1024u)
+            return 1;
+    return 0;
+}
 
 static void enable(struct machine *m, unsigned unit, unsigned s)
 {
@@ -455,6 +473,12 @@ static void enable(struct machine *m, unsigned unit, unsigned s)
         finish(m, unit, s, F_TEIF);
         return;
     }
+    if (burst_crosses_1k(st, 0) || burst_crosses_1k(st, 1))
+        warn_once(
+            m, unit, W_BURST_1K,
+            "DMA%u stream %u: a burst crosses a 1 KB address boundary (RM0090 10.3.11: an AHB "
+            "error the DMA registers do not report); moved as if it did not",
+            s);
     st->cr |= CR_EN;
     st->total = st->ndtr;
     st->done = 0;

@@ -295,7 +295,10 @@ struct machine {
     struct cortex_model cx;
     struct crc_model crc;
     struct dma_model dma[2]; /* DMA1, DMA2 */
-    struct otg_model *otg;   /* the core behind the board's USB host port, with the stick */
+    /* Test hooks (--dma-error-at-item, --dma-slow-cycles): item N (1-based, 0: none) of every
+     * memory-to-memory transfer hits a bus error; every item's read takes N more cycles. */
+    uint32_t dma_error_item, dma_slow_cycles;
+    struct otg_model *otg; /* the core behind the board's USB host port, with the stick */
     int otg_clocked;
     struct otg_model *otg_idle; /* the chip's other OTG core (nothing on its pins) */
     int otg_idle_clocked;

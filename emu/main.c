@@ -21,7 +21,7 @@ static void usage(void)
           "                [--plug-at-ms T]... [--unplug-at-ms T]... [--button]\n"
           "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
           "T]...\n"
-          "                [--iwdg] [--no-hse]\n"
+          "                [--iwdg] [--no-hse] [--dma-error-at-item N] [--dma-slow-cycles N]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-option-write N] [--uid 24HEX]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
@@ -199,6 +199,7 @@ int main(int argc, char **argv)
     /* Stick events only apply with a stick; the others are added to the machine at once. */
     static struct scenario events;
     long long cut_ops = -1, cut_opt_write = -1;
+    uint32_t dma_error_item = 0, dma_slow_cycles = 0;
     uint32_t uid[3];
     int uid_given = 0;
     enum cut_mode cut_mode = CUT_UNDEFINED;
@@ -315,6 +316,10 @@ int main(int argc, char **argv)
             uint32_t n;
             bad = parse_u32(v, &n);
             cut_ops = n;
+        } else if (strcmp(a, "--dma-error-at-item") == 0) {
+            bad = parse_u32(v, &dma_error_item) || dma_error_item < 1;
+        } else if (strcmp(a, "--dma-slow-cycles") == 0) {
+            bad = parse_u32(v, &dma_slow_cycles);
         } else if (strcmp(a, "--cut-at-option-write") == 0) {
             uint32_t n;
             bad = parse_u32(v, &n) || n < 1;
@@ -410,6 +415,8 @@ int main(int argc, char **argv)
     }
     m->stop_after_app_ns = stop_after_app_ns;
     m->cut_after_ops = cut_ops;
+    m->dma_error_item = dma_error_item;
+    m->dma_slow_cycles = dma_slow_cycles;
     m->cut_at_opt_write = cut_opt_write;
     m->cut_mode = cut_mode;
     m->button_pressed = button;

@@ -55,3 +55,11 @@ $(BUILD)/emu-fw/cubeapp%.bin: $(BUILD)/emu-fw/cubeapp%.elf
 	$(ARM_OBJCOPY) -O binary $< $@
 TEST_DEPS += $(BUILD)/emu-fw/cubeapp.bin $(BUILD)/emu-fw/cubeapp-basic.bin \
 	$(BUILD)/emu-fw/cubeapp-vtorbug.bin
+# The DMA test application (tests/emu-fw/dmaapp/, tests/suites/dma_hostile_emu.sh): at APP_BASE,
+# with the Cube-style application's memory layout.
+$(BUILD)/emu-fw/dmaapp.elf: tests/emu-fw/dmaapp/main.c tests/emu-fw/emufw.h tests/emu-fw/cubeapp/cubeapp.ld
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(ARM_CC) $(ARM_CFLAGS) $(ARM_LDFLAGS) -T tests/emu-fw/cubeapp/cubeapp.ld $< -lgcc -o $@ > /dev/null
+$(BUILD)/emu-fw/dmaapp.bin: $(BUILD)/emu-fw/dmaapp.elf
+	$(ARM_OBJCOPY) -O binary $< $@
+TEST_DEPS += $(BUILD)/emu-fw/dmaapp.bin

@@ -33,9 +33,12 @@ static uint32_t crc_feed_dma(const uint32_t *words, uint32_t count)
     }
     for (uint32_t i = count; i && !(DMA2_LISR & (DMA_LISR_S0_TCIF | DMA_LISR_S0_TEIF)); i--) {
     }
-    /* EN clears at the end or on an error; else stop it: it ends after the current item. */
-    DMA2_S0CR = 0;
-    for (uint32_t i = 64; i && (DMA2_S0CR & DMA_SxCR_EN); i--) {
+    /* EN clears at the end or on an error; else stop it: it ends after the current item. Only
+     * EN: the other fields are read-only while EN=1 (RM0090 10.5.5; ST's HAL and LL clear EN
+     * alone). The wait for that item is long (2^20 polls, tens of ms): NDTR read while it still
+     * runs would make the CPU feed a word twice and refuse a valid image. */
+    DMA2_S0CR &= ~DMA_SxCR_EN;
+    for (uint32_t i = 1u << 20; i && (DMA2_S0CR & DMA_SxCR_EN); i--) {
     }
     return DMA2_S0NDTR;
 }
