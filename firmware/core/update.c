@@ -237,6 +237,7 @@ static int check_file(const struct image_source *src)
     return image_error(check);
 }
 
+#if !OVERLAP_PASS2
 /* Four words a step: the check of a 1 MB region takes half the time of one at a time. */
 static int sector_is_blank(unsigned sector)
 {
@@ -247,7 +248,6 @@ static int sector_is_blank(unsigned sector)
     return all == 0xFFFFFFFFu;
 }
 
-#if !OVERLAP_PASS2
 /* Every non-blank sector of the application region: the ones the image needs, and leftovers
  * of a longer old image behind it. Ascending, so the first erase destroys the old word 7. */
 static int erase_region(void)
@@ -261,11 +261,46 @@ static int erase_region(void)
     return SB_OK;
 }
 #else
+/* The blank check of the region, run during pass 1: plat_ms() calls a step from the USB waits
+ * (plat_background), update_install() finishes it after the check. It only reads the flash;
+ * pass 2 takes each erase decision from its result (scan.dirty) instead of reading the sector
+ * again. That stays right because nothing writes the region in between: pass 1 writes nothing,
+ * the rollback floor log is in sector 0, and pass 2 erases and programs in ascending order, so
+ * a sector is as scanned until its own erase decision (before its first word, or drain(1) for
+ * the leftovers). A power cut or reset loses the result with the rest of RAM; the next session
+ * scans again. The sequential pass 2 (ENCRYPT=1) keeps sector_is_blank() and its bytes. */
+#define SCAN_LINES     256u /* 16-byte lines a step: 4 KB, about 30 us; divides every sector */
+#define SCAN_LAST      ((unsigned)flash_sector_of(APP_REGION_END - 1u)) /* checked whole, as erased */
+static struct {
+    const uint32_t *line; /* next to check */
+    unsigned sector;      /* line's; past SCAN_LAST: done */
+    uint32_t dirty;       /* bit s: sector s holds a word other than 0xFFFFFFFF */
+} scan;
+
+static void scan_step(void)
+{
+    unsigned s = scan.sector;
+    if (s > SCAN_LAST)
+        return;
+    const uint32_t *w = scan.line;
+    const uint32_t *end = flash_words(flash_sector_start(s + 1u));
+    uint32_t all = 0xFFFFFFFFu;
+    for (unsigned n = SCAN_LINES; n; n--, w += 4)
+        all &= w[0] & w[1] & w[2] & w[3];
+    if (all != 0xFFFFFFFFu) {
+        scan.dirty |= 1u << s;
+        w = end; /* one word decides for the sector */
+    }
+    if (w == end)
+        scan.sector = s + 1u;
+    scan.line = w;
+}
+
 /* Pass 2 programs one half of chunk while the stick fills the other: the erases and word
  * programs run in the background (program_behind, called by plat_ms() from the USB waits,
  * from SRAM) and the CPU keeps the transfers going while the flash is busy. Erases stay
  * ascending, the region's first sector first (the safety argument above), each just before
- * the first word that needs it; a sector found blank then is not erased. */
+ * the first word that needs it; a sector the blank check found blank is not erased. */
 #define HALF_WORDS     (CHUNK_BYTES / 8u)
 #define STEPS_PER_CALL 4u    /* words per call: 64 us typical, 400 us at the 100 us maximum */
 #define DRAIN_LIMIT_MS 9000u /* from the last erase's start: 2 s (128 KB) + 4096 programs */
@@ -279,43 +314,51 @@ static struct {
 } job;
 
 /* One call: up to STEPS_PER_CALL steps while the flash is idle or busy for at most a word
- * program. Runs from SRAM: while the flash is busy it reads nothing from flash (the blank
- * check and the sector map run only once flash_idle() said idle). */
+ * program. Runs from SRAM: while the flash is busy it reads nothing from flash (the sector
+ * map runs only once flash_idle() said idle). */
 RAMFUNC static void program_behind(void)
 {
+    /* In registers: the program stores may alias job, which the compiler would reload. */
+    const uint32_t *word = job.word;
+    uint32_t addr = job.addr, left = job.left;
     for (unsigned n = STEPS_PER_CALL; n && !job.error; n--) {
         int idle = flash_idle(!job.erasing);
         if (idle <= 0) {
             job.error = idle < 0;
-            return;
+            break;
         }
         job.erasing = 0;
-        if (job.addr >= job.erased_end) {
+        if (addr >= job.erased_end) {
             unsigned s = job.next_sector;
             if (s > job.last_sector)
-                return;
+                break;
             job.next_sector = s + 1u;
             job.erased_end = flash_sector_start(s + 1u);
-            if (!sector_is_blank(s)) {
+            if (scan.dirty >> s & 1u) {
                 job.erasing = 1;
                 job.error = flash_erase_start(s) != 0;
             }
             continue;
         }
-        if (!job.left)
-            return;
-        if (*job.word != 0xFFFFFFFFu && flash_program_start(job.addr, *job.word) != 0)
+        if (!left)
+            break;
+        if (*word != 0xFFFFFFFFu && flash_program_start(addr, *word) != 0)
             job.error = 1;
-        job.word++;
-        job.addr += 4u;
-        job.left--;
+        word++;
+        addr += 4u;
+        left--;
     }
+    job.word = word;
+    job.addr = addr;
+    job.left = left;
 }
 
 /* Finishes the job in the foreground; all: also erases every non-blank sector left in the
- * region (leftovers of a longer old image, the trailer's sector) and waits for the flash. */
-static int drain(int all)
+ * region (leftovers of a longer old image, the trailer's sector) and waits for the flash. From
+ * SRAM too: its loop runs while a word programs, not after it (code in flash would stall). */
+RAMFUNC static int drain(int all)
 {
+    plat_watchdog_kick(); /* here and in the erase waits: a half's programs take 0.4 s at most */
     uint32_t start = plat_ms();
     if (all)
         job.addr = 0xFFFFFFFFu;
@@ -334,12 +377,13 @@ static int drain(int all)
         }
         if (plat_ms() - start > DRAIN_LIMIT_MS)
             break;
-        plat_watchdog_kick();
         /* Nothing to do until the erase ends: wait a SysTick millisecond rather than spin on
          * the cycle counter (a 2 MB part's bank-2 erases do not stall code in bank 1; stickemu
          * skips a SysTick wait, not a spin: 3 min of CPU for 22 erases before). */
-        if (job.erasing)
+        if (job.erasing) {
+            plat_watchdog_kick();
             plat_delay_ms(1);
+        }
     }
     return SB_ERR_FLASH;
 }
@@ -483,7 +527,18 @@ int update_install(const struct image_source *src)
 #if LOG
     image_why_clear();
 #endif
+#if OVERLAP_PASS2
+    scan.line = flash_words(APP_BASE);
+    scan.sector = (unsigned)flash_sector_of(APP_BASE);
+    scan.dirty = 0;
+    plat_background = scan_step;
+#endif
     int r = check_file(src);
+#if OVERLAP_PASS2
+    plat_background = 0;
+    while (scan.sector <= SCAN_LAST)
+        scan_step();
+#endif
     if (r != SB_OK)
         return r;
     struct image_trailer old;

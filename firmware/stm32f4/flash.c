@@ -65,11 +65,14 @@ RAMFUNC int flash_idle(int stall)
      * 100 us at most, DS8626), as every fetch of code in flash does; no poll loop to spin. */
     if (stall)
         (void)*(volatile const uint32_t *)FLASH_BASE_ADDR;
-    if (FLASH_SR & FLASH_SR_BSY)
+    uint32_t sr = FLASH_SR; /* one read: the next program starts sooner */
+    if (sr & FLASH_SR_BSY)
         return 0;
-    uint32_t errors = FLASH_SR & FLASH_SR_ERRORS;
-    FLASH_SR = errors;
-    return errors ? -1 : 1;
+    sr &= FLASH_SR_ERRORS;
+    if (!sr)
+        return 1;
+    FLASH_SR = sr;
+    return -1;
 }
 
 RAMFUNC int flash_erase_start(unsigned sector)

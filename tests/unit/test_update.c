@@ -173,6 +173,21 @@ static void test_new_version_erases_only_what_it_must(void)
     CHECK_EQ(t.app_version, 0x01010000);
 }
 
+/* The blank check (run during pass 1) finds a single word anywhere in a sector: first word,
+ * the last word of a 4 KB step, the region's last word; the sectors without one stay as they
+ * are. No background work is left behind for later plat_ms() callers. */
+static void test_one_stray_word_decides_its_sector(void)
+{
+    flash_ram_reset();
+    put32(flash_ram_at(flash_sector_start(5)), 0);                            /* first word */
+    put32(flash_ram_at(flash_sector_start(7) + 3 * 4096 + 4092), 0x12345678); /* a step's last */
+    put32(flash_ram_at(APP_REGION_END - 4), 0xFFFFFFFEu);                     /* the last */
+    flash_ram_stats.erased_sectors = 0;
+    CHECK_EQ(install(pack(make_raw(20000, 4), 0x01010000)), SB_OK); /* sectors 1-2, blank */
+    CHECK_EQ(flash_ram_stats.erased_sectors, (1u << 5) | (1u << 7) | (1u << 11));
+    CHECK(plat_background == 0);
+}
+
 static void test_programming_skips_erased_words(void)
 {
     flash_ram_reset();
@@ -327,6 +342,7 @@ int main(void)
     RUN_TEST(test_raw_binary_is_sealed_by_the_bootloader);
     RUN_TEST(test_same_image_twice_touches_nothing);
     RUN_TEST(test_new_version_erases_only_what_it_must);
+    RUN_TEST(test_one_stray_word_decides_its_sector);
     RUN_TEST(test_programming_skips_erased_words);
     RUN_TEST(test_bad_files_change_nothing);
     RUN_TEST(test_trailer_fields_are_checked);
