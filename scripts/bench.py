@@ -651,7 +651,7 @@ def main():
         f"{big['ours']:.1f} s [{sbig['ours']:.1f} s] (erase-everything: {big['baseline']:.1f} s"
         + ("; the image needs every sector, so that method's time is the bound itself" if big["ours"] > big["baseline"] else "")
         + "); every size within "
-        f"{worst:.2f}x of the bus + erase + program bound. USB reads at "
+        f"{worst:.3f}x of the bus + erase + program bound. USB reads at "
         + (f"{t4[0]:.0f} kB/s ({t4[0] / 1216 * 100:.0f}% of full speed) [{ts[0]:.0f} kB/s]" if t4 and ts else "n/a")
         + f"; the app starts {lat0['m4']:.2f} ms [{lat0['simple']:.2f} ms] after reset (PROBE_MS=0; every boot after the "
         f"first, which also write-protects the boot sector; bound {boot_bound:.2f} ms: PLL lock + 4 HCLK a word of CRC)"
