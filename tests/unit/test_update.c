@@ -188,6 +188,30 @@ static void test_one_stray_word_decides_its_sector(void)
     CHECK(plat_background == 0);
 }
 
+/* A session that fails in pass 2 leaves words in sectors that were blank when its blank
+ * check ran; the next install in the same boot (no reset: the bootloader retries the stick)
+ * must check again, or it programs over them without erasing and fails its verify. */
+static void test_retry_after_failed_pass2_checks_blank_again(void)
+{
+    flash_ram_reset(); /* blank region: the first session's check finds nothing to erase */
+    uint32_t size = pack(make_raw(60000, 31), 1);
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 1};
+    source.size = size;
+    CHECK_EQ(update_install(&source), SB_ERR_CHANGED); /* sectors 1-4 now hold its words */
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0u);
+    CHECK_EQ(install(pack(make_raw(60000, 32), 2)), SB_OK);
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0x1Eu);
+    struct image_trailer t;
+    CHECK(installed_image(&t) && t.app_version == 2);
+    /* A file rejected in pass 1 after that leaves nothing behind that a third install uses. */
+    buffer[100] ^= 1;
+    CHECK_EQ(install(size), SB_ERR_IMAGE);
+    flash_ram_stats.erased_sectors = 0;
+    CHECK_EQ(install(pack(make_raw(20000, 33), 3)), SB_OK);
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0x1Eu); /* 3-4: the second image's leftovers */
+    CHECK(plat_background == 0);
+}
+
 static void test_programming_skips_erased_words(void)
 {
     flash_ram_reset();
@@ -343,6 +367,7 @@ int main(void)
     RUN_TEST(test_same_image_twice_touches_nothing);
     RUN_TEST(test_new_version_erases_only_what_it_must);
     RUN_TEST(test_one_stray_word_decides_its_sector);
+    RUN_TEST(test_retry_after_failed_pass2_checks_blank_again);
     RUN_TEST(test_programming_skips_erased_words);
     RUN_TEST(test_bad_files_change_nothing);
     RUN_TEST(test_trailer_fields_are_checked);
