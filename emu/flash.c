@@ -50,8 +50,9 @@
 #define ACR_DCRST        (1u << 12)
 #define ACR_WRITABLE     (ACR_LATENCY_MASK | (1u << 8) | ACR_ICEN | ACR_DCEN | ACR_ICRST | ACR_DCRST)
 
-#define PROGRAM_NS        (16 * NS_PER_US)
-#define OPTION_PROGRAM_NS (16 * NS_PER_MS) /* not in the datasheet we have: see docs */
+#define PROGRAM_NS        (16 * NS_PER_US)  /* DS8626 t_prog typical */
+#define PROGRAM_MAX_NS    (100 * NS_PER_US) /* and maximum (--flash-times=max) */
+#define OPTION_PROGRAM_NS (16 * NS_PER_MS)  /* not in the datasheet we have: see docs */
 #define MAX_ERROR_LOGS    50
 
 enum { OP_NONE, OP_PROGRAM, OP_SECTOR_ERASE, OP_MASS_ERASE, OP_OPTIONS };
@@ -270,19 +271,18 @@ static int psize_bytes(const struct flash_model *f)
 
 static uint64_t erase_ns(const struct flash_model *f, uint32_t sector_len, int mass)
 {
-    /* DS8626 typical times per parallelism x8 / x16 / x32 (x64 treated as x32). */
+    /* DS8626 typical times per parallelism x8 / x16 / x32 (x64 treated as x32); its maximum
+     * column is twice each (--flash-times=max). */
     static const uint32_t ms16k[3] = {400, 300, 250}, ms64k[3] = {1200, 700, 550},
                           ms128k[3] = {2000, 1300, 1000}, msmass[3] = {16000, 11000, 8000};
     int p = (int)((f->cr & CR_PSIZE_MASK) >> CR_PSIZE_SHIFT);
     if (p > 2)
         p = 2;
-    if (mass)
-        return msmass[p] * NS_PER_MS;
-    if (sector_len == 16u * 1024u)
-        return ms16k[p] * NS_PER_MS;
-    if (sector_len == 64u * 1024u)
-        return ms64k[p] * NS_PER_MS;
-    return ms128k[p] * NS_PER_MS;
+    uint64_t ms = mass                        ? msmass[p]
+                  : sector_len == 16u * 1024u ? ms16k[p]
+                  : sector_len == 64u * 1024u ? ms64k[p]
+                                              : ms128k[p];
+    return (f->max_times ? 2u : 1u) * ms * NS_PER_MS;
 }
 
 static void set_error(struct machine *m, uint32_t flags, const char *what, uint32_t addr)
@@ -670,7 +670,7 @@ void flash_store(struct machine *m, uint32_t offset, unsigned size, uint32_t val
         set_error(m, SR_WRPERR, "program of a write-protected sector", addr);
         return;
     }
-    if (start_op(m, OP_PROGRAM, offset, size, PROGRAM_NS) != 0) {
+    if (start_op(m, OP_PROGRAM, offset, size, f->max_times ? PROGRAM_MAX_NS : PROGRAM_NS) != 0) {
         /* power cut: the cut's result must survive the CPU's raw store */
         memcpy(f->fix[fi].bytes, cell, size);
         f->nfix = fi + 1;

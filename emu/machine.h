@@ -84,6 +84,7 @@ struct flash_op {
 };
 
 struct flash_model {
+    int max_times; /* --flash-times=max: DS8626 maximum program/erase times */
     uint8_t *mem;
     uint32_t size;
     int nsectors;
@@ -291,7 +292,8 @@ struct machine {
     unsigned gated_warned; /* peripherals already warned about a clock that is off */
     struct usart_model usart[USART_COUNT];
     struct iwdg_model iwdg;
-    int iwdg_hw; /* hardware watchdog option (--iwdg) */
+    int iwdg_hw;              /* hardware watchdog option (--iwdg) */
+    uint64_t iwdg_max_gap_ns; /* longest interval between two IWDG reloads (resets included) */
     struct cortex_model cx;
     struct crc_model crc;
     struct dma_model dma[2]; /* DMA1, DMA2 */

@@ -22,6 +22,7 @@ static void usage(void)
           "                [--button-press-ms T1:T2]... [--reset-at-ms T]... [--brownout-at-ms "
           "T]...\n"
           "                [--iwdg] [--no-hse] [--dma-error-at-item N] [--dma-slow-cycles N]\n"
+          "                [--flash-times=max]\n"
           "                [--cut-after-flash-ops N] [--cut-mode clean|undefined]\n"
           "                [--cut-at-option-write N] [--uid 24HEX]\n"
           "                [--cut-at-ms T] [--run-ms T] [--stop-after-app-ms T]\n"
@@ -175,8 +176,10 @@ static void print_result(struct machine *m)
         else
             printf(" addr=-");
     }
-    printf(" option_writes=%u nwrp=0x%03x insns=%llu\n", m->flash.opt_programs, m->flash.opt_nwrp,
+    printf(" option_writes=%u nwrp=0x%03x insns=%llu", m->flash.opt_programs, m->flash.opt_nwrp,
            (unsigned long long)m->insns);
+    print_ms(stdout, "iwdg_max_gap_ms", m->iwdg_max_gap_ns);
+    printf("\n");
 }
 
 int main(int argc, char **argv)
@@ -191,7 +194,7 @@ int main(int argc, char **argv)
     int nloads = 0;
     uint64_t run_ns = 20000 * NS_PER_MS, cut_ns = TIME_NEVER, stop_after_app_ns = TIME_NEVER, t1,
              t2;
-    int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0;
+    int plug_given = 0, button = 0, iwdg = 0, no_hse = 0, no_time_jumps = 0, flash_max_times = 0;
     enum cycle_model cycle_model = CYCLE_SIMPLE;
     const char *cycle_profile = NULL;
     uint8_t *rx_data[4] = {NULL, NULL, NULL, NULL};
@@ -220,6 +223,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--stick-rw") == 0) {
             stick_medium_rw(1);
+            continue;
+        } else if (strcmp(a, "--flash-times=max") == 0) {
+            flash_max_times = 1;
             continue;
         } else if (strcmp(a, "--no-time-jumps") == 0) {
             no_time_jumps = 1;
@@ -421,6 +427,7 @@ int main(int argc, char **argv)
     m->cut_mode = cut_mode;
     m->button_pressed = button;
     m->iwdg_hw = iwdg;
+    m->flash.max_times = flash_max_times;
     m->no_hse = no_hse;
     m->no_time_jumps = no_time_jumps;
     m->cycle_profile = cycle_profile;

@@ -491,8 +491,11 @@ void iwdg_write(struct machine *m, uint32_t off, uint32_t v)
             iwdg_start(m);
         } else if (v == 0xAAAA) {
             w->write_access = 0;
-            if (w->running)
+            if (w->running) {
+                if (now - w->reload_ns > m->iwdg_max_gap_ns)
+                    m->iwdg_max_gap_ns = now - w->reload_ns;
                 iwdg_schedule(m, w->rlr, now);
+            }
         } else if (v == 0x5555) {
             w->write_access = 1;
         } else {

@@ -109,6 +109,22 @@
     "APP_BASE is not a sector start: 0x08004000, 0x08008000, 0x0800C000, 0x08010000 or 0x08020000 + n * 0x20000"
 #endif
 
+#ifdef SREC_CRC_ADDR
+/* The update erases the sector holding the region's last word: the CRC word must share it, or
+ * an update programs the new word over the old one (their AND). So: a word of flash, above
+ * APP_BASE, not at a sector start (RM0090 3.3; a 2 MB part's bank 2 starts over). */
+#define SREC_OFFSET (SREC_CRC_ADDR - CHIP_FLASH_BASE)
+#define SREC_IN_BANK                                                                               \
+    (SREC_OFFSET % (BOARD_FLASH_DUAL_BANK ? BOARD_FLASH_SIZE / 2u : BOARD_FLASH_SIZE))
+#if SREC_CRC_ADDR % 4u || SREC_CRC_ADDR <= APP_BASE || SREC_OFFSET >= BOARD_FLASH_SIZE
+#error "SREC_CRC_ADDR must be a word address above APP_BASE inside flash, e.g. the last word"
+#elif SREC_IN_BANK < 0x10000u ? SREC_IN_BANK % 0x4000u == 0                                        \
+                              : SREC_IN_BANK == 0x10000u || SREC_IN_BANK % 0x20000u == 0
+#error                                                                                             \
+    "SREC_CRC_ADDR is a sector start: the update would never erase its word (use the word before)"
+#endif
+#endif
+
 /* Slot shared with the application in the last 16 bytes of SRAM (app/stickboot_app.h). */
 #define SLOT_ADDR           (CHIP_SRAM_END - 16u) /* 0x2001FFF0 with 128 KB */
 #define SLOT_HANDOVER_MAGIC 0x5B0A7A11u /* bootloader -> early reset path: start the app */

@@ -45,6 +45,26 @@ else
 fi
 rm -rf build/f4discovery-app2000
 
+# SREC_CRC_ADDR too: the update erases the sector holding the region's last word, so the CRC
+# word must share it (at a sector start it would never be erased again and the second update
+# would program the new CRC over the old one: their AND).
+srec_error() { # SREC_CRC_ADDR -> the #error text, empty when accepted
+    echo '#include "config.h"' | arm-none-eabi-gcc -E -x c - -Ifirmware/core -Ifirmware/boards \
+        -Ifirmware -DBOARD_HEADER="\"boards/$2.h\"" -DSREC_CRC_ADDR="$1" -o /dev/null 2>&1 |
+        sed -n 's/.*#error "\(.*\)"/\1/p' | head -n 1
+}
+for a in f4discovery:0x08080000 f4discovery:0x08020000 f4discovery:0x080FFFFE \
+    f4discovery:0x08100000 f4discovery:0x08004000 nucleo-f429zi:0x08104000 \
+    nucleo-f429zi:0x08100000; do
+    msg=$(srec_error "${a#*:}" "${a%%:*}")
+    check "SREC_CRC_ADDR=${a#*:} (${a%%:*}) refused: ${msg:-accepted}" test -n "$msg"
+done
+for a in f4discovery:0x080FFFFC f4discovery:0x0807FFFC f4discovery:0x08007FFC \
+    nucleo-f429zi:0x081FFFFC nucleo-f429zi:0x08103FFC blackpill-f401cc:0x0803FFFC; do
+    msg=$(srec_error "${a#*:}" "${a%%:*}")
+    check "SREC_CRC_ADDR=${a#*:} (${a%%:*}) accepted${msg:+: $msg}" test -z "$msg"
+done
+
 check "blink.bin starts with a vector table at APP_BASE" \
     python3 -c "import struct,sys; sp,rv=struct.unpack('<II',open('build/blink.bin','rb').read(8)); sys.exit(0 if 0x20000000<sp<=0x20020000 and 0x08004000<=rv<0x08100000 and rv&1 else 1)"
 

@@ -20,6 +20,7 @@ struct memfile {
     uint32_t size, pos, chunk_limit;
     unsigned reads, rewinds;
     int corrupt_on_rewind; /* 1: flip a byte when pass 2 starts; 2: a CRC-preserving change */
+    unsigned waits;        /* plat_ms() calls per read, as a USB transfer's waits make */
 };
 
 static void crc_preserving_change(uint8_t *data, uint32_t k);
@@ -32,6 +33,8 @@ static int memfile_read(void *ctx, void *buf, uint32_t buf_size, uint32_t *got)
         n = buf_size;
     if (n > f->chunk_limit)
         n = f->chunk_limit;
+    for (unsigned i = 0; i < f->waits; i++)
+        (void)plat_ms(); /* the blank check's steps in pass 1, program_behind in pass 2 */
     memcpy(buf, f->data + f->pos, n);
     f->pos += n;
     f->reads++;
@@ -120,7 +123,7 @@ static uint32_t pack(uint32_t size, uint32_t version)
 
 static int install(uint32_t size)
 {
-    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 0};
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 0, 0};
     source.size = size;
     return update_install(&source);
 }
@@ -186,6 +189,55 @@ static void test_one_stray_word_decides_its_sector(void)
     CHECK_EQ(install(pack(make_raw(20000, 4), 0x01010000)), SB_OK); /* sectors 1-2, blank */
     CHECK_EQ(flash_ram_stats.erased_sectors, (1u << 5) | (1u << 7) | (1u << 11));
     CHECK(plat_background == 0);
+}
+
+/* A session that fails in pass 2 leaves words in sectors that were blank when its blank
+ * check ran; the next install in the same boot (no reset: the bootloader retries the stick)
+ * must check again, or it programs over them without erasing and fails its verify. */
+static void test_retry_after_failed_pass2_checks_blank_again(void)
+{
+    flash_ram_reset(); /* blank region: the first session's check finds nothing to erase */
+    uint32_t size = pack(make_raw(60000, 31), 1);
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 1, 0};
+    source.size = size;
+    CHECK_EQ(update_install(&source), SB_ERR_CHANGED); /* sectors 1-4 now hold its words */
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0u);
+    CHECK_EQ(install(pack(make_raw(60000, 32), 2)), SB_OK);
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0x1Eu);
+    struct image_trailer t;
+    CHECK(installed_image(&t) && t.app_version == 2);
+    /* A file rejected in pass 1 after that leaves nothing behind that a third install uses. */
+    buffer[100] ^= 1;
+    CHECK_EQ(install(size), SB_ERR_IMAGE);
+    flash_ram_stats.erased_sectors = 0;
+    CHECK_EQ(install(pack(make_raw(20000, 33), 3)), SB_OK);
+    CHECK_EQ(flash_ram_stats.erased_sectors, 0x1Eu); /* 3-4: the second image's leftovers */
+    CHECK(plat_background == 0);
+}
+
+/* The blank check interleaved with pass 1's reads as on the target (the other tests run it
+ * after pass 1): a few steps (most of it then runs after the check) or all of it during pass 1
+ * (and pass 2's programming behind the reads), with stray words in the image's own sector, in
+ * one past it and at the region's last word. Same erases, same result either way. */
+static void test_blank_check_between_reads(void)
+{
+    static const unsigned waits[] = {1, 3, 1000};
+    for (unsigned i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+        flash_ram_reset();
+        put32(flash_ram_at(APP_BASE + 0x3FFC), 0x0BADF00Du);    /* sector 1's last */
+        put32(flash_ram_at(flash_sector_start(6) + 0x1000), 0); /* past the image */
+        put32(flash_ram_at(APP_REGION_END - 4), 0x7FFFFFFFu);   /* the region's last */
+        flash_ram_stats.erased_sectors = 0;
+        uint32_t size = pack(make_raw(40000, 40 + i), 0x02000000);
+        file = (struct memfile){buffer, size, 0, 16 * 1024, 0, 0, 0, waits[i]};
+        source.size = size;
+        CHECK_EQ(update_install(&source), SB_OK);
+        CHECK_EQ(flash_ram_stats.erased_sectors, (1u << 1) | (1u << 6) | (1u << 11));
+        CHECK(memcmp(flash_ram_at(APP_BASE), buffer, 40000) == 0);
+        CHECK_EQ(get32(flash_ram_at(flash_sector_start(6) + 0x1000)), 0xFFFFFFFFu);
+        CHECK_EQ(get32(flash_ram_at(APP_REGION_END - 4)), 0xFFFFFFFFu);
+        CHECK(plat_background == 0);
+    }
 }
 
 static void test_programming_skips_erased_words(void)
@@ -287,7 +339,7 @@ static void test_stick_changing_data_between_passes_is_caught(void)
 {
     flash_ram_reset();
     uint32_t size = pack(make_raw(60000, 19), 1);
-    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 1};
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 1, 0};
     source.size = size;
     CHECK_EQ(update_install(&source), SB_ERR_CHANGED);
     struct image_trailer t;
@@ -307,7 +359,7 @@ static void test_crc_preserving_change_is_not_caught_by_default(void)
     crc_preserving_change(changed, size / 8);
     CHECK(memcmp(changed, buffer, size) != 0);
     CHECK_EQ(crc_of(changed, 60000), crc_of(buffer, 60000));
-    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 2};
+    file = (struct memfile){buffer, size, 0, 32 * 1024, 0, 0, 2, 0};
     source.size = size;
     CHECK_EQ(update_install(&source), SB_OK);
     CHECK(memcmp(flash_ram_at(APP_BASE), changed, 60000) == 0);
@@ -343,6 +395,8 @@ int main(void)
     RUN_TEST(test_same_image_twice_touches_nothing);
     RUN_TEST(test_new_version_erases_only_what_it_must);
     RUN_TEST(test_one_stray_word_decides_its_sector);
+    RUN_TEST(test_retry_after_failed_pass2_checks_blank_again);
+    RUN_TEST(test_blank_check_between_reads);
     RUN_TEST(test_programming_skips_erased_words);
     RUN_TEST(test_bad_files_change_nothing);
     RUN_TEST(test_trailer_fields_are_checked);
