@@ -219,18 +219,6 @@ static void block_end(struct cpu *c)
     c->blk_cost = c->blk_done = 0;
 }
 
-/* The code bytes of [addr, addr + len): flash, its alias at 0 or SRAM, else NULL. */
-static const uint8_t *code_bytes(const struct machine *m, uint32_t addr, uint32_t len)
-{
-    if (addr - FLASH_BASE < m->flash.size && addr - FLASH_BASE + len <= m->flash.size)
-        return m->flash.mem + (addr - FLASH_BASE);
-    if (addr < m->flash.size && addr + len <= m->flash.size)
-        return m->flash.mem + addr;
-    if (addr - SRAM_BASE < m->board->sram_size && addr - SRAM_BASE + len <= m->board->sram_size)
-        return m->sram + (addr - SRAM_BASE);
-    return NULL;
-}
-
 /* Which load or store of the running block makes the access to addr now (dir: CYC_READ or
  * CYC_WRITE), or -1. Accesses come in program order: it is the instruction of the last one
  * (an LDM/STM with words left) or a later one, of the right direction. When several could
@@ -278,7 +266,7 @@ static void access_time(struct cpu *c, uint32_t addr, unsigned dir)
     struct count_entry *e = c->blk;
     if (!e)
         return;
-    const uint8_t *code = code_bytes(m, e->addr, e->size);
+    const uint8_t *code = machine_code_bytes(m, e->addr, e->size);
     if (!code)
         return;
     struct mem_list *ml = c->ml;

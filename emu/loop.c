@@ -30,18 +30,6 @@ static void wr(struct use *u, unsigned r)
     u->written |= 1u << r;
 }
 
-/* Code bytes at addr from flash (or its alias at 0) or SRAM; NULL elsewhere. */
-static const uint8_t *code_at(const struct machine *m, uint32_t addr, uint32_t len)
-{
-    if (addr - FLASH_BASE < m->flash.size && addr - FLASH_BASE + len <= m->flash.size)
-        return m->flash.mem + (addr - FLASH_BASE);
-    if (addr < m->flash.size && addr + len <= m->flash.size)
-        return m->flash.mem + addr;
-    if (addr - SRAM_BASE < m->board->sram_size && addr - SRAM_BASE + len <= m->board->sram_size)
-        return m->sram + (addr - SRAM_BASE);
-    return NULL;
-}
-
 static uint16_t half(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
@@ -259,7 +247,7 @@ int loop_block_skippable(const struct machine *m, uint32_t addr, uint64_t insns)
 {
     if (insns == 0 || insns > MAX_LOOP_INSNS)
         return 0;
-    const uint8_t *code = code_at(m, addr, 4u * MAX_LOOP_INSNS);
+    const uint8_t *code = machine_code_bytes(m, addr, 4u * MAX_LOOP_INSNS);
     if (!code)
         return 0;
     struct use u = {0, 0, 0};

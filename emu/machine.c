@@ -336,3 +336,14 @@ void machine_slow_path(struct machine *m, uint32_t block_addr)
     else
         machine_process_events(m);
 }
+
+const uint8_t *machine_code_bytes(const struct machine *m, uint32_t addr, uint32_t len)
+{
+    if (addr - FLASH_BASE < m->flash.size && addr - FLASH_BASE + len <= m->flash.size)
+        return m->flash.mem + (addr - FLASH_BASE);
+    if (addr < m->flash.size && addr + len <= m->flash.size)
+        return m->flash.mem + addr;
+    if (addr - SRAM_BASE < m->board->sram_size && addr - SRAM_BASE + len <= m->board->sram_size)
+        return m->sram + (addr - SRAM_BASE);
+    return NULL;
+}

@@ -358,6 +358,9 @@ void machine_advance_to(struct machine *m, uint64_t t_ns);
 /* A CPU read of flash (fetch or data) at addr (0x08000000-based or the alias at 0): waits for
  * a flash operation that stalls it (RM0090 3.6). */
 void machine_flash_read(struct machine *m, uint32_t addr, int fetch);
+/* The bytes of [addr, addr + len) where code can run from: flash, its alias at 0, or SRAM;
+ * NULL when the range is not wholly inside one of them. */
+const uint8_t *machine_code_bytes(const struct machine *m, uint32_t addr, uint32_t len);
 void machine_add_stall_cycles(struct machine *m, uint64_t cycles);
 /* Earliest pending event of any model, for time jumps. */
 uint64_t machine_next_event_ns(struct machine *m);
