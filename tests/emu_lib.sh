@@ -16,6 +16,20 @@ make_fat_stick() {
     fi
 }
 
+# replace_on_stick IMG FILE NEW OUT: IMG with FILE's bytes (where the file system stored them,
+# contiguously) overwritten by NEW's, as OUT: another file of the same size behind the same
+# directory entry, for sticks whose data changes between the passes.
+replace_on_stick() {
+    python3 - "$@" <<'PY'
+import sys
+img, a, b, out = sys.argv[1:]
+disk = open(img, "rb").read()
+a, b = open(a, "rb").read(), open(b, "rb").read()
+at = disk.index(a)
+open(out, "wb").write(disk[:at] + b + disk[at + len(b):])
+PY
+}
+
 # fresh_flash FLASH [BOOTLOADER_BIN]: erased flash holding only the bootloader.
 fresh_flash() {
     rm -f "$1"

@@ -18,14 +18,7 @@ $S pack "$d/new.raw" -o "$d/new.bin" --version 2.0.0 -q
 # evil.bin: new.bin with 4 bytes inside sector 5 changed (0x08004000 + 0x1C000 = 0x08020000).
 python3 -c "b=bytearray(open('$d/new.bin','rb').read()); b[0x1C100:0x1C104]=b'EVIL'; open('$d/evil.bin','wb').write(b)"
 make_fat_stick "$d/stick.img" 64 32 "$d/new.bin"
-python3 - "$d" <<'PY'
-import sys
-d = sys.argv[1]
-disk = open(f"{d}/stick.img", "rb").read()
-a, b = open(f"{d}/new.bin", "rb").read(), open(f"{d}/evil.bin", "rb").read()
-at = disk.index(a)
-open(f"{d}/evil.img", "wb").write(disk[:at] + b + disk[at + len(b):])
-PY
+replace_on_stick "$d/stick.img" "$d/new.bin" "$d/evil.bin" "$d/evil.img"
 old_flash() {
     fresh_flash "$1"
     "$EMU" --flash "$1" --load 0x08004000 "$d/old.bin" --run-ms 0 >/dev/null 2>&1

@@ -42,14 +42,7 @@ for name in ("a", "a-signed"):
 PY
 for name in a a-signed; do
     make_fat_stick "$d/$name.img" 64 32 "$d/$name.bin"
-    python3 - "$d/$name.img" "$d/$name.bin" "$d/$name-b.bin" "$d/$name-b.img" <<'PY'
-import sys
-img, a, b, out = sys.argv[1:]
-disk = open(img, "rb").read()
-a, b = open(a, "rb").read(), open(b, "rb").read()
-at = disk.index(a)
-open(out, "wb").write(disk[:at] + b + disk[at + len(b):])
-PY
+    replace_on_stick "$d/$name.img" "$d/$name.bin" "$d/$name-b.bin" "$d/$name-b.img"
 done
 # second_image_after_reads: the READ(10)s of pass 1, counted in a traced clean run.
 reads_before_erase() { # BOOTLOADER OLD_IMAGE STICK

@@ -74,14 +74,7 @@ for seed in 1 2; do
     $S pack "$d/app$seed.raw" -o "$d/app$seed.bin" --version "$seed.0.0" -q
 done
 make_fat_stick "$d/a.img" 64 32 "$d/app1.bin"
-python3 - "$d" <<'PY'
-import sys
-d = sys.argv[1]
-disk = open(f"{d}/a.img", "rb").read()
-a, b = open(f"{d}/app1.bin", "rb").read(), open(f"{d}/app2.bin", "rb").read()
-at = disk.index(a)
-open(f"{d}/b.img", "wb").write(disk[:at] + b + disk[at + len(b):])
-PY
+replace_on_stick "$d/a.img" "$d/app1.bin" "$d/app2.bin" "$d/b.img"
 holds() { cmp -n "$(stat -c %s "$2")" "$2" <(tail -c +$((0x4000 + 1)) "$1"); }
 
 # Reset in the middle of pass 1 (a watchdog or a power glitch): RAM and the check's result
