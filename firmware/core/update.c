@@ -536,8 +536,6 @@ int update_install(const struct image_source *src)
     int r = check_file(src);
 #if OVERLAP_PASS2
     plat_background = 0;
-    while (scan.sector <= SCAN_LAST)
-        scan_step();
 #endif
     if (r != SB_OK)
         return r;
@@ -546,6 +544,12 @@ int update_install(const struct image_source *src)
     if (have_old && old.app_length == plan.app_length && old.app_crc == plan.trailer.app_crc &&
         old.app_version == plan.trailer.app_version)
         return SB_UP_TO_DATE;
+#if OVERLAP_PASS2
+    /* What pass 1's waits left of the scan, only for an update that goes ahead: a rejected or
+     * up-to-date file (every boot with the same stick) does not pay for it. */
+    while (scan.sector <= SCAN_LAST)
+        scan_step();
+#endif
 #if SECURE && ANTI_ROLLBACK
     /* The floor outlives the installed image: before the first erase destroys it, its version
      * goes into the log, so a failed update cannot open the way to an older image. */
